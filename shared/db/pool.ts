@@ -1,0 +1,51 @@
+import { createPool, type DatabasePool, type DriverTypeParser } from 'slonik';
+
+/**
+ * Values keep PostgreSQL's own text so nothing passes through binary floating point or a time
+ * zone: numeric stays a decimal string (money is exact), timestamp without time zone stays the
+ * UTC wall-clock text ('2024-05-01 10:11:12.345'), date stays 'YYYY-MM-DD', time stays text.
+ * int8 (count(*), sums of ints) becomes a number, refusing any value a double cannot hold.
+ */
+export const EXACT_TYPE_PARSERS: readonly DriverTypeParser[] = [
+  { name: 'numeric', parse: (value) => value },
+  { name: 'timestamp', parse: (value) => value },
+  { name: 'timestamptz', parse: (value) => value },
+  { name: 'date', parse: (value) => value },
+  { name: 'time', parse: (value) => value },
+  {
+    name: 'int8',
+    parse: (value) => {
+      const n = Number(value);
+      if (!Number.isSafeInteger(n))
+        throw new RangeError(`int8 value ${value} does not fit a JavaScript number`);
+      return n;
+    },
+  },
+];
+
+export interface PoolOptions {
+  /** Lambdas keep this small: one container handles one batch at a time. */
+  readonly maximumPoolSize?: number;
+  readonly statementTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly connectionTimeoutMs?: number;
+  readonly applicationName?: string;
+}
+
+/** Creates a slonik pool with the project's exact type parsers and explicit timeouts. */
+export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
+  const withName = new URL(url);
+  if (options.applicationName && !withName.searchParams.has('application_name')) {
+    withName.searchParams.set('application_name', options.applicationName);
+  }
+  return createPool(withName.toString(), {
+    typeParsers: EXACT_TYPE_PARSERS,
+    maximumPoolSize: options.maximumPoolSize ?? 4,
+    statementTimeout: options.statementTimeoutMs ?? 60_000,
+    idleTimeout: options.idleTimeoutMs ?? 10_000,
+    connectionTimeout: options.connectionTimeoutMs ?? 5_000,
+    // The pipeline retries whole units itself (with backoff, see the load stage); slonik's own
+    // silent retries would hide transient failures from the metrics.
+    connectionRetryLimit: 1,
+  });
+}

@@ -1,0 +1,80 @@
+import { sql } from 'slonik';
+import { migrateWarehouse } from '../../shared/db/migrate.ts';
+import { sourceDdlStatements } from '../../shared/schema/totesys.ts';
+import { WAREHOUSE_TABLES } from '../../shared/schema/warehouse.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+describe('warehouse migrations', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('warehouse_schema');
+  });
+  afterAll(async () => db.drop());
+
+  it('apply once, then re-apply as a no-op', async () => {
+    const first = await migrateWarehouse(db.pool);
+    expect(first.applied).toEqual([1]);
+    const second = await migrateWarehouse(db.pool);
+    expect(second.applied).toEqual([]);
+    const tables = await db.pool.anyFirst(
+      sql.unsafe`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+    );
+    expect([...tables].sort()).toEqual([...WAREHOUSE_TABLES].sort());
+  });
+
+  it('rejects a second copy of one fact version', async () => {
+    await migrateWarehouse(db.pool);
+    await db.pool.query(
+      sql.unsafe`INSERT INTO dim_date VALUES ('2024-02-29', 2024, 2, 29, 4, 'Thursday', 'February', 1)`,
+    );
+    await db.pool.query(
+      sql.unsafe`INSERT INTO dim_staff VALUES (1, 'Jeremie', 'O''Keefe', 'Sales', 'Manchester', 'j@x')`,
+    );
+    await db.pool.query(
+      sql.unsafe`INSERT INTO dim_counterparty VALUES (1, 'Grant - Lakin', 'a', NULL, NULL, 'c', '01234', 'UK', '1')`,
+    );
+    await db.pool.query(sql.unsafe`INSERT INTO dim_currency VALUES (1, 'GBP', 'British Pound')`);
+    await db.pool.query(sql.unsafe`INSERT INTO dim_design VALUES (1, 'Steel', '/usr', 'steel.json')`);
+    await db.pool.query(
+      sql.unsafe`INSERT INTO dim_location VALUES (1, 'a', NULL, NULL, 'c', '01234', 'UK', '1')`,
+    );
+    const insert = sql.unsafe`
+      INSERT INTO fact_sales_order (sales_order_id, created_date, created_time, last_updated_date,
+        last_updated_time, sales_staff_id, counterparty_id, units_sold, unit_price, currency_id, design_id,
+        agreed_payment_date, agreed_delivery_date, agreed_delivery_location_id)
+      VALUES (7, '2024-02-29', '10:00:00.123', '2024-02-29', '10:00:00.123', 1, 1, 100, 2.57, 1, 1,
+        '2024-02-29', '2024-02-29', 1)`;
+    await db.pool.query(insert);
+    await expect(db.pool.query(insert)).rejects.toThrow(/fact_sales_order_version_key/);
+  });
+
+  it('creates the source schema exactly as the spec lists it', async () => {
+    const source = await createTestDatabase('source_schema');
+    try {
+      for (const statement of sourceDdlStatements()) await source.pool.query(statement);
+      for (const statement of sourceDdlStatements()) await source.pool.query(statement);
+      const columns = await source.pool.any(sql.unsafe`
+        SELECT column_name, data_type, datetime_precision, is_nullable
+        FROM information_schema.columns WHERE table_name = 'sales_order' ORDER BY ordinal_position`);
+      expect(columns.map((c) => (c as { column_name: string }).column_name)).toEqual([
+        'sales_order_id',
+        'created_at',
+        'last_updated',
+        'design_id',
+        'staff_id',
+        'counterparty_id',
+        'units_sold',
+        'unit_price',
+        'currency_id',
+        'agreed_delivery_date',
+        'agreed_payment_date',
+        'agreed_delivery_location_id',
+      ]);
+      expect(columns[1]).toMatchObject({ data_type: 'timestamp without time zone', datetime_precision: 3 });
+      expect(columns[7]).toMatchObject({ data_type: 'numeric' });
+      expect(columns[9]).toMatchObject({ data_type: 'character varying' });
+    } finally {
+      await source.drop();
+    }
+  });
+});

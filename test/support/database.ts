@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import type { DatabasePool } from 'slonik';
+import { dropDatabase, ensureDatabase } from '../../services/local-runtime/embedded-postgres.ts';
+import { createDatabasePool } from '../../shared/db/pool.ts';
+
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  readonly pool: DatabasePool;
+  drop(): Promise<void>;
+}
+
+function serverUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
+  return url;
+}
+
+/** A fresh, uniquely named database on the run's server, dropped by `drop()`. */
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  const name = `t_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  await ensureDatabase(serverUrl(), name);
+  const url = new URL(serverUrl());
+  url.pathname = `/${name}`;
+  const pool = await createDatabasePool(url.toString());
+  return {
+    name,
+    url: url.toString(),
+    pool,
+    drop: async () => {
+      await pool.end();
+      await dropDatabase(serverUrl(), name);
+    },
+  };
+}
