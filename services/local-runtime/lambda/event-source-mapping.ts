@@ -1,0 +1,208 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { invokeLocally, type LocalFunction } from './local-function.ts';
+
+export interface EventSourceMappingOptions {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly region: string;
+  readonly fn: LocalFunction<SQSEvent, SQSBatchResponse | undefined | void>;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowSeconds: number;
+  /** Parallel pollers, each running one batch at a time (Lambda's maximum_concurrency). */
+  readonly maximumConcurrency: number;
+  /**
+   * Seconds before a failed message is visible again. On AWS it is the queue's visibility timeout
+   * (6 × the function timeout); locally a short delay keeps retries and DLQ arrival quick.
+   */
+  readonly retryDelaySeconds: number;
+  readonly onBatch?: (report: BatchReport) => void;
+}
+
+export interface BatchReport {
+  readonly function: string;
+  readonly received: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly invocationError?: unknown;
+  readonly durationMs: number;
+}
+
+export function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        { stringValue: value.StringValue, dataType: value.DataType ?? 'String' },
+      ]),
+    ),
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+/**
+ * Which messages of a batch count as failed, by Lambda's rules for ReportBatchItemFailures: an
+ * invocation error fails all; an identifier that is empty or not in the batch fails all; otherwise
+ * exactly the listed ones.
+ */
+export function failedMessageIds(
+  messageIds: readonly string[],
+  outcome: { ok: true; result: SQSBatchResponse | undefined | void } | { ok: false },
+): Set<string> {
+  if (!outcome.ok) return new Set(messageIds);
+  const failures = outcome.result?.batchItemFailures ?? [];
+  const known = new Set(messageIds);
+  for (const failure of failures) {
+    if (!failure.itemIdentifier || !known.has(failure.itemIdentifier)) return new Set(messageIds);
+  }
+  return new Set(failures.map((f) => f.itemIdentifier));
+}
+
+/**
+ * Lambda's SQS event source mapping, locally: long-polls the queue, hands batches to the real
+ * handler, deletes only what succeeded, and leaves the rest for redelivery (and, after the queue's
+ * maxReceiveCount, for its DLQ, which the queue's redrive policy does on its own).
+ */
+export class EventSourceMapping {
+  readonly #options: EventSourceMappingOptions;
+  #running = false;
+  #pollers: Promise<void>[] = [];
+  #busy = 0;
+  readonly #abort = new AbortController();
+
+  constructor(options: EventSourceMappingOptions) {
+    this.#options = options;
+  }
+
+  /** Batches being processed right now. */
+  get inFlight(): number {
+    return this.#busy;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    for (let i = 0; i < Math.max(1, this.#options.maximumConcurrency); i++) this.#pollers.push(this.#poll());
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#abort.abort();
+    await Promise.allSettled(this.#pollers);
+    this.#pollers = [];
+  }
+
+  async #poll(): Promise<void> {
+    while (this.#running) {
+      try {
+        const messages = await this.#receiveBatch();
+        if (messages.length === 0 || !this.#running) continue;
+        this.#busy++;
+        try {
+          await this.#process(messages);
+        } finally {
+          this.#busy--;
+        }
+      } catch (error) {
+        if (!this.#running) return;
+        // The queue is unreachable for a moment (emulator restarting, injected fault): back off.
+        this.#options.onBatch?.({
+          function: this.#options.fn.name,
+          received: 0,
+          succeeded: 0,
+          failed: 0,
+          invocationError: error,
+          durationMs: 0,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  async #receive(max: number, waitSeconds: number): Promise<Message[]> {
+    const response = await this.#options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.#options.queueUrl,
+        MaxNumberOfMessages: Math.min(10, max),
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: this.#abort.signal },
+    );
+    return response.Messages ?? [];
+  }
+
+  async #receiveBatch(): Promise<Message[]> {
+    const { batchSize, maximumBatchingWindowSeconds } = this.#options;
+    const batch = await this.#receive(batchSize, 1);
+    if (batch.length === 0) return batch;
+    const windowEnds = Date.now() + maximumBatchingWindowSeconds * 1000;
+    while (batch.length < batchSize && Date.now() < windowEnds && this.#running) {
+      const more = await this.#receive(batchSize - batch.length, 0);
+      if (more.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      batch.push(...more);
+    }
+    return batch;
+  }
+
+  async #process(messages: Message[]): Promise<void> {
+    const { fn, queueArn, region, sqs, queueUrl, retryDelaySeconds } = this.#options;
+    const records = messages.map((m) => toSqsRecord(m, queueArn, region));
+    const outcome = await invokeLocally(fn, { Records: records }, region);
+    const failed = failedMessageIds(
+      records.map((r) => r.messageId),
+      outcome.ok ? { ok: true, result: outcome.result } : { ok: false },
+    );
+    const succeeded = records.filter((r) => !failed.has(r.messageId));
+    const retried = records.filter((r) => failed.has(r.messageId));
+    if (succeeded.length > 0) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: succeeded.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
+    }
+    if (retried.length > 0) {
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: retried.map((r, i) => ({
+            Id: String(i),
+            ReceiptHandle: r.receiptHandle,
+            VisibilityTimeout: retryDelaySeconds,
+          })),
+        }),
+      );
+    }
+    this.#options.onBatch?.({
+      function: fn.name,
+      received: records.length,
+      succeeded: succeeded.length,
+      failed: retried.length,
+      ...(outcome.ok ? {} : { invocationError: outcome.error }),
+      durationMs: outcome.durationMs,
+    });
+  }
+}
