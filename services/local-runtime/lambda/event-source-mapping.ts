@@ -13,7 +13,7 @@ export interface EventSourceMappingOptions {
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly region: string;
-  readonly fn: LocalFunction<SQSEvent, SQSBatchResponse | undefined | void>;
+  readonly fn: LocalFunction<SQSEvent, SQSBatchResponse | undefined>;
   readonly batchSize: number;
   readonly maximumBatchingWindowSeconds: number;
   /** Parallel pollers, each running one batch at a time (Lambda's maximum_concurrency). */
@@ -67,7 +67,7 @@ export function toSqsRecord(message: Message, queueArn: string, region: string):
  */
 export function failedMessageIds(
   messageIds: readonly string[],
-  outcome: { ok: true; result: SQSBatchResponse | undefined | void } | { ok: false },
+  outcome: { ok: true; result: SQSBatchResponse | undefined } | { ok: false },
 ): Set<string> {
   if (!outcome.ok) return new Set(messageIds);
   const failures = outcome.result?.batchItemFailures ?? [];

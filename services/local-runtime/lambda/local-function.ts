@@ -18,7 +18,10 @@ export class LambdaTimeoutError extends Error {
 }
 
 /** A context with a real deadline, as the Lambda service gives one. */
-export function lambdaContext(fn: { name: string; timeoutSeconds: number; memoryMb: number }, region: string): Context {
+export function lambdaContext(
+  fn: { name: string; timeoutSeconds: number; memoryMb: number },
+  region: string,
+): Context {
   const deadline = Date.now() + fn.timeoutSeconds * 1000;
   const requestId = randomUUID();
   const unsupported = () => {
@@ -63,7 +66,12 @@ export async function invokeLocally<E, R>(
     const result = await Promise.race([fn.handler(event, context), timeout]);
     return { ok: true, result, durationMs: Date.now() - started };
   } catch (error) {
-    return { ok: false, error, timedOut: error instanceof LambdaTimeoutError, durationMs: Date.now() - started };
+    return {
+      ok: false,
+      error,
+      timedOut: error instanceof LambdaTimeoutError,
+      durationMs: Date.now() - started,
+    };
   } finally {
     clearTimeout(timer);
   }

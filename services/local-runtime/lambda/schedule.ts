@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { invokeLocally, type InvocationOutcome, type LocalFunction } from './local-function.ts';
+import { type InvocationOutcome, invokeLocally, type LocalFunction } from './local-function.ts';
 
 /** The event EventBridge sends for a `rate(...)` rule. */
 export function scheduledEvent(ruleName: string, region: string, time = new Date()): ScheduledEvent {
