@@ -1,0 +1,158 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { type DatabasePool, sql } from 'slonik';
+import { SOURCE_TABLE_NAMES } from '../../../shared/schema/totesys.ts';
+import type { EmbeddedPostgresHandle } from '../../local-runtime/embedded-postgres.ts';
+import { withPool } from '../database.ts';
+import { CliError, redactUrl } from '../errors.ts';
+import {
+  addSourceUrlOption,
+  addStateDirOption,
+  addWarehouseUrlOption,
+  nonNegativeInteger,
+  optionalSourceUrl,
+  optionalWarehouseUrl,
+  positiveNumber,
+  resolveStateDir,
+  type SourceUrlOption,
+  type StateDirOption,
+  type WarehouseUrlOption,
+} from '../options.ts';
+import { migrateWarehouseAt } from './migrate.ts';
+
+/**
+ * `totes start` — until the local pipeline runtime exists, the main job is the foundation's:
+ * start the embedded PostgreSQL in the state folder (unless both databases are given by URL),
+ * seed the source on first start, migrate the warehouse, say what was done and where, and stop.
+ */
+
+interface StartOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption {
+  readonly scale: number;
+  readonly seed: number;
+  readonly verbose?: boolean;
+}
+
+/** Database names on the embedded server. */
+export const EMBEDDED_SOURCE_DB = 'totesys';
+export const EMBEDDED_WAREHOUSE_DB = 'warehouse';
+
+/** The generator's entry point (services/simulator, helper "generator"). */
+type SeedSource = (pool: DatabasePool, options: { scale: number; seed: number }) => Promise<unknown>;
+const SEED_MODULE = new URL('../../simulator/seed.ts', import.meta.url);
+
+async function loadSeeder(): Promise<SeedSource | undefined> {
+  try {
+    const module = (await import(SEED_MODULE.href)) as { seedSource?: SeedSource };
+    return module.seedSource;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes('seed.ts')) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** True when the source already holds the totesys tables with data. */
+async function sourceIsSeeded(pool: DatabasePool): Promise<boolean> {
+  const exists = await pool.oneFirst(sql.unsafe`SELECT to_regclass('public.sales_order') IS NOT NULL`);
+  if (!exists) return false;
+  return (await pool.oneFirst(sql.unsafe`SELECT EXISTS (SELECT 1 FROM "sales_order")`)) === true;
+}
+
+async function sourceCounts(pool: DatabasePool): Promise<string> {
+  const parts: string[] = [];
+  for (const table of SOURCE_TABLE_NAMES) {
+    const exists = await pool.oneFirst(sql.unsafe`SELECT to_regclass(${`public.${table}`}) IS NOT NULL`);
+    if (!exists) continue;
+    const rows = await pool.oneFirst(sql.unsafe`SELECT count(*) FROM ${sql.identifier([table])}`);
+    parts.push(`${table} ${String(rows)}`);
+  }
+  return parts.length === 0 ? '(no tables)' : parts.join(', ');
+}
+
+async function startServer(stateDir: string, verbose: boolean): Promise<EmbeddedPostgresHandle> {
+  const dataDir = path.join(stateDir, 'postgres');
+  // Loaded only here: embedded-postgres installs process exit hooks when imported.
+  const { startEmbeddedPostgres } = await import('../../local-runtime/embedded-postgres.ts');
+  try {
+    return await startEmbeddedPostgres(dataDir, verbose ? { log: (line) => console.error(line) } : {});
+  } catch (error) {
+    throw new CliError(
+      `cannot start the embedded PostgreSQL in ${dataDir} (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); ` +
+        'is another totes using this state folder? (stop it, or pass --state-dir)',
+      { cause: error },
+    );
+  }
+}
+
+export async function runStart(
+  options: StartOptions,
+  say: (line: string) => void = console.log,
+): Promise<void> {
+  const stateDir = resolveStateDir(options);
+  let sourceUrl = optionalSourceUrl(options);
+  let warehouseUrl = optionalWarehouseUrl(options);
+  let server: EmbeddedPostgresHandle | undefined;
+  // Ctrl-C / SIGTERM: embedded-postgres's own exit hook stops the server before the process exits.
+  try {
+    if (sourceUrl === undefined || warehouseUrl === undefined) {
+      await mkdir(stateDir, { recursive: true });
+      say(`state folder: ${stateDir}`);
+      server = await startServer(stateDir, options.verbose === true);
+      say(
+        `embedded PostgreSQL: data in ${path.join(stateDir, 'postgres')}, listening on 127.0.0.1:${server.port}`,
+      );
+      sourceUrl ??= await server.ensureDatabase(EMBEDDED_SOURCE_DB);
+      warehouseUrl ??= await server.ensureDatabase(EMBEDDED_WAREHOUSE_DB);
+    }
+    const source = sourceUrl;
+    const warehouse = warehouseUrl;
+    say(`source: ${redactUrl(source)}`);
+    await withPool('source database', source, async (pool) => {
+      if (await sourceIsSeeded(pool)) {
+        say('source already seeded: leaving it as it is');
+      } else {
+        const seedSource = await loadSeeder();
+        if (!seedSource) {
+          say('source not seeded: the generator (services/simulator/seed.ts) is not built yet');
+          return;
+        }
+        say(`seeding the source at scale ${options.scale} (seed ${options.seed})...`);
+        try {
+          await seedSource(pool, { scale: options.scale, seed: options.seed });
+        } catch (error) {
+          // The generator refuses a source that already holds rows of another origin.
+          if ((error as Error).name === 'SeedRefusedError') throw new CliError((error as Error).message);
+          throw error;
+        }
+      }
+      say(`source rows: ${await sourceCounts(pool)}`);
+    });
+    say(`warehouse: ${redactUrl(warehouse)}`);
+    const { lines } = await migrateWarehouseAt(warehouse);
+    for (const line of lines) say(line);
+    say('the local pipeline runtime is not built yet: nothing more to run');
+  } finally {
+    if (server) {
+      await server.stop();
+      say('embedded PostgreSQL stopped');
+    }
+  }
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('start')
+    .description(
+      'run the main job on the embedded defaults: PostgreSQL in the state folder, seed the source on first start, migrate the warehouse',
+    );
+  addStateDirOption(command);
+  addSourceUrlOption(command, false);
+  addWarehouseUrlOption(command, false);
+  command
+    .option('--scale <n>', 'generator scale for the first seed (1 = the real volumes)', positiveNumber, 1)
+    .option('--seed <n>', 'generator seed for the first seed', nonNegativeInteger, 1)
+    .option('--verbose', 'print the embedded PostgreSQL log')
+    .action(async (options: StartOptions) => runStart(options));
+}
