@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Writes `data` to `target` so that a reader (or a restart after `kill -9`) sees either the old
+ * file or the complete new one, never a torn write: write a temporary file in `tmpDir` (same file
+ * system as `target`), fsync it, then rename it over the target. Synchronous on purpose: callers
+ * run it before they answer a request, in the same step as the in-memory change.
+ */
+export function writeFileAtomicSync(target: string, data: Uint8Array | string, tmpDir: string): void {
+  mkdirSync(tmpDir, { recursive: true });
+  mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = path.join(
+    tmpDir,
+    `${path.basename(target).slice(0, 64)}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  const fd = openSync(tmp, 'w');
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, target);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** Removes leftovers of writes interrupted by a crash (they were never renamed into place). */
+export function clearTmpDir(tmpDir: string): void {
+  rmSync(tmpDir, { recursive: true, force: true });
+  mkdirSync(tmpDir, { recursive: true });
+}
