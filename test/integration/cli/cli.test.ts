@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'slonik';
+import { buildProgram } from '../../../services/cli/main.ts';
+import { freePort } from '../../../services/local-runtime/embedded-postgres.ts';
+import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+
+const BIN = fileURLToPath(new URL('../../../services/cli/bin/totes.js', import.meta.url));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real `totes` bin in a child process (this Node, no URL variables unless given). */
+function totes(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  const { WAREHOUSE_URL: _w, TOTESYS_URL: _t, ...inherited } = process.env;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...inherited, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function expectOneLineError(run: Run, pattern: RegExp): void {
+  expect(run.code).not.toBe(0);
+  expect(run.code).not.toBeNull();
+  const lines = run.stderr.split('\n').filter((line) => line !== '');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^totes: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('totes command line', () => {
+  it('prints help for the program and exits 0', async () => {
+    const run = await totes(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: totes /);
+    for (const name of ['start', 'migrate']) expect(run.stdout).toContain(name);
+  });
+
+  it('prints help for every registered command and exits 0', async () => {
+    const names = buildProgram().commands.map((command) => command.name());
+    expect(names).toEqual(expect.arrayContaining(['start', 'migrate']));
+    const runs = await Promise.all(names.map((name) => totes([name, '--help'])));
+    runs.forEach((run, i) => {
+      const name = names[i];
+      expect({ name, code: run.code, stderr: run.stderr }).toEqual({ name, code: 0, stderr: '' });
+      expect(run.stdout).toMatch(new RegExp(`^Usage: totes ${name} `));
+    });
+  });
+
+  it('reports an unknown option or command in one line, without a stack trace', async () => {
+    expectOneLineError(
+      await totes(['migrate', '--wherehouse-url', 'x']),
+      /unknown option '--wherehouse-url'/,
+    );
+    expectOneLineError(await totes(['migrat']), /unknown command 'migrat' \(Did you mean migrate\?\)/);
+    expectOneLineError(await totes(['start', '--scale', 'lots']), /'--scale <n>' argument 'lots' is invalid/);
+  });
+
+  it('asks for a warehouse URL when none is given', async () => {
+    const run = await totes(['migrate']);
+    expectOneLineError(run, /no warehouse database: pass --warehouse-url or set WAREHOUSE_URL/);
+    expect(run.code).toBe(2);
+    expectOneLineError(await totes(['migrate', '--warehouse-url', 'mysql://h/db']), /postgres:\/\/ URL/);
+  });
+
+  it('reports an unreachable warehouse in one line, hiding the password', async () => {
+    const port = await freePort();
+    const run = await totes(['migrate', '--warehouse-url', `postgres://totes:hunter2@127.0.0.1:${port}/wh`]);
+    expectOneLineError(
+      run,
+      /warehouse database .*127\.0\.0\.1.*: cannot reach the database: connection refused/,
+    );
+    expect(run.stderr).not.toContain('hunter2');
+    expect(run.stderr).toContain('totes:***@');
+  });
+});
+
+describe('totes migrate', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('cli_migrate');
+  });
+  afterAll(async () => db.drop());
+
+  it('applies the warehouse schema, then applies nothing the second time', async () => {
+    const first = await totes(['migrate', '--warehouse-url', db.url]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('applied migration 1 (star schema and pipeline bookkeeping)');
+
+    // The second run takes the URL from the environment.
+    const second = await totes(['migrate'], { WAREHOUSE_URL: db.url });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('nothing to apply: warehouse schema is at version 1');
+    expect(second.stdout).not.toContain('applied migration');
+
+    const versions = await db.pool.anyFirst(sql.unsafe`SELECT "version" FROM pipeline.schema_migrations`);
+    expect([...versions]).toEqual([1]);
+    const facts = await db.pool.oneFirst(
+      sql.unsafe`SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'fact_%'`,
+    );
+    expect(facts).toBe(3);
+  });
+});
