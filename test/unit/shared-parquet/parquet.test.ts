@@ -1,0 +1,151 @@
+import { describe, expect, test } from '@jest/globals';
+import {
+  dateToDays,
+  daysToDate,
+  decimalToScaledBigInt,
+  iterateParquet,
+  type ParquetRow,
+  type ParquetTableSchema,
+  ParquetValueError,
+  parquetColumns,
+  readParquet,
+  scaledBigIntToDecimal,
+  timestampToMillis,
+  timeToMillis,
+  writeParquet,
+} from '../../../shared/parquet/index.ts';
+
+describe('exact conversions', () => {
+  test('decimals as scaled integers, never floats', () => {
+    expect(decimalToScaledBigInt('2.57', 2, 10)).toBe(257n);
+    expect(decimalToScaledBigInt('0.29', 2, 10)).toBe(29n);
+    expect(decimalToScaledBigInt('123456789.01', 2, 38)).toBe(12345678901n);
+    expect(decimalToScaledBigInt('12.3', 3, 38)).toBe(12300n);
+    expect(decimalToScaledBigInt('-0.05', 2, 10)).toBe(-5n);
+    expect(() => decimalToScaledBigInt('12.345', 2, 10)).toThrow(ParquetValueError);
+    expect(() => decimalToScaledBigInt('123456789.01', 2, 10)).toThrow(/does not fit/);
+    expect(() => decimalToScaledBigInt('1e3', 2, 10)).toThrow(ParquetValueError);
+    expect(scaledBigIntToDecimal(257n, 2)).toBe('2.57');
+    expect(scaledBigIntToDecimal(-5n, 2)).toBe('-0.05');
+    expect(scaledBigIntToDecimal(7n, 0)).toBe('7');
+  });
+
+  test('dates, times, timestamps', () => {
+    expect(daysToDate(dateToDays('2024-02-29'))).toBe('2024-02-29');
+    expect(dateToDays('1970-01-02')).toBe(1);
+    expect(() => dateToDays('2023-02-29')).toThrow(/not a calendar date/);
+    expect(() => dateToDays('2023-2-1')).toThrow(ParquetValueError);
+    expect(timeToMillis('23:59:59.999')).toBe(86_399_999);
+    expect(() => timeToMillis('24:00:00.000')).toThrow(ParquetValueError);
+    expect(timestampToMillis('1970-01-01 00:00:01.001')).toBe(1001n);
+    expect(() => timestampToMillis('2022-11-03T14:20:49.962')).toThrow(ParquetValueError);
+  });
+});
+
+const schema: ParquetTableSchema = {
+  name: 'sample',
+  columns: [
+    { name: 'id', type: { kind: 'int32' }, nullable: false },
+    { name: 'name', type: { kind: 'utf8' }, nullable: true },
+    { name: 'paid', type: { kind: 'boolean' }, nullable: false },
+    { name: 'day', type: { kind: 'date' }, nullable: false },
+    { name: 'at', type: { kind: 'time-millis' }, nullable: false },
+    { name: 'version', type: { kind: 'timestamp-millis' }, nullable: false },
+    { name: 'price', type: { kind: 'decimal', precision: 10, scale: 2 }, nullable: false },
+    { name: 'amount', type: { kind: 'decimal', precision: 38, scale: 'data' }, nullable: false },
+  ],
+};
+
+describe('write and read back', () => {
+  test('every value comes back exactly, over several row groups', async () => {
+    const rows: ParquetRow[] = [];
+    for (let i = 0; i < 2500; i++) {
+      rows.push([
+        i,
+        i % 3 === 0 ? null : `O'Keefe ${i}`,
+        i % 2 === 0,
+        daysToDate(19000 + (i % 400)),
+        `${String(i % 24).padStart(2, '0')}:00:00.${String(i % 1000).padStart(3, '0')}`,
+        `2024-02-29 12:34:56.${String(i % 1000).padStart(3, '0')}`,
+        `${i}.${String(i % 100).padStart(2, '0')}`,
+        i % 2 === 0 ? `123456789.0${i % 10}` : '12.345',
+      ]);
+    }
+    const { buffer, columns } = writeParquet(schema, rows, { rowGroupSize: 1000 });
+    // Unbounded numeric: scale from the data, precision 18 (INT64) while every value fits.
+    expect(columns.find((c) => c.name === 'amount')?.type).toEqual({
+      kind: 'decimal',
+      precision: 18,
+      scale: 3,
+    });
+    const back = await readParquet(buffer);
+    expect(back.rowCount).toBe(2500);
+    expect(back.rows.map((r) => schema.columns.map((c) => r[c.name]))).toEqual(
+      rows.map((r) => {
+        const copy = [...r];
+        // scale 3 file: a 2-decimal amount reads back with a trailing zero (numerically equal).
+        if (typeof copy[7] === 'string' && copy[7].split('.')[1]!.length === 2) copy[7] = `${copy[7]}0`;
+        return copy;
+      }),
+    );
+    expect(parquetColumns(buffer).map((c) => c.nullable)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    let seen = 0;
+    for await (const slice of iterateParquet(buffer, { batchRows: 700 })) seen += slice.rows.length;
+    expect(seen).toBe(2500);
+  });
+
+  test('an unbounded numeric too wide for 18 digits is written as DECIMAL(38, s), exactly', async () => {
+    const huge = '-99999999999999999999999999999999.999';
+    const good: ParquetRow = [
+      1,
+      'a',
+      true,
+      '2024-01-01',
+      '00:00:00.000',
+      '2024-01-01 00:00:00.000',
+      '1.00',
+      huge,
+    ];
+    const { buffer, columns } = writeParquet(schema, [good, [...good.slice(0, 7), '0.29']]);
+    expect(columns[7]!.type).toEqual({ kind: 'decimal', precision: 38, scale: 3 });
+    const back = await readParquet(buffer);
+    expect(back.rows.map((r) => r.amount)).toEqual([huge, '0.290']);
+    const tooBig = [...good.slice(0, 7), `1${'0'.repeat(38)}`];
+    expect(() => writeParquet(schema, [tooBig])).toThrow(/column amount: .* does not fit DECIMAL\(38,0\)/);
+  });
+
+  test('a null in a required column, a wrong type or a bad date is refused with the column named', () => {
+    const good: ParquetRow = [
+      1,
+      'a',
+      true,
+      '2024-01-01',
+      '00:00:00.000',
+      '2024-01-01 00:00:00.000',
+      '1.00',
+      '1',
+    ];
+    expect(() => writeParquet(schema, [good])).not.toThrow();
+    const bad = (index: number, value: ParquetRow[number]) => {
+      const row = [...good];
+      row[index] = value;
+      return () => writeParquet(schema, [row]);
+    };
+    expect(bad(0, null)).toThrow(/column id: null is not a value \(the column is required\)/);
+    expect(bad(0, 1.5)).toThrow(/column id/);
+    expect(bad(0, 2 ** 31)).toThrow(/column id/);
+    expect(bad(1, 5)).toThrow(/column name/);
+    expect(bad(3, '2023-02-30')).toThrow(/column day: 2023-02-30 is not a calendar date/);
+    expect(bad(6, 2.57)).toThrow(/column price/);
+    expect(bad(6, '1.234')).toThrow(/column price/);
+  });
+});
