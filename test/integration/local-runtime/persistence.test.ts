@@ -1,0 +1,269 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { Upload } from '@aws-sdk/lib-storage';
+import { type LocalAws, startLocalAws } from '../../../services/local-runtime/aws/index.ts';
+import { type Clients, clientsFor, drain, isTestEvent, receiveAll, sleep, tempStateDir } from './support.ts';
+
+type Started = { aws: LocalAws; clients: Clients };
+
+async function start(stateDir: string, prefix: string, testEvents = true): Promise<Started> {
+  const aws = await startLocalAws({ stateDir, prefix, testEvents });
+  return { aws, clients: clientsFor(aws) };
+}
+
+async function stop({ aws, clients }: Started): Promise<void> {
+  clients.destroy();
+  await aws.stop();
+}
+
+async function depth(clients: Clients, queueUrl: string) {
+  const { Attributes } = await clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return {
+    ready: Number(Attributes?.ApproximateNumberOfMessages),
+    inflight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible),
+    delayed: Number(Attributes?.ApproximateNumberOfMessagesDelayed),
+  };
+}
+
+describe('local AWS harness persistence', () => {
+  test('a restart finds objects (as plain files), messages in their states, items and resources', async () => {
+    const state = tempStateDir('persist');
+    try {
+      let run = await start(state.dir, 'keep');
+      const queueUrls = { ...run.aws.queueUrls };
+      const loadUrl = queueUrls['keep-load']!;
+      // First start: one s3:TestEvent per notified queue.
+      expect((await drain(run.clients.sqs, loadUrl)).map(isTestEvent)).toEqual([true]);
+
+      const bucket = 'keep-processed';
+      const body = Buffer.from('PAR1 not really parquet \u0000\u00ff bytes PAR1', 'latin1');
+      await run.clients.s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: 'units/r 1/dim_staff.0001.parquet', Body: body }),
+      );
+      await run.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'units/gone.json', Body: 'x' }));
+      await run.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'units/gone.json' }));
+      const big = Buffer.alloc(12 * 1024 * 1024, 'z');
+      await new Upload({
+        client: run.clients.s3,
+        params: { Bucket: bucket, Key: 'units/big.bin', Body: big },
+      }).done();
+
+      // A message that has already been received 3 times (maxReceiveCount is 5).
+      const poison = await run.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: loadUrl, MessageBody: 'poison' }),
+      );
+      for (let i = 0; i < 3; i += 1) {
+        await run.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: loadUrl, VisibilityTimeout: 0 }));
+      }
+      const inflight = await run.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: loadUrl, MessageBody: 'in flight' }),
+      );
+      // Receives poison (4th time) and `in flight`, both invisible for 2 s.
+      const received = await run.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: loadUrl, VisibilityTimeout: 2, MaxNumberOfMessages: 10 }),
+      );
+      expect(received.Messages?.map((m) => m.MessageId).sort()).toEqual(
+        [poison.MessageId, inflight.MessageId].sort(),
+      );
+      await run.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: loadUrl, MessageBody: 'later', DelaySeconds: 2 }),
+      );
+      await run.clients.dynamodb.send(
+        new PutItemCommand({
+          TableName: 'keep-pipeline-state',
+          Item: { pk: { S: 'RUN' }, sk: { S: 'r1' }, rows: { N: '42' } },
+        }),
+      );
+      await stop(run);
+
+      // Objects are plain files with exact bytes; metadata lives outside the bucket folder.
+      const plain = path.join(state.dir, 's3', bucket, 'units', 'r 1', 'dim_staff.0001.parquet');
+      expect(readFileSync(plain)).toEqual(body);
+      expect(readFileSync(path.join(state.dir, 's3', bucket, 'units', 'big.bin')).equals(big)).toBe(true);
+      expect(existsSync(path.join(state.dir, 's3', bucket, 'units', 'gone.json'))).toBe(false);
+      expect(readdirSync(path.join(state.dir, 's3', bucket, 'units')).sort()).toEqual(['big.bin', 'r 1']);
+
+      run = await start(state.dir, 'keep');
+      try {
+        // Same resources, created idempotently; no second test event for an unchanged configuration.
+        expect(Object.keys(run.aws.queueUrls).sort()).toEqual(Object.keys(queueUrls).sort());
+        const { clients } = run;
+        const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+        expect(listed.Contents?.map((o) => o.Key)).toEqual([
+          'units/big.bin',
+          'units/r 1/dim_staff.0001.parquet',
+        ]);
+        const got = await clients.s3.send(
+          new GetObjectCommand({ Bucket: bucket, Key: 'units/r 1/dim_staff.0001.parquet' }),
+        );
+        expect(Buffer.from(await got.Body!.transformToByteArray())).toEqual(body);
+        const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'units/big.bin' }));
+        expect(head.ContentLength).toBe(big.length);
+        expect(head.ETag).toMatch(/-3"$/);
+
+        expect(await depth(clients, loadUrl)).toEqual({ ready: 0, inflight: 2, delayed: 1 });
+        const item = await clients.dynamodb.send(
+          new GetItemCommand({
+            TableName: 'keep-pipeline-state',
+            Key: { pk: { S: 'RUN' }, sk: { S: 'r1' } },
+          }),
+        );
+        expect(item.Item?.rows).toEqual({ N: '42' });
+
+        await sleep(2_100);
+        const back = await receiveAll(clients.sqs, loadUrl, 1);
+        const counts = Object.fromEntries(back.map((m) => [m.Body, m.Attributes?.ApproximateReceiveCount]));
+        // poison: 4 receives before the restart + this one = 5 = maxReceiveCount; no test event.
+        expect(counts).toEqual({ poison: '5', 'in flight': '2', later: '1' });
+      } finally {
+        await stop(run);
+      }
+
+      // Receive counts survive restarts, so maxReceiveCount still moves poison to the DLQ.
+      run = await start(state.dir, 'keep');
+      try {
+        await sleep(1_100);
+        const again = await receiveAll(run.clients.sqs, loadUrl, 30);
+        expect(again.map((m) => m.Body).sort()).toEqual(['in flight', 'later']);
+        const dlq = await receiveAll(run.clients.sqs, run.aws.queueUrls['keep-load-dlq']!);
+        expect(dlq.map((m) => [m.MessageId, m.Body])).toEqual([[poison.MessageId, 'poison']]);
+      } finally {
+        await stop(run);
+      }
+    } finally {
+      state.remove();
+    }
+  });
+
+  test('nothing acknowledged is lost when the process is killed with SIGKILL', async () => {
+    const state = tempStateDir('crash');
+    let child: ChildProcess | undefined;
+    try {
+      child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL('fixtures/crash-writer.ts', import.meta.url)), state.dir],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child!.stdout! }).once('line', resolve);
+        child!.once('exit', (code) => reject(new Error(`crash-writer exited early (${code})`)));
+      });
+      // Killed right after the last acknowledged write: no shutdown code runs.
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child!.once('exit', resolve));
+      const acked = JSON.parse(line) as Record<string, string>;
+
+      const run = await start(state.dir, 'crash', false);
+      try {
+        const { clients, aws } = run;
+        const loadUrl = aws.queueUrls['crash-load']!;
+        const manifest = await clients.s3.send(
+          new GetObjectCommand({ Bucket: 'crash-ingestion', Key: acked.manifestKey }),
+        );
+        expect(await manifest.Body?.transformToString()).toBe('{"manifest":true}');
+        expect(manifest.ETag).toBe(acked.manifestETag);
+        expect(readFileSync(path.join(state.dir, 's3', 'crash-ingestion', acked.manifestKey!), 'utf8')).toBe(
+          '{"manifest":true}',
+        );
+        // The manifest's notification was persisted with it.
+        const notes = (await drain(clients.sqs, aws.queueUrls['crash-transform']!)).filter(
+          (b) => !isTestEvent(b),
+        );
+        expect(notes.map((b) => JSON.parse(b).Records[0].s3.object.key)).toEqual([
+          'units/2026/11/28/run+1/manifest.json',
+        ]);
+        const item = await clients.dynamodb.send(
+          new GetItemCommand({
+            TableName: 'crash-pipeline-state',
+            Key: { pk: { S: 'WATERMARK' }, sk: { S: 'sales_order' } },
+          }),
+        );
+        expect(item.Item?.value).toEqual({ S: '2026-11-28 01:00:00.000' });
+
+        expect(await depth(clients, loadUrl)).toEqual({ ready: 1, inflight: 1, delayed: 1 });
+        const now = await receiveAll(clients.sqs, loadUrl, 30);
+        expect(now.map((m) => m.MessageId)).toEqual([acked.ready]);
+        // The in-flight one returns at its deadline with its receive count; the delayed one appears.
+        const later: Awaited<ReturnType<typeof receiveAll>> = [];
+        for (let waited = 0; later.length < 2 && waited < 20_000; waited += 250) {
+          await sleep(250);
+          later.push(...(await receiveAll(clients.sqs, loadUrl, 30)));
+        }
+        expect(
+          Object.fromEntries(later.map((m) => [m.MessageId, m.Attributes?.ApproximateReceiveCount])),
+        ).toEqual({
+          [acked.inflight!]: '2',
+          [acked.delayed!]: '1',
+        });
+      } finally {
+        await stop(run);
+      }
+    } finally {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      state.remove();
+    }
+  });
+
+  test('a file found without metadata is adopted as a created object and notified', async () => {
+    const state = tempStateDir('adopt');
+    try {
+      const dir = path.join(state.dir, 's3', 'adopt-ingestion', 'units', 'by hand');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'manifest.json'), '{"copied":"in"}');
+      const run = await start(state.dir, 'adopt');
+      try {
+        const { clients, aws } = run;
+        const head = await clients.s3.send(
+          new HeadObjectCommand({ Bucket: 'adopt-ingestion', Key: 'units/by hand/manifest.json' }),
+        );
+        expect(head.ContentLength).toBe(15);
+        const notes = (await drain(clients.sqs, aws.queueUrls['adopt-transform']!)).filter(
+          (b) => !isTestEvent(b),
+        );
+        expect(notes.map((b) => JSON.parse(b).Records[0].s3.object)).toEqual([
+          expect.objectContaining({
+            key: 'units/by+hand/manifest.json',
+            size: 15,
+            eTag: head.ETag!.replace(/"/g, ''),
+          }),
+        ]);
+      } finally {
+        await stop(run);
+      }
+      // Adopted once: the next start neither re-notifies nor loses it.
+      const again = await start(state.dir, 'adopt');
+      try {
+        expect(await drain(again.clients.sqs, again.aws.queueUrls['adopt-transform']!)).toEqual([]);
+        const listed = await again.clients.s3.send(new ListObjectsV2Command({ Bucket: 'adopt-ingestion' }));
+        expect(listed.Contents?.map((o) => o.Key)).toEqual(['units/by hand/manifest.json']);
+      } finally {
+        await stop(again);
+      }
+    } finally {
+      state.remove();
+    }
+  });
+});
