@@ -53,6 +53,9 @@ export class MissingObjectError extends Error {
  */
 const TRANSIENT_SQLSTATE = /^(08|40|53)|^57P0[1-5]$|^57014$|^55P03$|^580(00|30)$/;
 
+/** Five characters, digits and upper-case letters; Node's codes (EPIPE) start with E, no SQLSTATE class does. */
+const isSqlState = (code: string) => /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code);
+
 /** Node socket / DNS errors that mean "could not talk to the server right now". */
 const TRANSIENT_NODE_CODES = new Set([
   'ECONNREFUSED',
@@ -133,8 +136,8 @@ export function classifyError(error: unknown): FailureKind {
   if (error instanceof BadUnitError || error instanceof MissingObjectError) return 'permanent';
   const f = facts(error);
   if (f.code !== undefined) {
-    if (/^[0-9A-Z]{5}$/.test(f.code)) return TRANSIENT_SQLSTATE.test(f.code) ? 'transient' : 'permanent';
     if (TRANSIENT_NODE_CODES.has(f.code)) return 'transient';
+    if (isSqlState(f.code)) return TRANSIENT_SQLSTATE.test(f.code) ? 'transient' : 'permanent';
   }
   if (f.names.some((name) => TRANSIENT_ERROR_NAMES.has(name))) return 'transient';
   if (f.messages.some((m) => TRANSIENT_MESSAGES.some((pattern) => pattern.test(m)))) return 'transient';
@@ -148,10 +151,10 @@ export function toLoadError(error: unknown, unitId: string, attempts = 1): Error
   const kind = classifyError(error);
   const f = facts(error);
   const detail = f.detail;
-  const code = f.code ? ` [${/^[0-9A-Z]{5}$/.test(f.code) ? 'SQLSTATE ' : ''}${f.code}]` : '';
+  const code = f.code ? ` [${isSqlState(f.code) ? 'SQLSTATE ' : ''}${f.code}]` : '';
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-  const message =
-    `load of ${unitId} failed (${kind}${tries})${code}: ${f.message}` + (detail ? ` (${detail})` : '');
+  const suffix = detail ? ` (${detail})` : '';
+  const message = `load of ${unitId} failed (${kind}${tries})${code}: ${f.message}${suffix}`;
   const Class = kind === 'transient' ? TransientLoadError : PermanentLoadError;
   return new Class(message, { cause: error, kind, code: f.code, attempts });
 }
