@@ -105,13 +105,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], where: string): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new AlarmDefinitionError(`${where} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+    throw new AlarmDefinitionError(
+      `${where} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return value as T;
 }
 
 function text(value: unknown, where: string): string {
-  if (typeof value !== 'string' || value === '') throw new AlarmDefinitionError(`${where} must be a non-empty string`);
+  if (typeof value !== 'string' || value === '')
+    throw new AlarmDefinitionError(`${where} must be a non-empty string`);
   return value;
 }
 
@@ -141,7 +144,8 @@ function parseOne(value: unknown, index: number): AlarmDefinition {
     dimensions[name] = text(dimension, `${where}: dimension ${name}`);
   }
   const periodSeconds = count(value.periodSeconds, `${where}: periodSeconds`, 60);
-  if (periodSeconds % 60 !== 0) throw new AlarmDefinitionError(`${where}: periodSeconds must be a multiple of 60`);
+  if (periodSeconds % 60 !== 0)
+    throw new AlarmDefinitionError(`${where}: periodSeconds must be a multiple of 60`);
   const evaluationPeriods = count(value.evaluationPeriods, `${where}: evaluationPeriods`, 1);
   const datapointsToAlarm = count(value.datapointsToAlarm, `${where}: datapointsToAlarm`, 1);
   if (datapointsToAlarm > evaluationPeriods) {
@@ -160,7 +164,9 @@ function parseOne(value: unknown, index: number): AlarmDefinition {
     stage: oneOf(value.stage, ALARM_STAGES, `${where}: stage`),
     description: text(value.description, `${where}: description`),
     runbook: text(value.runbook, `${where}: runbook`),
-    environments: environments.map((env, i) => oneOf(env, ALARM_ENVIRONMENTS, `${where}: environments[${i}]`)),
+    environments: environments.map((env, i) =>
+      oneOf(env, ALARM_ENVIRONMENTS, `${where}: environments[${i}]`),
+    ),
     metric: {
       namespace: text(metric.namespace, `${where}: metric.namespace`),
       name: text(metric.name, `${where}: metric.name`),

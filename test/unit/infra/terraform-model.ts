@@ -36,15 +36,21 @@ export interface Instance {
 
 /** Marks a value that stands for a resource instance (each.value of `for_each = aws_x.y`). */
 class InstanceRef {
-  constructor(readonly address: string) {}
+  readonly address: string;
+  constructor(address: string) {
+    this.address = address;
+  }
 }
 /** A whole resource with for_each (as in `for_each = aws_s3_bucket.lake`). */
 class CollectionRef {
-  constructor(
-    readonly kind: 'resource' | 'data',
-    readonly type: string,
-    readonly name: string,
-  ) {}
+  readonly kind: 'resource' | 'data';
+  readonly type: string;
+  readonly name: string;
+  constructor(kind: 'resource' | 'data', type: string, name: string) {
+    this.kind = kind;
+    this.type = type;
+    this.name = name;
+  }
 }
 
 interface Scope {
@@ -86,8 +92,7 @@ function traversal(expr: string): string[] | undefined {
 /** Positions of the `${ ... }` interpolations of a template, honouring nested braces and quotes. */
 function interpolations(template: string): { start: number; end: number; expr: string }[] {
   const found: { start: number; end: number; expr: string }[] = [];
-  let i = 0;
-  while ((i = template.indexOf('${', i)) >= 0) {
+  for (let i = template.indexOf('${'); i >= 0; i = template.indexOf('${', i)) {
     let depth = 1;
     let j = i + 2;
     let quote = false;
@@ -132,7 +137,9 @@ export async function loadTerraform(dir: string): Promise<TerraformModule> {
   const variables: Record<string, Block> = {};
   const outputs: Record<string, Block> = {};
   const raw = new Set<string>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.tf'))
+    .sort()) {
     const text = readFileSync(path.join(dir, file), 'utf8');
     files[file] = text;
     const json = await parse(file, text);
@@ -141,7 +148,9 @@ export async function loadTerraform(dir: string): Promise<TerraformModule> {
       ['resource', resources],
       ['data', data],
     ] as const) {
-      for (const [type, byName] of Object.entries((json[kind] ?? {}) as Record<string, Record<string, unknown>>)) {
+      for (const [type, byName] of Object.entries(
+        (json[kind] ?? {}) as Record<string, Record<string, unknown>>,
+      )) {
         target[type] ??= {};
         for (const [name, blocks] of Object.entries(byName)) {
           if (target[type][name]) throw new Error(`${kind} ${type}.${name} declared twice`);
@@ -177,16 +186,24 @@ export class Evaluator {
    * `overrides` gives the value of locals this evaluator cannot compute (for expressions,
    * jsondecode(file(...))); a test that overrides a local must also pin its expression text.
    */
-  constructor(
-    readonly module: TerraformModule,
-    readonly overrides: Readonly<Record<string, Value>> = {},
-  ) {}
+  readonly module: TerraformModule;
+  readonly overrides: Readonly<Record<string, Value>>;
+
+  constructor(module: TerraformModule, overrides: Readonly<Record<string, Value>> = {}) {
+    this.module = module;
+    this.overrides = overrides;
+  }
 
   /** Evaluates any attribute value (strings, lists, objects, nested blocks). */
   value(value: Value, scope: Scope = {}): Value {
     if (typeof value === 'string') return this.template(value, scope);
     if (Array.isArray(value)) return value.map((v) => this.value(v, scope));
-    if (value && typeof value === 'object' && !(value instanceof InstanceRef) && !(value instanceof CollectionRef)) {
+    if (
+      value &&
+      typeof value === 'object' &&
+      !(value instanceof InstanceRef) &&
+      !(value instanceof CollectionRef)
+    ) {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.value(v, scope)]));
     }
     return value;
@@ -257,7 +274,9 @@ export class Evaluator {
       }
       if (current instanceof CollectionRef) {
         const base = `${current.kind === 'data' ? 'data.' : ''}${current.type}.${current.name}`;
-        current = segment.startsWith('[') ? new InstanceRef(`${base}[${JSON.stringify(key)}]`) : `${base}.${key}`;
+        current = segment.startsWith('[')
+          ? new InstanceRef(`${base}[${JSON.stringify(key)}]`)
+          : `${base}.${key}`;
         continue;
       }
       if (current && typeof current === 'object' && String(key) in current) {
@@ -316,7 +335,8 @@ export class Evaluator {
     if (!block) throw new Error(`no ${kind} ${type}.${name}`);
     const base = `${kind === 'data' ? 'data.' : ''}${type}.${name}`;
     const { for_each: forEach, ...body } = block;
-    if (forEach === undefined) return [{ address: base, key: undefined, attrs: this.value(body) as Record<string, Value> }];
+    if (forEach === undefined)
+      return [{ address: base, key: undefined, attrs: this.value(body) as Record<string, Value> }];
     const collection = this.value(forEach);
     let entries: [string, Value][];
     if (collection instanceof CollectionRef) {
@@ -338,7 +358,9 @@ export class Evaluator {
 
   /** Every instance of every resource of a type. */
   resourcesOfType(type: string): Instance[] {
-    return Object.keys(this.module.resources[type] ?? {}).flatMap((name) => this.instancesOf('resource', type, name));
+    return Object.keys(this.module.resources[type] ?? {}).flatMap((name) =>
+      this.instancesOf('resource', type, name),
+    );
   }
 
   dataOfType(type: string): Instance[] {
@@ -371,7 +393,9 @@ export function blocks(attrs: Record<string, Value>, name: string): Record<strin
   const direct = Array.isArray(attrs[name]) ? (attrs[name] as Record<string, Value>[]) : [];
   const dynamic = (attrs.dynamic as Record<string, Value> | undefined)?.[name];
   const fromDynamic = Array.isArray(dynamic)
-    ? dynamic.flatMap((d) => ((d as Record<string, Value>).content as Record<string, Value>[] | undefined) ?? [])
+    ? dynamic.flatMap(
+        (d) => ((d as Record<string, Value>).content as Record<string, Value>[] | undefined) ?? [],
+      )
     : [];
   return [...direct, ...fromDynamic];
 }

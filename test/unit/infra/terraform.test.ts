@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected values are Terraform ${...} expressions, not JS templates
 /**
  * The Terraform cannot be planned here (no provider downloads), so its structure is tested: every
  * .tf file is parsed (@cdktf/hcl2json), evaluated for the default variables (prefix "totes"), and
@@ -37,7 +38,9 @@ beforeAll(async () => {
   tf = await loadTerraform(infraDir);
   const definitions = loadAlarmDefinitions();
   ev = new Evaluator(tf, {
-    alarms: Object.fromEntries(definitions.filter((a) => a.environments.includes('aws')).map((a) => [a.id, a])),
+    alarms: Object.fromEntries(
+      definitions.filter((a) => a.environments.includes('aws')).map((a) => [a.id, a]),
+    ),
   });
 });
 
@@ -52,7 +55,9 @@ function target(reference: Value): Instance {
 }
 
 function lambdaFunctions(): Record<string, Instance> {
-  return Object.fromEntries(ev.resourcesOfType('aws_lambda_function').map((fn) => [fn.attrs.function_name, fn]));
+  return Object.fromEntries(
+    ev.resourcesOfType('aws_lambda_function').map((fn) => [fn.attrs.function_name, fn]),
+  );
 }
 
 /** Every SQS queue with the function that consumes it (through an event source mapping). */
@@ -173,7 +178,9 @@ describe('infra-terraform parses and matches the declarative resources', () => {
       expect(found!.fn.attrs.function_name).toBe(expected.functions[want.function].name);
       expect(found!.mapping.attrs.batch_size).toBe(want.batchSize);
       expect(found!.mapping.attrs.maximum_batching_window_in_seconds).toBe(want.maximumBatchingWindowSeconds);
-      expect(block(found!.mapping.attrs, 'scaling_config')?.maximum_concurrency).toBe(want.maximumConcurrency);
+      expect(block(found!.mapping.attrs, 'scaling_config')?.maximum_concurrency).toBe(
+        want.maximumConcurrency,
+      );
     }
   });
 
@@ -253,7 +260,8 @@ describe('failure handling (brief section 4)', () => {
 
   test('every queue is encrypted', () => {
     for (const queue of ev.resourcesOfType('aws_sqs_queue')) {
-      const encrypted = queue.attrs.sqs_managed_sse_enabled === true || typeof queue.attrs.kms_master_key_id === 'string';
+      const encrypted =
+        queue.attrs.sqs_managed_sse_enabled === true || typeof queue.attrs.kms_master_key_id === 'string';
       expect({ queue: queue.address, encrypted }).toEqual({ queue: queue.address, encrypted: true });
     }
   });
@@ -271,7 +279,9 @@ describe('failure handling (brief section 4)', () => {
       expect(statement!.effect).toBe('Allow');
       expect(block(statement!, 'principals')).toEqual({ type: 'Service', identifiers: ['s3.amazonaws.com'] });
       expect(statement!.actions).toEqual(['sqs:SendMessage']);
-      const conditions = Object.fromEntries(blocks(statement!, 'condition').map((c) => [c.variable, c.values]));
+      const conditions = Object.fromEntries(
+        blocks(statement!, 'condition').map((c) => [c.variable, c.values]),
+      );
       const notification = ev
         .resourcesOfType('aws_s3_bucket_notification')
         .find((n) => target(blocks(n.attrs, 'queue')[0]!.queue_arn).address === queue.address);
@@ -286,7 +296,9 @@ describe('alarms (brief section 5)', () => {
   const awsAlarms = () => alarmsFor('aws', 'totes', loadAlarmDefinitions());
 
   test('Terraform deploys exactly the aws alarms of shared/config/alarms.json', () => {
-    expect(tf.locals.alarm_definitions).toBe('${jsondecode(file("${path.module}/../shared/config/alarms.json"))}');
+    expect(tf.locals.alarm_definitions).toBe(
+      '${jsondecode(file("${path.module}/../shared/config/alarms.json"))}',
+    );
     expect(tf.locals.alarms).toBe(ALARMS_LOCAL_EXPRESSION);
     expect(tf.resources.aws_cloudwatch_metric_alarm!.pipeline!.for_each).toBe('${local.alarms}');
     const alarm = tf.resources.aws_cloudwatch_metric_alarm!.pipeline!;
@@ -312,7 +324,9 @@ describe('alarms (brief section 5)', () => {
   test('every main queue has an age-of-oldest-message alarm', () => {
     for (const { queue } of consumedQueues()) {
       const alarm = awsAlarms().find(
-        (a) => a.metric.name === 'ApproximateAgeOfOldestMessage' && a.metric.dimensions.QueueName === queue.attrs.name,
+        (a) =>
+          a.metric.name === 'ApproximateAgeOfOldestMessage' &&
+          a.metric.dimensions.QueueName === queue.attrs.name,
       );
       expect(alarm).toMatchObject({ comparison: 'GreaterThanThreshold' });
     }
@@ -334,7 +348,8 @@ describe('alarms (brief section 5)', () => {
 
   test('custom-metric alarms match the namespace and service names the functions are given', () => {
     const environment = byKey(ev.instancesOf('resource', 'aws_lambda_function', 'function'));
-    const envOf = (stage: string) => block(environment[stage]!.attrs, 'environment')!.variables as Record<string, Value>;
+    const envOf = (stage: string) =>
+      block(environment[stage]!.attrs, 'environment')!.variables as Record<string, Value>;
     const custom = awsAlarms().filter((a) => !a.metric.namespace.startsWith('AWS/'));
     expect(custom.map((a) => a.metric.name).sort()).toEqual(
       ['ExtractRunsSucceeded', 'RecordsFailed', 'RecordsFailed', 'WarehouseFreshnessSeconds'].sort(),
@@ -346,10 +361,18 @@ describe('alarms (brief section 5)', () => {
       expect(alarm.metric.dimensions).toEqual({ service: env.POWERTOOLS_SERVICE_NAME, stage: alarm.stage });
     }
     const heartbeat = custom.find((a) => a.metric.name === 'ExtractRunsSucceeded')!;
-    expect(heartbeat).toMatchObject({ comparison: 'LessThanThreshold', threshold: 1, treatMissingData: 'breaching' });
+    expect(heartbeat).toMatchObject({
+      comparison: 'LessThanThreshold',
+      threshold: 1,
+      treatMissingData: 'breaching',
+    });
     expect(heartbeat.periodSeconds * heartbeat.evaluationPeriods).toBe(900);
     const freshness = custom.find((a) => a.metric.name === 'WarehouseFreshnessSeconds')!;
-    expect(freshness).toMatchObject({ statistic: 'Maximum', comparison: 'GreaterThanThreshold', threshold: 1800 });
+    expect(freshness).toMatchObject({
+      statistic: 'Maximum',
+      comparison: 'GreaterThanThreshold',
+      threshold: 1800,
+    });
   });
 
   test('every alarm notifies the one SNS topic (alarm and OK)', () => {
@@ -421,7 +444,9 @@ describe('storage is private, encrypted and expiring', () => {
     }
     for (const sse of ev.resourcesOfType('aws_s3_bucket_server_side_encryption_configuration')) {
       const rule = block(sse.attrs, 'rule')!;
-      expect(['AES256', 'aws:kms']).toContain(block(rule, 'apply_server_side_encryption_by_default')?.sse_algorithm);
+      expect(['AES256', 'aws:kms']).toContain(
+        block(rule, 'apply_server_side_encryption_by_default')?.sse_algorithm,
+      );
     }
     for (const versioning of ev.resourcesOfType('aws_s3_bucket_versioning')) {
       expect(block(versioning.attrs, 'versioning_configuration')?.status).toBe('Enabled');
@@ -437,8 +462,13 @@ describe('storage is private, encrypted and expiring', () => {
       expect(blocks(deny!, 'condition')).toEqual([
         { test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] },
       ]);
-      expect(deny!.resources).toEqual([`${target(policy.attrs.bucket).address}.arn`, `${target(policy.attrs.bucket).address}.arn/*`]);
-      expect(deny!.actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 's3:ListBucket']));
+      expect(deny!.resources).toEqual([
+        `${target(policy.attrs.bucket).address}.arn`,
+        `${target(policy.attrs.bucket).address}.arn/*`,
+      ]);
+      expect(deny!.actions).toEqual(
+        expect.arrayContaining(['s3:GetObject', 's3:PutObject', 's3:ListBucket']),
+      );
     }
   });
 
@@ -484,10 +514,8 @@ describe('functions', () => {
 
   test('environment values point at the right buckets, tables and secrets', () => {
     const env = (stage: Stage) =>
-      block(ev.instanceAt(`aws_lambda_function.function["${stage}"]`)!.attrs, 'environment')!.variables as Record<
-        string,
-        string
-      >;
+      block(ev.instanceAt(`aws_lambda_function.function["${stage}"]`)!.attrs, 'environment')!
+        .variables as Record<string, string>;
     expect(target(env('extract').INGESTION_BUCKET).attrs.bucket).toBe(expected.buckets.ingestion);
     expect(target(env('transform').PROCESSED_BUCKET).attrs.bucket).toBe(expected.buckets.processed);
     for (const stage of STAGES) {
@@ -511,7 +539,9 @@ describe('functions', () => {
     }
     expect(tf.variables.log_retention_days?.default).toEqual(expect.any(Number));
     for (const fn of ev.resourcesOfType('aws_lambda_function')) {
-      expect(target(block(fn.attrs, 'logging_config')?.log_group).attrs.name).toBe(`/aws/lambda/${fn.attrs.function_name}`);
+      expect(target(block(fn.attrs, 'logging_config')?.log_group).attrs.name).toBe(
+        `/aws/lambda/${fn.attrs.function_name}`,
+      );
     }
   });
 });
@@ -551,14 +581,22 @@ describe('IAM: least privilege', () => {
     for (const statement of star) {
       for (const action of statement.actions) expect(allowed.has(action)).toBe(true);
     }
-    const starLines = Object.values(tf.files).join('\n').match(/resources\s*=\s*\["\*"\]/g) ?? [];
-    const comments = Object.values(tf.files).join('\n').match(/# Resource "\*" required/g) ?? [];
+    const starLines =
+      Object.values(tf.files)
+        .join('\n')
+        .match(/resources\s*=\s*\["\*"\]/g) ?? [];
+    const comments =
+      Object.values(tf.files)
+        .join('\n')
+        .match(/# Resource "\*" required/g) ?? [];
     expect(comments.length).toBe(starLines.length);
   });
 
   test('one role per function; its policy grants only its own queue, buckets, tables and secret', () => {
     const roles = ev.resourcesOfType('aws_iam_role');
-    expect(roles.map((r) => r.attrs.name).sort()).toEqual(STAGES.map((s) => `${expected.functions[s].name}-role`).sort());
+    expect(roles.map((r) => r.attrs.name).sort()).toEqual(
+      STAGES.map((s) => `${expected.functions[s].name}-role`).sort(),
+    );
     for (const fn of ev.instancesOf('resource', 'aws_lambda_function', 'function')) {
       expect(fn.attrs.role).toBe(`aws_iam_role.function["${fn.key}"].arn`);
     }
@@ -567,7 +605,9 @@ describe('IAM: least privilege', () => {
       const own = blocks(doc.attrs, 'statement');
       const base = target((doc.attrs.source_policy_documents as string[])[0]);
       return [...own, ...blocks(base.attrs, 'statement')].flatMap((s) =>
-        (s.actions as string[]).flatMap((action) => (s.resources as string[]).map((resource) => `${action} ${resource}`)),
+        (s.actions as string[]).flatMap((action) =>
+          (s.resources as string[]).map((resource) => `${action} ${resource}`),
+        ),
       );
     };
     const policies = ev.instancesOf('resource', 'aws_iam_role_policy', 'function');
@@ -591,7 +631,12 @@ describe('IAM: least privilege', () => {
       ['transform', transform],
       ['load', load],
     ] as const) {
-      for (const action of ['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes', 'ChangeMessageVisibility']) {
+      for (const action of [
+        'ReceiveMessage',
+        'DeleteMessage',
+        'GetQueueAttributes',
+        'ChangeMessageVisibility',
+      ]) {
         expect(grantsOf).toContain(`sqs:${action} aws_sqs_queue.main["${stage}"].arn`);
       }
       expect(grantsOf.filter((g) => g.startsWith('sqs:') && !g.endsWith(`main["${stage}"].arn`))).toEqual([]);
@@ -614,7 +659,13 @@ describe('repository wiring', () => {
       expect({ name, description: typeof variable.description }).toEqual({ name, description: 'string' });
     }
     expect(tf.variables.prefix?.default).toBe('totes');
-    for (const name of ['region', 'alert_email', 'paging_url', 'totesys_secret_name', 'warehouse_secret_name']) {
+    for (const name of [
+      'region',
+      'alert_email',
+      'paging_url',
+      'totesys_secret_name',
+      'warehouse_secret_name',
+    ]) {
       expect(tf.variables[name]).toBeDefined();
     }
   });
