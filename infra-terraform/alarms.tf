@@ -155,7 +155,7 @@ resource "aws_cloudwatch_dashboard" "pipeline" {
           stat   = "Sum"
           period = 900
           metrics = [
-            [local.metrics_namespace, "ExtractRunsSucceeded", "service", local.functions.extract.name, "stage", "extract"],
+            [local.metrics_namespace, "RunsSucceeded", "service", local.functions.extract.name],
           ]
         }
       },

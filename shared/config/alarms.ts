@@ -7,12 +7,14 @@
  *
  * Custom metrics (namespace METRICS_NAMESPACE on AWS, from POWERTOOLS_METRICS_NAMESPACE) are
  * emitted with Powertools Metrics (EMF). A CloudWatch alarm matches an EXACT dimension set, so each
- * custom metric must carry exactly the dimensions `service` (= POWERTOOLS_SERVICE_NAME, which the
- * Terraform sets to `<prefix>-<stage>`) and `stage`, and no others:
- * - `RecordsFailed` (Count): transform and load, one per failed record (shared/sqs-consumer);
- * - `ExtractRunsSucceeded` (Count): extract, 1 per successful run, also when nothing changed;
- * - `WarehouseFreshnessSeconds` (Seconds): load, per committed unit, the age of the unit's oldest
- *   source change (its source `last_updated`) at commit time.
+ * custom metric must carry exactly the dimensions its alarm names (`service` is
+ * POWERTOOLS_SERVICE_NAME, which the Terraform sets to `<prefix>-<stage>`):
+ * - `RecordsFailed` (Count), dimensions service + stage: transform and load, one per failed record
+ *   (shared/sqs-consumer, which adds the default dimension `stage`);
+ * - `RunsSucceeded` (Count), dimension service: extract, 1 per successful run, also when nothing
+ *   changed (services/extract/run-extract.ts);
+ * - `WarehouseFreshnessSeconds` (Seconds), dimensions service + stage: load, after each commit,
+ *   now minus the newest source `last_updated` the warehouse holds (services/load/handler.ts).
  *
  * This module reads the JSON lazily (only `loadAlarmDefinitions` touches the file), so Lambda
  * bundles may import the constants without shipping the file.
@@ -23,7 +25,7 @@ export const METRICS_NAMESPACE = 'TotesPipeline';
 
 export const CUSTOM_METRICS = {
   recordsFailed: 'RecordsFailed',
-  extractRunsSucceeded: 'ExtractRunsSucceeded',
+  extractRunsSucceeded: 'RunsSucceeded',
   warehouseFreshnessSeconds: 'WarehouseFreshnessSeconds',
 } as const;
 

@@ -8,7 +8,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alarmsFor, loadAlarmDefinitions, METRICS_NAMESPACE } from '../../../shared/config/alarms.ts';
+import {
+  alarmsFor,
+  CUSTOM_METRICS,
+  loadAlarmDefinitions,
+  METRICS_NAMESPACE,
+} from '../../../shared/config/alarms.ts';
 import { FUNCTION_ENV } from '../../../shared/config/env.ts';
 import { pipelineResources, type Stage } from '../../../shared/config/resources.ts';
 import {
@@ -352,15 +357,20 @@ describe('alarms (brief section 5)', () => {
       block(environment[stage]!.attrs, 'environment')!.variables as Record<string, Value>;
     const custom = awsAlarms().filter((a) => !a.metric.namespace.startsWith('AWS/'));
     expect(custom.map((a) => a.metric.name).sort()).toEqual(
-      ['ExtractRunsSucceeded', 'RecordsFailed', 'RecordsFailed', 'WarehouseFreshnessSeconds'].sort(),
+      ['RecordsFailed', 'RecordsFailed', 'RunsSucceeded', 'WarehouseFreshnessSeconds'].sort(),
     );
     for (const alarm of custom) {
       const env = envOf(alarm.stage);
       expect(alarm.metric.namespace).toBe(env.POWERTOOLS_METRICS_NAMESPACE);
       expect(alarm.metric.namespace).toBe(METRICS_NAMESPACE);
-      expect(alarm.metric.dimensions).toEqual({ service: env.POWERTOOLS_SERVICE_NAME, stage: alarm.stage });
+      // Transform and load metrics carry the sqs-consumer's default `stage` dimension; extract's do not.
+      const dimensions =
+        alarm.stage === 'extract'
+          ? { service: env.POWERTOOLS_SERVICE_NAME }
+          : { service: env.POWERTOOLS_SERVICE_NAME, stage: alarm.stage };
+      expect(alarm.metric.dimensions).toEqual(dimensions);
     }
-    const heartbeat = custom.find((a) => a.metric.name === 'ExtractRunsSucceeded')!;
+    const heartbeat = custom.find((a) => a.metric.name === CUSTOM_METRICS.extractRunsSucceeded)!;
     expect(heartbeat).toMatchObject({
       comparison: 'LessThanThreshold',
       threshold: 1,
