@@ -6,6 +6,7 @@
  * pipelineResources('totes', 'aws') / FUNCTION_ENV, which the local stack uses.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -691,6 +692,39 @@ describe('repository wiring', () => {
       'function_names',
     ]) {
       expect(tf.outputs[name]?.description).toEqual(expect.any(String));
+    }
+  });
+});
+
+describe('deploy workflow', () => {
+  const workflow = readFileSync(path.join(repoRoot, '.github/workflows/deploy.yml'), 'utf8');
+  const job = (name: string) => {
+    const start = workflow.indexOf(`\n  ${name}:\n`);
+    expect(start).toBeGreaterThan(0);
+    const next = workflow.slice(start + 1).search(/\n {2}[a-z-]+:\n/);
+    return next < 0 ? workflow.slice(start) : workflow.slice(start, start + 1 + next);
+  };
+
+  test('plans on pull requests and applies on pushes to main', () => {
+    expect(workflow).toMatch(/\non:\n {2}pull_request:/);
+    expect(workflow).toMatch(/\n {2}push:\n {4}branches: \[main\]/);
+    expect(job('plan')).toContain("github.event_name == 'pull_request'");
+    expect(job('plan')).toContain('terraform plan');
+    expect(job('plan')).toContain('actions/upload-artifact');
+    expect(job('apply')).toContain("github.ref == 'refs/heads/main'");
+    expect(job('apply')).toContain('terraform apply');
+  });
+
+  test('every job gets AWS credentials by OIDC and builds the zips before Terraform', () => {
+    for (const name of ['plan', 'apply']) {
+      const text = job(name);
+      expect(text).toContain('id-token: write');
+      expect(text).toContain('aws-actions/configure-aws-credentials@');
+      expect(text).toMatch(/role-to-assume: \$\{\{ vars\.AWS_(PLAN|DEPLOY)_ROLE_ARN/);
+      expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key/);
+      const build = text.indexOf('npm ci --no-audit --no-fund && npm run build');
+      expect(build).toBeGreaterThan(0);
+      expect(build).toBeLessThan(text.indexOf('terraform init'));
     }
   });
 });
