@@ -30,8 +30,9 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 function shape(value: Json, at = '$', into = new Map<string, string>()): Map<string, string> {
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   into.set(at, type);
-  if (Array.isArray(value)) value.forEach((item, i) => shape(item, `${at}[${i}]`, into));
-  else if (value !== null && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) shape(item, `${at}[${i}]`, into);
+  } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) shape(item, `${at}.${key}`, into);
   }
   return into;
@@ -156,14 +157,15 @@ describe('S3 notification shape against moto_server', () => {
       '$.Records[0].userIdentity.principalId',
     ]);
 
-    type Rec = { eventVersion: string; eventSource: string; eventName: string; s3: Record<string, never> };
+    type Obj = { key: string; size: number; eTag: string };
+    type Rec = { eventVersion: string; eventSource: string; eventName: string; s3: { object: Obj } };
     const theirRecord = (reference.event as { Records: Rec[] }).Records[0]!;
     const ourRecord = (ours.event as { Records: Rec[] }).Records[0]!;
     for (const field of ['eventVersion', 'eventSource', 'eventName'] as const) {
       expect(ourRecord[field]).toBe(theirRecord[field]);
     }
-    const theirObject = theirRecord.s3.object as { key: string; size: number; eTag: string };
-    const ourObject = ourRecord.s3.object as { key: string; size: number; eTag: string };
+    const theirObject = theirRecord.s3.object;
+    const ourObject = ourRecord.s3.object;
     expect(ourObject.key).toBe(theirObject.key);
     expect(ourObject.size).toBe(theirObject.size);
     expect(ourObject.eTag).toBe(theirObject.eTag);
