@@ -10,11 +10,6 @@ data "aws_iam_policy_document" "lambda_assume" {
       type        = "Service"
       identifiers = ["lambda.amazonaws.com"]
     }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
   }
 }
 
@@ -85,16 +80,10 @@ data "aws_iam_policy_document" "extract" {
   statement {
     sid    = "WriteIngestionUnits"
     effect = "Allow"
-    # GetObject: a re-run checks whether a unit's object already exists (HeadObject).
-    actions   = ["s3:PutObject", "s3:GetObject"]
+    # PutObject with If-None-Match (never overwrite); large parts go by multipart upload, which
+    # aborts its upload on failure.
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
     resources = ["${aws_s3_bucket.lake["ingestion"].arn}/*"]
-  }
-
-  statement {
-    sid       = "ListIngestionUnits"
-    effect    = "Allow"
-    actions   = ["s3:ListBucket"] # a missing object then reads as 404, not 403
-    resources = [aws_s3_bucket.lake["ingestion"].arn]
   }
 
   statement {
@@ -118,22 +107,23 @@ data "aws_iam_policy_document" "transform" {
   statement {
     sid       = "ReadIngestionUnits"
     effect    = "Allow"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.lake["ingestion"].arn}/*"]
   }
 
   statement {
     sid    = "WriteProcessedUnits"
     effect = "Allow"
-    # GetObject: a redelivered unit finds its Parquet already written (HeadObject).
-    actions   = ["s3:PutObject", "s3:GetObject"]
+    # GetObject: a redelivered unit finds its Parquet already written (HeadObject); PutObject with
+    # If-None-Match, multipart for large files.
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]
     resources = ["${aws_s3_bucket.lake["processed"].arn}/*"]
   }
 
   statement {
     sid       = "ListProcessedUnits"
     effect    = "Allow"
-    actions   = ["s3:ListBucket"]
+    actions   = ["s3:ListBucket"] # so HeadObject of a missing key answers 404, not 403
     resources = [aws_s3_bucket.lake["processed"].arn]
   }
 
@@ -165,7 +155,7 @@ data "aws_iam_policy_document" "load" {
   statement {
     sid       = "ReadProcessedUnits"
     effect    = "Allow"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.lake["processed"].arn}/*"]
   }
 

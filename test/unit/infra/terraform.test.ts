@@ -638,6 +638,10 @@ describe('IAM: least privilege', () => {
     expect(transform).toContain('s3:PutObject aws_s3_bucket.lake["processed"].arn/*');
     expect(load).toContain('s3:GetObject aws_s3_bucket.lake["processed"].arn/*');
     expect(load.filter((g) => g.startsWith('s3:PutObject'))).toEqual([]);
+    // HeadObject of a Parquet file not yet written must answer 404 (needs ListBucket), not 403.
+    expect(transform).toContain('s3:ListBucket aws_s3_bucket.lake["processed"].arn');
+    expect(extract.filter((g) => g.includes('lake["processed"]'))).toEqual([]);
+    expect(load.filter((g) => g.includes('lake["ingestion"]'))).toEqual([]);
     for (const [stage, grantsOf] of [
       ['transform', transform],
       ['load', load],
