@@ -24,8 +24,8 @@ import {
  *    NOTHING RETURNING. No row back means the unit was applied already (or is being applied right
  *    now by another connection, which then blocks us on the unique index until it commits): the
  *    result is 'already-applied' and nothing changes, whatever DynamoDB remembers.
- * 2. Each table is staged in chunks as one `json_to_recordset` per chunk (set-based, never row by
- *    row) and merged in the same statement: dim_date ON CONFLICT DO NOTHING; other dimensions
+ * 2. Each table is staged in chunks as one `unnest` of column arrays per chunk (set-based, never
+ *    row by row) and merged in the same statement: dim_date ON CONFLICT DO NOTHING; other dimensions
  *    newest-wins through pipeline.dimension_version; facts ON CONFLICT ON CONSTRAINT
  *    <fact>_version_key DO NOTHING. Dimensions (dim_date included) go before facts.
  * 3. The ledger row gets the per-table counts and the newest source update, then COMMIT.
@@ -117,23 +117,26 @@ export function validateProcessedManifest(value: unknown, where = 'processed man
   return m as ProcessedManifest;
 }
 
-/** Copies the spec's columns out of `row`, refusing missing, unknown, null-in-NN and mistyped values. */
-function stageRow(spec: TableSpec, row: Row, index: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+type Tuple = unknown[];
+
+/** The spec's columns of `row` as a tuple, refusing missing, unknown, null-in-NN and mistyped values. */
+function stageRow(spec: TableSpec, row: Row, index: number): Tuple {
+  const out: Tuple = new Array(spec.columns.length);
+  let position = 0;
   for (const column of spec.columns) {
     const value = row[column.name];
     if (value === undefined || value === null) {
       if (value === undefined && !Object.hasOwn(row, column.name))
         throw new BadUnitError(`${spec.name} row ${index}: column ${column.name} is missing`);
       if (!column.nullable) throw new BadUnitError(`${spec.name} row ${index}: ${column.name} is null`);
-      out[column.name] = null;
+      out[position++] = null;
       continue;
     }
     if (!IS_KIND[column.kind](value)) {
       const shown = typeof value === 'bigint' ? `${value}n` : JSON.stringify(value);
       throw new BadUnitError(`${spec.name} row ${index}: ${column.name} = ${shown} is not a ${column.kind}`);
     }
-    out[column.name] = value;
+    out[position++] = value;
   }
   const keys = Object.keys(row);
   if (keys.length !== spec.columns.length) {
@@ -144,8 +147,8 @@ function stageRow(spec: TableSpec, row: Row, index: number): Record<string, unkn
   return out;
 }
 
-async function* chunks(source: RowSource, spec: TableSpec, size: number): AsyncGenerator<Row[]> {
-  let chunk: Row[] = [];
+async function* chunks(source: RowSource, spec: TableSpec, size: number): AsyncGenerator<Tuple[]> {
+  let chunk: Tuple[] = [];
   let index = 0;
   for await (const row of source) {
     chunk.push(stageRow(spec, row, index++));
@@ -163,10 +166,14 @@ const list = (
   map: (c: LoadColumn) => FragmentSqlToken | IdentifierSqlToken,
 ) => sql.join(columns.map(map), sql.fragment`, `);
 
-/** `json_to_recordset($1::json) AS r("a" int, …)`: the chunk as a typed record set. */
-function recordSet(spec: TableSpec, chunk: readonly Row[]): FragmentSqlToken {
-  const definition = list(spec.columns, (c) => sql.fragment`${ident(c.name)} ${PG_TYPE[c.kind]}`);
-  return sql.fragment`json_to_recordset(${JSON.stringify(chunk)}::json) AS r(${definition})`;
+/**
+ * `unnest($1::int[], $2::varchar[], …) AS r("a", "b", …)`: the chunk as a typed record set, one
+ * array parameter per column (measured faster than one json_to_recordset parameter).
+ */
+function recordSet(spec: TableSpec, chunk: readonly Tuple[]): FragmentSqlToken {
+  const names = list(spec.columns, (c) => ident(c.name));
+  const types = spec.columns.map((c) => PG_TYPE[c.kind]);
+  return sql.fragment`${sql.unnest(chunk, types)} AS r(${names})`;
 }
 
 interface ChunkResult {
@@ -175,7 +182,7 @@ interface ChunkResult {
   readonly newest: string | null;
 }
 
-function mergeDate(spec: TableSpec, chunk: readonly Row[]) {
+function mergeDate(spec: TableSpec, chunk: readonly Tuple[]) {
   const columns = list(spec.columns, (c) => ident(c.name));
   return sql.unsafe`
     WITH written AS (
@@ -195,7 +202,7 @@ function mergeDate(spec: TableSpec, chunk: readonly Row[]) {
  * one id serialise there and the second re-checks its version against the first's committed one.
  * Ids are locked in ascending order so two loads touching overlapping ids do not deadlock.
  */
-function mergeDimension(spec: VersionedDimensionSpec, chunk: readonly Row[]) {
+function mergeDimension(spec: VersionedDimensionSpec, chunk: readonly Tuple[]) {
   const key = ident(spec.key);
   const data = spec.columns.filter((c) => c.name !== 'source_version');
   const columns = list(data, (c) => ident(c.name));
@@ -229,7 +236,7 @@ function mergeDimension(spec: VersionedDimensionSpec, chunk: readonly Row[]) {
     FROM written`;
 }
 
-function mergeFact(spec: TableSpec & { role: 'fact' }, chunk: readonly Row[]) {
+function mergeFact(spec: TableSpec & { role: 'fact' }, chunk: readonly Tuple[]) {
   const columns = list(spec.columns, (c) => ident(c.name));
   return sql.unsafe`
     WITH incoming AS (SELECT * FROM ${recordSet(spec, chunk)}),
@@ -244,7 +251,7 @@ function mergeFact(spec: TableSpec & { role: 'fact' }, chunk: readonly Row[]) {
       (SELECT max("last_updated_date" + "last_updated_time") FROM incoming) AS newest`;
 }
 
-function mergeStatement(spec: TableSpec, chunk: readonly Row[]) {
+function mergeStatement(spec: TableSpec, chunk: readonly Tuple[]) {
   switch (spec.role) {
     case 'date':
       return mergeDate(spec, chunk);
