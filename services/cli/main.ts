@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { register as registerMigrate } from './commands/migrate.ts';
+import { register as registerReconcile } from './commands/reconcile.ts';
+import { register as registerRun } from './commands/run.ts';
 import { register as registerStart } from './commands/start.ts';
+import { register as registerStatus } from './commands/status.ts';
 import { CliError, expectedErrorMessage } from './errors.ts';
 
 /**
@@ -44,6 +47,9 @@ export function buildProgram(): Command {
 
   registerStart(program);
   registerMigrate(program);
+  registerReconcile(program);
+  registerRun(program);
+  registerStatus(program);
   return program;
 }
 

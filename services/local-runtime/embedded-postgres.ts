@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -58,6 +58,7 @@ export async function startEmbeddedPostgres(
     postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  await stopOrphanedServer(dataDir);
   await server.start();
   const urlFor = (database: string) =>
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
@@ -92,5 +93,32 @@ export async function dropDatabase(serverUrl: string, database: string): Promise
     await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(database)} WITH (FORCE)`);
   } finally {
     await client.end();
+  }
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A runtime killed with SIGKILL leaves its PostgreSQL running (a child is not killed with its
+ * parent), holding the data folder. Ask it for a fast shutdown (SIGINT) and wait, so the restart
+ * finds the folder free; committed data is safe either way.
+ */
+export async function stopOrphanedServer(dataDir: string, timeoutMs = 30_000): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) throw new Error(`PostgreSQL (pid ${pid}) on ${dataDir} did not stop`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
