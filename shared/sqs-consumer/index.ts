@@ -89,6 +89,12 @@ export interface SqsHandlerOptions<TResult extends JsonValue = JsonValue> {
   readonly idempotencyExpiresAfterSeconds?: number;
   /** Records processed at once within a batch (default 2: bounds memory of large units). */
   readonly concurrency?: number;
+  /**
+   * Stage-specific setup run once per container before the first batch (read the stage's own
+   * configuration, build clients). If it throws, it is a handler-level failure (see above) and it
+   * runs again on the next invocation.
+   */
+  readonly init?: (env: NodeJS.ProcessEnv) => void | Promise<void>;
 }
 
 export type SqsHandler = MiddyfiedHandler<SQSEvent, SQSBatchResponse, Error, Context>;
@@ -189,11 +195,12 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
   let runtime: Runtime | undefined;
 
   /** Built on first use, so a missing variable is a handler-level failure that is seen, not an init crash. */
-  const getRuntime = (): Runtime => {
+  const getRuntime = async (): Promise<Runtime> => {
     if (runtime) return runtime;
     const env = options.env ?? process.env;
     const idempotencyTable = requireEnv(ENV.idempotencyTable, env);
     const stateTable = requireEnv(ENV.stateTable, env);
+    await options.init?.(env);
     const client = options.dynamoDb ?? dynamoDbClient();
     runtime = {
       idempotencyConfig: new IdempotencyConfig({
@@ -292,7 +299,7 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
     const batchStarted = performance.now();
     let rt: Runtime;
     try {
-      rt = getRuntime();
+      rt = await getRuntime();
       rt.idempotencyConfig.registerLambdaContext(context);
     } catch (error) {
       const described = describeError(error);
