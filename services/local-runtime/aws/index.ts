@@ -19,3 +19,8 @@ export {
   SequencerClock,
   testEventMessage,
 } from './s3-event.ts';
+export {
+  type RunningLocalAws,
+  readRunningLocalAws,
+  StateDirInUseError,
+} from './state-claim.ts';

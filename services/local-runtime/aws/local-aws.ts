@@ -11,7 +11,7 @@ import {
 } from '../../../shared/config/resources.ts';
 import { clearTmpDir } from './atomic-file.ts';
 import { createResources } from './create-resources.ts';
-import { startDynamoDb } from './dynamodb-server.ts';
+import { type DynamoDbServer, startDynamoDb } from './dynamodb-server.ts';
 import { SnsStore } from './fauxqs-internals.ts';
 import { NotificationBridge } from './notification-bridge.ts';
 import { installRequestContext } from './request-context.ts';
@@ -19,6 +19,7 @@ import { S3Disk } from './s3-disk.ts';
 import { LocalS3Store } from './s3-store.ts';
 import { QueueFiles } from './sqs-snapshot.ts';
 import { LocalSqsStore } from './sqs-store.ts';
+import { claimStateDir, type StateDirClaim } from './state-claim.ts';
 
 /** The region the local stack claims to be in (the SDK signs with it; ARNs carry it). */
 export const LOCAL_REGION = 'eu-west-2';
@@ -69,7 +70,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const region = LOCAL_REGION;
   const stateDir = options.stateDir === undefined ? undefined : path.resolve(options.stateDir);
   const layout = stateDir === undefined ? undefined : stateLayout(stateDir);
-  if (layout) {
+  let claim: StateDirClaim | undefined;
+  if (stateDir && layout) {
+    mkdirSync(stateDir, { recursive: true });
+    claim = claimStateDir(stateDir);
     mkdirSync(layout.sqs, { recursive: true });
     mkdirSync(layout.dynamodb, { recursive: true });
     clearTmpDir(layout.tmp);
@@ -95,18 +99,30 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     }
   });
 
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  const host = new URL(address).host;
-  const dynamo = await startDynamoDb(layout?.dynamodb).catch(async (error: unknown) => {
-    await app.close();
+  let address: string;
+  let dynamo: DynamoDbServer;
+  try {
+    address = await app.listen({ port: 0, host: '127.0.0.1' });
+    dynamo = await startDynamoDb(layout?.dynamodb).catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
+  } catch (error) {
+    claim?.release();
     throw error;
-  });
+  }
+  const host = new URL(address).host;
   const endpoints = { s3: address, sqs: address, dynamodb: dynamo.endpoint };
-  const stop = async () => {
-    sqsStore.flush();
-    await app.close();
-    sqsStore.flush();
-    await dynamo.stop();
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      sqsStore.flush();
+      await app.close();
+      sqsStore.flush();
+      await dynamo.stop();
+      claim?.release();
+    })();
+    return stopping;
   };
 
   try {
@@ -137,16 +153,18 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     if (options.testEvents ?? true) bridge.sendTestEventsOnce();
     sqsStore.flush();
 
+    const env = {
+      AWS_ENDPOINT_URL_S3: endpoints.s3,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    };
+    claim?.publish({ endpoints, env });
     return {
       endpoints,
-      env: {
-        AWS_ENDPOINT_URL_S3: endpoints.s3,
-        AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-        AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-        AWS_REGION: region,
-        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      },
+      env,
       region,
       resources,
       queueUrls,

@@ -88,8 +88,14 @@ export class QueueFiles {
     const snapshots: QueueSnapshot[] = [];
     for (const name of readdirSync(this.dir).sort()) {
       if (!name.endsWith('.json')) continue;
-      const parsed = JSON.parse(readFileSync(path.join(this.dir, name), 'utf8')) as QueueSnapshot;
-      if (parsed.format !== 1) throw new Error(`unknown queue snapshot format in ${name}`);
+      const file = path.join(this.dir, name);
+      let parsed: QueueSnapshot;
+      try {
+        parsed = JSON.parse(readFileSync(file, 'utf8')) as QueueSnapshot;
+      } catch (error) {
+        throw new Error(`cannot read queue snapshot ${file}: ${(error as Error).message}`, { cause: error });
+      }
+      if (parsed.format !== 1) throw new Error(`unknown queue snapshot format in ${file}`);
       snapshots.push(parsed);
     }
     return snapshots;

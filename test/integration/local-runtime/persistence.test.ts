@@ -13,7 +13,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Upload } from '@aws-sdk/lib-storage';
-import { type LocalAws, startLocalAws } from '../../../services/local-runtime/aws/index.ts';
+import {
+  type LocalAws,
+  readRunningLocalAws,
+  StateDirInUseError,
+  startLocalAws,
+} from '../../../services/local-runtime/aws/index.ts';
 import { type Clients, clientsFor, drain, isTestEvent, receiveAll, sleep, tempStateDir } from './support.ts';
 
 type Started = { aws: LocalAws; clients: Clients };
@@ -262,6 +267,58 @@ describe('local AWS harness persistence', () => {
       } finally {
         await stop(again);
       }
+    } finally {
+      state.remove();
+    }
+  });
+
+  test('keys that cannot be paths (trailing or double slashes, "..", over-long, file vs folder) survive', async () => {
+    const state = tempStateDir('keys');
+    const keys = ['dir/', 'a/../b', 'x', 'x/y', '/lead', 'double//slash', 'n'.repeat(300), 'plain/file.json'];
+    try {
+      let run = await start(state.dir, 'keys');
+      for (const Key of keys) {
+        await run.clients.s3.send(
+          new PutObjectCommand({ Bucket: 'keys-processed', Key, Body: `body of ${Key}` }),
+        );
+      }
+      await stop(run);
+      run = await start(state.dir, 'keys');
+      try {
+        const listed = await run.clients.s3.send(new ListObjectsV2Command({ Bucket: 'keys-processed' }));
+        expect(listed.Contents?.map((o) => o.Key)).toEqual([...keys].sort());
+        for (const Key of keys) {
+          const got = await run.clients.s3.send(new GetObjectCommand({ Bucket: 'keys-processed', Key }));
+          expect(await got.Body?.transformToString()).toBe(`body of ${Key}`);
+        }
+        expect(readFileSync(path.join(state.dir, 's3', 'keys-processed', 'plain', 'file.json'), 'utf8')).toBe(
+          'body of plain/file.json',
+        );
+      } finally {
+        await stop(run);
+      }
+    } finally {
+      state.remove();
+    }
+  });
+
+  test('one stack per state folder; others find the running one and its endpoints', async () => {
+    const state = tempStateDir('claim');
+    try {
+      const run = await start(state.dir, 'claim');
+      try {
+        await expect(startLocalAws({ stateDir: state.dir, prefix: 'claim' })).rejects.toBeInstanceOf(
+          StateDirInUseError,
+        );
+        expect(readRunningLocalAws(state.dir)).toMatchObject({
+          pid: process.pid,
+          endpoints: run.aws.endpoints,
+          env: run.aws.env,
+        });
+      } finally {
+        await stop(run);
+      }
+      expect(readRunningLocalAws(state.dir)).toBeUndefined();
     } finally {
       state.remove();
     }
