@@ -23,7 +23,7 @@ async function versions(db: TestDatabase): Promise<Set<string>> {
     const rows = await db.pool.any(
       sql.unsafe`SELECT ${pk} AS id, to_char(last_updated, 'YYYY-MM-DD HH24:MI:SS.MS') AS lu FROM ${sql.identifier([table])}`,
     );
-    for (const r of rows) all.add(`${table}|${r.id}|${r.lu}`);
+    for (const r of rows as readonly { id: number; lu: string }[]) all.add(`${table}|${r.id}|${r.lu}`);
   }
   return all;
 }
