@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { register as registerAlarms } from './commands/alarms.ts';
+import { register as registerDlq } from './commands/dlq.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
 import { register as registerRun } from './commands/run.ts';
+import { register as registerSeed } from './commands/seed.ts';
+import { register as registerSimulate } from './commands/simulate.ts';
 import { register as registerStart } from './commands/start.ts';
 import { register as registerStatus } from './commands/status.ts';
 import { CliError, expectedErrorMessage } from './errors.ts';
@@ -50,6 +54,10 @@ export function buildProgram(): Command {
   registerReconcile(program);
   registerRun(program);
   registerStatus(program);
+  registerDlq(program);
+  registerAlarms(program);
+  registerSeed(program);
+  registerSimulate(program);
   return program;
 }
 

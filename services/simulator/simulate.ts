@@ -7,6 +7,7 @@ import {
   type FragmentSqlToken,
   sql,
 } from 'slonik';
+import { SOURCE_TABLE_NAMES } from '../../shared/schema/totesys.ts';
 import { lineAmount } from './money.ts';
 import {
   type DesignDraw,
@@ -106,6 +107,18 @@ interface SourceMaxima extends ReferenceCounts {
   sales_order: number;
   purchase_order: number;
   payment: number;
+}
+
+/** Refuses a database without the eleven source tables (never seeded). */
+async function assertSourceTables(db: CommonQueryMethods): Promise<void> {
+  const missing = await db.anyFirst(sql.unsafe`
+    SELECT name FROM unnest(${sql.array([...SOURCE_TABLE_NAMES], 'text')}) AS name
+    WHERE to_regclass(quote_ident(name)) IS NULL`);
+  if (missing.length > 0) {
+    throw new SourceNotSeededError(
+      `the source database has no ${missing.join(', ')} table${missing.length > 1 ? 's' : ''}: run \`totes seed\` first`,
+    );
+  }
 }
 
 async function sourceMaxima(db: CommonQueryMethods): Promise<SourceMaxima> {
@@ -422,6 +435,7 @@ export async function simulateEvents(
   }
   if (!Number.isSafeInteger(options.seed))
     throw new RangeError(`seed must be an integer, got ${options.seed}`);
+  await assertSourceTables(pool);
   const rng = createRng(options.seed, 'simulate');
   const counts = emptyCounts();
   for (let i = 0; i < options.events; i++) await runOneEvent(pool, rng, counts);
@@ -456,6 +470,7 @@ export async function simulate(pool: DatabasePool, options: SimulateOptions): Pr
   }
   const seed = options.seed ?? randomInt(0, 2 ** 31);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  await assertSourceTables(pool);
   const rng = createRng(seed, 'simulate');
   const counts = emptyCounts();
   const intervalMs = 1000 / ratePerSecond;
