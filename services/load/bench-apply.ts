@@ -3,7 +3,7 @@
  * optional): `node services/load/bench-apply.ts [rows] [chunkRows]`. Uses WAREHOUSE_URL (a
  * throwaway database: the tables are truncated) or starts an embedded PostgreSQL in a temp folder.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'slonik';
@@ -131,19 +131,34 @@ async function main(): Promise<void> {
       await rm(dir, { recursive: true, force: true });
     };
   }
-  const pool = await createDatabasePool(url, { maximumPoolSize: 2 });
+  // One connection, so the CPU time of its server process can be read from /proc (wall-clock time
+  // on a shared machine says little; CPU seconds of node + the PostgreSQL backend do).
+  const pool = await createDatabasePool(url, { maximumPoolSize: 1, statementTimeoutMs: 600_000 });
   pool.on('error', () => {});
   try {
     await migrateWarehouse(pool);
     await pool.query(sql.unsafe`TRUNCATE fact_sales_order, dim_date, dim_staff, dim_counterparty, dim_location,
       dim_currency, dim_design, pipeline.load_ledger, pipeline.dimension_version CASCADE`);
+    const backend = Number(await pool.oneFirst(sql.unsafe`SELECT pg_backend_pid()`));
+    const backendCpu = async () => {
+      try {
+        const fields = (await readFile(`/proc/${backend}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return Number.NaN;
+      }
+    };
     const time = async (label: string, unit: ProcessedUnit) => {
       const started = performance.now();
+      const nodeBefore = process.cpuUsage();
+      const pgBefore = await backendCpu();
       const result = await applyProcessedUnit(pool, unit, { chunkRows });
       const seconds = (performance.now() - started) / 1000;
+      const nodeCpu = process.cpuUsage(nodeBefore);
+      const cpu = `cpu node ${((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(2)} s, postgres ${((await backendCpu()) - pgBefore).toFixed(2)} s`;
       const facts = result.status === 'applied' ? result.rows.fact_sales_order : undefined;
       console.log(
-        `${label}: ${seconds.toFixed(2)} s, ${result.status}` +
+        `${label}: wall ${seconds.toFixed(2)} s (${cpu}), ${result.status}` +
           (facts ? `, fact_sales_order received ${facts.received} inserted ${facts.inserted}` : ''),
       );
     };
