@@ -4,7 +4,12 @@ import path from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ENV } from '../../shared/config/env.ts';
-import type { PipelineResources, Stage } from '../../shared/config/resources.ts';
+import {
+  DEFAULT_PREFIX,
+  type PipelineResources,
+  pipelineResources,
+  type Stage,
+} from '../../shared/config/resources.ts';
 import { LOCAL_CREDENTIALS, type LocalAws, startLocalAws } from './aws/index.ts';
 import { type LocalDatabases, startLocalDatabases } from './databases.ts';
 import { type BatchReport, EventSourceMapping } from './lambda/event-source-mapping.ts';
@@ -20,6 +25,8 @@ export interface LocalStackOptions {
   readonly seedScale?: number;
   /** Seconds between scheduled extracts (AWS: 300; locally short). */
   readonly scheduleSeconds?: number;
+  /** Function timeouts in seconds (visibility timeouts follow at 6×); default: the local profile. */
+  readonly timeouts?: Partial<Record<Stage, number>>;
   /** Seconds before a failed message is retried (AWS: the visibility timeout). */
   readonly retryDelaySeconds?: number;
   /** Where the handlers' JSON logs go (default `<stateDir>/logs/pipeline.log`); 'inherit' keeps stdout. */
@@ -134,7 +141,10 @@ export class LocalStack {
     });
     let aws: LocalAws | undefined;
     try {
-      aws = await startLocalAws({ stateDir: path.join(stateDir, 'aws'), prefix: options.prefix ?? 'totes' });
+      aws = await startLocalAws({
+        stateDir: path.join(stateDir, 'aws'),
+        resources: pipelineResources(options.prefix ?? DEFAULT_PREFIX, 'local', options.timeouts),
+      });
       const resources = aws.resources;
       Object.assign(process.env, aws.env, {
         [ENV.ingestionBucket]: resources.buckets.ingestion,

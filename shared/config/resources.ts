@@ -67,16 +67,24 @@ export interface PipelineResources {
 export const MANIFEST_SUFFIX = 'manifest.json';
 export const DEFAULT_PREFIX = 'totes';
 
-/** On AWS the stages get real time budgets; locally they are short so redelivery tests are quick. */
+/**
+ * On AWS the stages get real time budgets. Locally they are shorter, so a message whose consumer
+ * died comes back within minutes (the visibility timeout is six times the timeout), yet long
+ * enough for a first full load at scale 1 on a busy laptop; crash tests pass shorter ones.
+ */
 const TIMEOUTS: Readonly<Record<Profile, Readonly<Record<Stage, number>>>> = {
   aws: { extract: 300, transform: 120, load: 120 },
-  local: { extract: 60, transform: 10, load: 10 },
+  local: { extract: 120, transform: 30, load: 30 },
 };
 
 const MEMORY_MB: Readonly<Record<Stage, number>> = { extract: 512, transform: 1024, load: 512 };
 
-export function pipelineResources(prefix = DEFAULT_PREFIX, profile: Profile = 'aws'): PipelineResources {
-  const timeouts = TIMEOUTS[profile];
+export function pipelineResources(
+  prefix = DEFAULT_PREFIX,
+  profile: Profile = 'aws',
+  timeoutOverrides: Partial<Record<Stage, number>> = {},
+): PipelineResources {
+  const timeouts = { ...TIMEOUTS[profile], ...timeoutOverrides };
   const queue = (consumer: 'transform' | 'load'): QueueResource => ({
     name: `${prefix}-${consumer}`,
     dlqName: `${prefix}-${consumer}-dlq`,
