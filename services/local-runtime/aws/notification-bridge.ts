@@ -47,18 +47,9 @@ export class NotificationBridge {
       // S3 refuses a configuration whose destination does not exist; fail the write likewise.
       if (!queue) throw new Error(`notification target queue ${notification.queue} does not exist`);
       const record = objectCreatedRecord({
+        ...event,
         region,
-        bucket: event.bucket,
-        key: event.key,
-        size: event.size,
-        eTag: event.eTag,
-        sequencer: event.sequencer,
-        eventName: event.eventName,
-        eventTime: event.eventTime,
         configurationId: configurationId(notification),
-        requestId: event.requestId,
-        hostId: event.hostId,
-        sourceIPAddress: event.sourceIp,
       });
       sqs.enqueueDirect(queue, objectCreatedMessage([record]));
       sent += 1;

@@ -2,21 +2,10 @@ import { readFileSync } from 'node:fs';
 import { type S3Object, S3Store } from './fauxqs-internals.ts';
 import { currentRequest, newRequestIds } from './request-context.ts';
 import type { S3Disk, StoredObjectMeta } from './s3-disk.ts';
-import { type ObjectCreatedEventName, SequencerClock } from './s3-event.ts';
+import { type ObjectCreatedEventName, type ObjectCreatedInput, SequencerClock } from './s3-event.ts';
 
 /** An object was created; the listener runs synchronously, before the client gets its answer. */
-export interface ObjectCreated {
-  readonly bucket: string;
-  readonly key: string;
-  readonly size: number;
-  readonly eTag: string;
-  readonly sequencer: string;
-  readonly eventName: ObjectCreatedEventName;
-  readonly eventTime: Date;
-  readonly requestId: string;
-  readonly hostId: string;
-  readonly sourceIp: string;
-}
+export type ObjectCreated = Omit<ObjectCreatedInput, 'region' | 'configurationId'>;
 
 export type ObjectCreatedListener = (event: ObjectCreated) => void;
 
@@ -234,7 +223,7 @@ export class LocalS3Store extends S3Store {
       eventTime: new Date(),
       requestId: ids.requestId,
       hostId: ids.hostId,
-      sourceIp: request?.sourceIp ?? '127.0.0.1',
+      sourceIPAddress: request?.sourceIp ?? '127.0.0.1',
     });
   }
 

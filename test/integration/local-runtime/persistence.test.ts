@@ -232,6 +232,60 @@ describe('local AWS harness persistence', () => {
     }
   });
 
+  test('killed mid-stream with writes in flight, every acknowledged object keeps its notification', async () => {
+    const state = tempStateDir('stream');
+    let child: ChildProcess | undefined;
+    try {
+      child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL('fixtures/crash-stream.ts', import.meta.url)), state.dir],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      const acked: { put?: string; eTag?: string; sent?: string }[] = [];
+      const lines = createInterface({ input: child.stdout! });
+      const closed = new Promise((resolve) => lines.once('close', resolve));
+      await new Promise<void>((resolve, reject) => {
+        lines.on('line', (line) => {
+          acked.push(JSON.parse(line));
+          if (acked.length === 60) resolve();
+        });
+        child!.once('exit', (code) => reject(new Error(`crash-stream exited early (${code})`)));
+      });
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGKILL');
+      await Promise.all([exited, closed]); // and every line the child wrote before it died
+      const puts = acked.filter((a) => a.put !== undefined);
+      const sent = acked.filter((a) => a.sent !== undefined).map((a) => a.sent);
+      expect(puts.length).toBeGreaterThan(10);
+
+      const run = await start(state.dir, 'stream', false);
+      try {
+        const { clients, aws } = run;
+        for (const { put, eTag } of puts) {
+          const head = await clients.s3.send(new HeadObjectCommand({ Bucket: 'stream-ingestion', Key: put }));
+          expect(head.ETag).toBe(eTag);
+        }
+        const notified = new Set(
+          (await receiveAll(clients.sqs, aws.queueUrls['stream-transform']!, 30, 10_000)).map((m) =>
+            decodeURIComponent(JSON.parse(m.Body!).Records[0].s3.object.key.replace(/\+/g, ' ')),
+          ),
+        );
+        expect(puts.map((p) => p.put).filter((key) => !notified.has(key!))).toEqual([]);
+        const messages = new Set(
+          (await receiveAll(clients.sqs, aws.queueUrls['stream-load']!, 30, 10_000)).map((m) => m.MessageId),
+        );
+        expect(sent.filter((id) => !messages.has(id))).toEqual([]);
+      } finally {
+        await stop(run);
+      }
+    } finally {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      state.remove();
+    }
+  });
+
   test('a file found without metadata is adopted as a created object and notified', async () => {
     const state = tempStateDir('adopt');
     try {
