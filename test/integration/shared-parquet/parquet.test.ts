@@ -14,6 +14,7 @@ import {
   timeToMillis,
   writeParquet,
 } from '../../../shared/parquet/index.ts';
+import { readWithDuckDb } from '../transform/duckdb.ts';
 
 describe('exact conversions', () => {
   test('decimals as scaled integers, never floats', () => {
@@ -101,6 +102,19 @@ describe('write and read back', () => {
     let seen = 0;
     for await (const slice of iterateParquet(buffer, { batchRows: 700 })) seen += slice.rows.length;
     expect(seen).toBe(2500);
+    // DuckDB, an independent reader, sees the same types and values.
+    const duck = await readWithDuckDb(buffer);
+    expect(duck.types).toEqual({
+      id: 'INTEGER',
+      name: 'VARCHAR',
+      paid: 'BOOLEAN',
+      day: 'DATE',
+      at: 'TIME',
+      version: 'TIMESTAMP',
+      price: 'DECIMAL(10,2)',
+      amount: 'DECIMAL(18,3)',
+    });
+    expect(duck.rows).toEqual(back.rows);
   });
 
   test('an unbounded numeric too wide for 18 digits is written as DECIMAL(38, s), exactly', async () => {
@@ -119,6 +133,9 @@ describe('write and read back', () => {
     expect(columns[7]!.type).toEqual({ kind: 'decimal', precision: 38, scale: 3 });
     const back = await readParquet(buffer);
     expect(back.rows.map((r) => r.amount)).toEqual([huge, '0.290']);
+    const duck = await readWithDuckDb(buffer);
+    expect(duck.types.amount).toBe('DECIMAL(38,3)');
+    expect(duck.rows.map((r) => r.amount)).toEqual([huge, '0.290']);
     const tooBig = [...good.slice(0, 7), `1${'0'.repeat(38)}`];
     expect(() => writeParquet(schema, [tooBig])).toThrow(/column amount: .* does not fit DECIMAL\(38,0\)/);
   });
