@@ -153,6 +153,16 @@ describe('local AWS harness (in memory)', () => {
     );
   });
 
+  test('a queue URL with another host or an old port still names the queue', async () => {
+    const queue = aws.resources.queues.transform;
+    const url = aws.queueUrls[queue.dlqName]!.replace(/^http:\/\/127\.0\.0\.1:\d+/, 'http://localhost:1');
+    const { MessageId } = await clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: url, MessageBody: 'by name' }),
+    );
+    const received = await receiveAll(clients.sqs, aws.queueUrls[queue.dlqName]!);
+    expect(received.map((m) => [m.MessageId, m.Body])).toEqual([[MessageId, 'by name']]);
+  });
+
   test('a second conditional PutItem fails with ConditionalCheckFailedException', async () => {
     const TableName = aws.resources.tables.state.name;
     const put = () =>
