@@ -268,26 +268,29 @@ export class LocalStack {
     this.mappings.load.start();
   }
 
-  /** Visible, in-flight and delayed messages of the main queues (DLQs excluded). */
+  /** Visible, in-flight and delayed messages of one queue. */
+  async queueDepth(name: string): Promise<number> {
+    const { Attributes = {} } = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.aws.queueUrls[name],
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    return (
+      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+    );
+  }
+
+  /** Messages in the main queues (DLQs excluded). */
   async pendingMessages(): Promise<number> {
     let total = 0;
-    for (const queue of Object.values(this.resources.queues)) {
-      const url = this.aws.queueUrls[queue.name];
-      const { Attributes = {} } = await this.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: url,
-          AttributeNames: [
-            'ApproximateNumberOfMessages',
-            'ApproximateNumberOfMessagesNotVisible',
-            'ApproximateNumberOfMessagesDelayed',
-          ],
-        }),
-      );
-      total +=
-        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-        Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
-    }
+    for (const queue of Object.values(this.resources.queues)) total += await this.queueDepth(queue.name);
     return total;
   }
 
