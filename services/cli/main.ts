@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { register as registerAlarms } from './commands/alarms.ts';
 import { register as registerDlq } from './commands/dlq.ts';
-import { register as registerAlarms } from './commands/alarms.ts';
-import { register as registerDlq } from './commands/dlq.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
 import { register as registerRun } from './commands/run.ts';
@@ -56,8 +54,6 @@ export function buildProgram(): Command {
   registerReconcile(program);
   registerRun(program);
   registerStatus(program);
-  registerDlq(program);
-  registerAlarms(program);
   registerDlq(program);
   registerAlarms(program);
   registerSeed(program);
