@@ -272,7 +272,7 @@ async function insertOrder(db: CommonQueryMethods, order: OrderDraw): Promise<vo
   const link = sale
     ? sql.fragment`'SALE', o.order_id, NULL::int`
     : sql.fragment`'PURCHASE', NULL::int, o.order_id`;
-  await db.query(sql.unsafe`
+  const paymentId = await db.oneFirst(sql.unsafe`
     WITH clock AS (SELECT ${CLOCK} AS ts),
     o AS (${insertOrderRow}),
     t AS (
@@ -287,11 +287,14 @@ async function insertOrder(db: CommonQueryMethods, order: OrderDraw): Promise<vo
       ${order.amount}::numeric, o.currency_id,
       ${sale ? SALES_PAYMENT_TYPE_ID : PURCHASE_PAYMENT_TYPE_ID}::int, false, o.agreed_payment_date,
       ${order.company_ac_number}::int, ${order.counterparty_ac_number}::int
-    FROM o CROSS JOIN t`);
-  // payment_id is taken from the transaction, not from payment's own sequence: keep that
-  // sequence level so a later default insert does not collide.
+    FROM o CROSS JOIN t
+    RETURNING payment_id`);
+  // payment_id is taken from the transaction, not from payment's own sequence: move that
+  // sequence up to it (never down: sequences are not transactional and simulators may run
+  // side by side) so a later default insert does not collide.
   await db.query(sql.unsafe`
-    SELECT setval(pg_get_serial_sequence('payment', 'payment_id'), max(payment_id)) FROM payment`);
+    SELECT setval(q.s, GREATEST(${Number(paymentId)}::int, coalesce(pg_sequence_last_value(q.s::regclass), 0)))
+    FROM (SELECT pg_get_serial_sequence('payment', 'payment_id') AS s) AS q`);
 }
 
 /**

@@ -70,6 +70,11 @@ describe('simulate', () => {
       SELECT count(*) FROM payment WHERE last_updated <> date_trunc('milliseconds', last_updated)`);
     expect(Number(precision)).toBe(0);
 
+    // payment_id comes from the transaction; payment's own sequence is kept level with it.
+    const sequence = await db.pool.one(sql.unsafe`
+      SELECT pg_sequence_last_value(pg_get_serial_sequence('payment', 'payment_id')::regclass) AS last,
+             (SELECT max(payment_id) FROM payment) AS max`);
+    expect((sequence as { last: number }).last).toBe((sequence as { max: number }).max);
     expect(await integrityViolations(db.pool)).toEqual({});
   });
 
