@@ -130,7 +130,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     s3Store.load();
     const bridge = new NotificationBridge({
       sqs: sqsStore,
-      notifications: resources.notifications,
+      resources,
       region,
       ...(layout ? { configFile: layout.notifications, tmpDir: layout.tmp } : {}),
     });

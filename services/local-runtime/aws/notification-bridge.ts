@@ -1,14 +1,18 @@
 import { readFileSync } from 'node:fs';
-import type { NotificationResource } from '../../../shared/config/resources.ts';
+import type { NotificationResource, PipelineResources } from '../../../shared/config/resources.ts';
 import { writeFileAtomicSync } from './atomic-file.ts';
 import { newRequestIds } from './request-context.ts';
 import { objectCreatedMessage, objectCreatedRecord, testEventMessage } from './s3-event.ts';
 import type { ObjectCreated } from './s3-store.ts';
 import type { LocalSqsStore } from './sqs-store.ts';
 
-/** The notification's Id, as Terraform names it (`aws_s3_bucket_notification` queue `id`). */
-export function configurationId(notification: NotificationResource): string {
-  return `${notification.queue}-on-${notification.suffix}`;
+/**
+ * The notification's Id (`configurationId` in events), as infra-terraform/s3.tf names it:
+ * `<consumer>-manifests`.
+ */
+export function configurationId(notification: NotificationResource, resources: PipelineResources): string {
+  const queue = Object.values(resources.queues).find((candidate) => candidate.name === notification.queue);
+  return queue ? `${queue.consumer}-manifests` : `${notification.queue}-notification`;
 }
 
 /** Same rule as S3's filter: the raw key ends with the suffix. */
@@ -18,7 +22,7 @@ export function matches(notification: NotificationResource, bucket: string, key:
 
 export interface NotificationBridgeOptions {
   readonly sqs: LocalSqsStore;
-  readonly notifications: readonly NotificationResource[];
+  readonly resources: PipelineResources;
   readonly region: string;
   /** Where the applied configuration is remembered, so test events go out once per change. */
   readonly configFile?: string;
@@ -39,9 +43,9 @@ export class NotificationBridge {
   }
 
   readonly handle = (event: ObjectCreated): void => {
-    const { sqs, notifications, region } = this.options;
+    const { sqs, resources, region } = this.options;
     let sent = 0;
-    for (const notification of notifications) {
+    for (const notification of resources.notifications) {
       if (!matches(notification, event.bucket, event.key)) continue;
       const queue = sqs.getQueueByName(notification.queue);
       // S3 refuses a configuration whose destination does not exist; fail the write likewise.
@@ -49,7 +53,7 @@ export class NotificationBridge {
       const record = objectCreatedRecord({
         ...event,
         region,
-        configurationId: configurationId(notification),
+        configurationId: configurationId(notification, resources),
       });
       sqs.enqueueDirect(queue, objectCreatedMessage([record]));
       sent += 1;
@@ -63,7 +67,8 @@ export class NotificationBridge {
    * in `configFile`). Returns how many were sent.
    */
   sendTestEventsOnce(): number {
-    const { sqs, notifications, configFile, tmpDir } = this.options;
+    const { sqs, resources, configFile, tmpDir } = this.options;
+    const { notifications } = resources;
     const applied = JSON.stringify(notifications);
     if (configFile !== undefined && readOrUndefined(configFile) === applied) return 0;
     let sent = 0;

@@ -106,7 +106,7 @@ describe('S3 → SQS notification bridge', () => {
       },
       s3: {
         s3SchemaVersion: '1.0',
-        configurationId: expect.any(String),
+        configurationId: 'transform-manifests',
         bucket: {
           name: 'bridge-ingestion',
           ownerIdentity: { principalId: expect.any(String) },
