@@ -51,6 +51,26 @@ async function depth(clients: Clients, queueUrl: string) {
   };
 }
 
+/** Redrive settings and timeouts of every queue, by name. */
+async function redrive(clients: Clients, queueUrls: Readonly<Record<string, string>>) {
+  const out: Record<string, Record<string, string> | undefined> = {};
+  for (const [name, QueueUrl] of Object.entries(queueUrls)) {
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: [
+          'RedrivePolicy',
+          'RedriveAllowPolicy',
+          'VisibilityTimeout',
+          'MessageRetentionPeriod',
+        ],
+      }),
+    );
+    out[name] = Attributes;
+  }
+  return out;
+}
+
 describe('local AWS harness persistence', () => {
   test('a restart finds objects (as plain files), messages in their states, items and resources', async () => {
     const state = tempStateDir('persist');
@@ -58,6 +78,8 @@ describe('local AWS harness persistence', () => {
       let run = await start(state.dir, 'keep');
       const queueUrls = { ...run.aws.queueUrls };
       const loadUrl = queueUrls['keep-load']!;
+      const redriveBefore = await redrive(run.clients, queueUrls);
+      expect(redriveBefore['keep-load']?.RedrivePolicy).toContain('keep-load-dlq');
       // First start: one s3:TestEvent per notified queue.
       expect((await drain(run.clients.sqs, loadUrl)).map(isTestEvent)).toEqual([true]);
 
@@ -114,6 +136,7 @@ describe('local AWS harness persistence', () => {
         // Same resources, created idempotently; no second test event for an unchanged configuration.
         expect(Object.keys(run.aws.queueUrls).sort()).toEqual(Object.keys(queueUrls).sort());
         const { clients } = run;
+        expect(await redrive(clients, run.aws.queueUrls)).toEqual(redriveBefore);
         const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
         expect(listed.Contents?.map((o) => o.Key)).toEqual([
           'units/big.bin',
