@@ -37,12 +37,20 @@ const MONTH_NAMES = [
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** Dates already proven valid (they repeat heavily within a unit); bounded. */
+const validDates = new Set<string>();
+
 /** A 'YYYY-MM-DD' string that names a real calendar day, or WrongValueTypeError. */
 export function checkDate(value: string, where: string): string {
+  if (validDates.has(value)) return value;
   const match = DATE_PATTERN.exec(value);
   if (match) {
     const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-    if (new Date(ms).toISOString().slice(0, 10) === value) return value;
+    if (new Date(ms).toISOString().slice(0, 10) === value) {
+      if (validDates.size > 100_000) validDates.clear();
+      validDates.add(value);
+      return value;
+    }
   }
   throw new WrongValueTypeError(`${where}: ${JSON.stringify(value)} is not a calendar date 'YYYY-MM-DD'`);
 }

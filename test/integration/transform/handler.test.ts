@@ -294,7 +294,7 @@ describe('every Parquet file the handler tests wrote', () => {
           if (column.type.kind === 'decimal' && column.type.scale !== 'data') {
             expect(duck).toBe(`DECIMAL(${column.type.precision},${column.type.scale})`);
           } else {
-            expect(duck).toMatch(want);
+            expect(duck).toMatch(want!);
           }
         }
         const exact = await readParquet(buffer);
