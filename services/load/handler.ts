@@ -84,6 +84,13 @@ export function warehousePool(env: NodeJS.ProcessEnv = process.env): Promise<Dat
   return containerPool;
 }
 
+/** Ends this container's pool (tests and the local runtime; a Lambda container never needs to). */
+export async function closeWarehousePool(): Promise<void> {
+  const current = containerPool;
+  containerPool = undefined;
+  if (current) await (await current.catch(() => undefined))?.end();
+}
+
 export interface LoadDependencies {
   readonly pool: () => Promise<DatabasePool>;
   readonly s3: () => S3Client;
