@@ -98,6 +98,8 @@ export interface LoadDependencies {
   readonly read?: ReadUnitOptions;
   readonly chunkRows?: number;
   readonly now?: () => number;
+  /** Test seam: runs after COMMIT, before the consumer marks the record COMPLETED (a throw = a crash there). */
+  readonly afterCommit?: (result: ApplyResult) => void | Promise<void>;
 }
 
 /** The small result kept in the idempotency record. */
@@ -184,6 +186,7 @@ export function createLoadProcessor(deps: LoadDependencies) {
           },
         },
       );
+      await deps.afterCommit?.(result);
       const durationMs = performance.now() - started;
       metrics.addMetric(
         result.status === 'applied' ? LOAD_METRICS.unitsLoaded : LOAD_METRICS.unitsAlreadyApplied,

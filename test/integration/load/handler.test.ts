@@ -117,6 +117,36 @@ describe('load handler', () => {
     expect(await dumpWarehouse(db.pool)).toEqual(loaded);
   });
 
+  it('a crash after COMMIT and before the idempotency record is COMPLETED: the redelivery changes nothing', async () => {
+    const put = await putProcessedUnit(
+      aws.s3,
+      BUCKET,
+      goodUnit('20240305T000000000Z-h6', '2024-03-05 00:00:00.000'),
+    );
+    const body = s3NotificationBody([{ bucket: BUCKET, key: put.key, eTag: put.eTag }]);
+    let crash = true;
+    const { handler } = await handlerWith({
+      afterCommit: () => {
+        if (crash) throw new Error('container died after COMMIT');
+      },
+    });
+    const first = await captureStdout(() => handler(sqsEvent([sqsRecord('c-1', body)]), lambdaContext()));
+    // The record failed (so SQS will redeliver it) although its transaction committed.
+    expect(first.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'c-1' }] });
+    const committed = await dumpWarehouse(db.pool);
+    const committedLedger = await ledger(db.pool);
+    expect(committedLedger).toContainEqual(expect.objectContaining({ unit_id: put.key }));
+
+    crash = false;
+    const redelivery = await captureStdout(() =>
+      handler(sqsEvent([sqsRecord('c-1', body, 2)]), lambdaContext()),
+    );
+    expect(redelivery.result).toEqual({ batchItemFailures: [] });
+    expect(metricTotal(redelivery.lines, 'UnitsAlreadyApplied', 'load')).toBe(1);
+    expect(await dumpWarehouse(db.pool)).toEqual(committed);
+    expect(await ledger(db.pool)).toEqual(committedLedger);
+  });
+
   it('fails only the poison record: a constraint violation with the database message recorded, a missing object by name', async () => {
     await db.pool.query(
       sql.unsafe`ALTER TABLE fact_payment ADD CONSTRAINT payment_amount_below_limit CHECK (payment_amount < 1000000)`,

@@ -1,37 +1,15 @@
 /** Writes in-memory processed units to a bucket the way the transform does: Parquet, manifest last. */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ProcessedUnit, Row } from '../../../services/load/apply.ts';
-import { LOAD_TABLES, type ValueKind } from '../../../services/load/tables.ts';
-import {
-  type ParquetColumnType,
-  type ParquetValue,
-  UNBOUNDED_DECIMAL_PRECISION,
-  writeParquet,
-} from '../../../shared/parquet/index.ts';
+import { PARQUET_SCHEMAS } from '../../../services/transform/parquet-schemas.ts';
+import { type ParquetValue, writeParquet } from '../../../shared/parquet/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 
-const PARQUET_TYPE: Readonly<Record<Exclude<ValueKind, 'decimal'>, ParquetColumnType>> = {
-  int: { kind: 'int32' },
-  text: { kind: 'utf8' },
-  date: { kind: 'date' },
-  time: { kind: 'time-millis' },
-  timestamp: { kind: 'timestamp-millis' },
-  boolean: { kind: 'boolean' },
-};
-
+/** Encodes rows with the transform's own Parquet schema for the table (the real producer's format). */
 export function parquetOf(table: WarehouseTable, rows: readonly Row[]): Uint8Array {
-  const columns = LOAD_TABLES[table].columns.map((c) => ({
-    name: c.name,
-    nullable: c.nullable,
-    type:
-      c.kind === 'decimal'
-        ? c.name === 'unit_price'
-          ? ({ kind: 'decimal', precision: 10, scale: 2 } as const)
-          : ({ kind: 'decimal', precision: UNBOUNDED_DECIMAL_PRECISION, scale: 'data' } as const)
-        : PARQUET_TYPE[c.kind],
-  }));
-  const data = rows.map((row) => columns.map((c) => row[c.name] as ParquetValue));
-  return writeParquet({ name: table, columns }, data).buffer;
+  const schema = PARQUET_SCHEMAS[table];
+  const data = rows.map((row) => schema.columns.map((c) => row[c.name] as ParquetValue));
+  return writeParquet(schema, data).buffer;
 }
 
 /** Puts the unit's tables as Parquet objects (the keys its manifest lists), then the manifest. */
