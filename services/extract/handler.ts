@@ -38,6 +38,13 @@ function sourcePool(): Promise<DatabasePool> {
   return pool;
 }
 
+/** Ends the container's source pool (local runtime shutdown, tests); the next call reconnects. */
+export async function closeSourcePool(): Promise<void> {
+  const current = pool;
+  pool = undefined;
+  if (current) await (await current.catch(() => undefined))?.end();
+}
+
 function positiveInt(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;

@@ -259,6 +259,23 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
   } catch (error) {
     metrics?.addMetric('RunsFailed', MetricUnit.Count, 1);
     logger?.error('extract run failed; watermarks untouched', error as Error);
+    // For `status`; best effort (DynamoDB may be what failed). No heartbeat: the run did not succeed.
+    await recordRun(
+      deps.dynamo,
+      deps.stateTable,
+      {
+        runId,
+        status: 'failed',
+        extractedAt: floorToMs(clock.now),
+        durationMs: Date.now() - started,
+        changedRows: 0,
+        rows: 0,
+        error: `${(error as Error).name}: ${(error as Error).message}`.slice(0, 1_000),
+      },
+      timestampToMs(clock.now),
+    ).catch((recordError: unknown) =>
+      logger?.warn('could not record the failed run', { error: String(recordError) }),
+    );
     throw error;
   } finally {
     try {

@@ -223,8 +223,11 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
     const marks = await stateItems(aws, 'WATERMARK');
     await db.pool.query(sql.unsafe`UPDATE currency SET last_updated = now() WHERE currency_id = 1`);
     await db.pool.query(sql.unsafe`ALTER TABLE payment RENAME COLUMN paid TO paid_renamed`);
-    await expect(runExtract(deps)).rejects.toThrow();
+    await expect(runExtract(deps)).rejects.toThrow('paid');
     expect(await stateItems(aws, 'WATERMARK')).toEqual(marks);
+    const failed = (await stateItems(aws, 'RUN')).filter((r) => r.status === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(String(failed[0]!.error)).toContain('paid');
     expect(await stateItem(aws, 'LEASE', 'extract')).toBeUndefined();
     expect((await listKeys(aws)).filter((k) => k.endsWith('manifest.json'))).toHaveLength(1);
     await db.pool.query(sql.unsafe`ALTER TABLE payment RENAME COLUMN paid_renamed TO paid`);
