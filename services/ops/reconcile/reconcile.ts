@@ -1,7 +1,15 @@
 import { type DatabasePool, sql } from 'slonik';
 import type { FactTable } from '../../../shared/schema/warehouse.ts';
 import { keysetPages, mergeById } from './merge.ts';
-import { DIMENSION_CHECKS, FACT_CHECKS, FACT_DATE_COLUMNS, type Row, type TableCheck } from './tables.ts';
+import {
+  DIMENSION_CHECKS,
+  FACT_CHECKS,
+  FACT_DATE_COLUMNS,
+  type Row,
+  type RowFilter,
+  type RowShape,
+  type TableCheck,
+} from './tables.ts';
 import {
   MISMATCH_KINDS,
   type Mismatch,
@@ -81,56 +89,143 @@ function versionOf(row: Record<string, unknown>): string | undefined {
   return date && time ? `${date} ${time}` : undefined;
 }
 
+/** Ids whose fingerprints differ, re-read in full (both sides) this many at a time. */
+const DETAIL_BATCH = 500;
+/** Ids per digest block: a block whose digests agree on both sides is not read row by row. */
+export const DEFAULT_BLOCK_SIZE = 1_000;
+
+interface BlockDigest {
+  readonly block: number;
+  readonly rows: number;
+  readonly digest: string;
+}
+
+/** Coalesces block numbers into id ranges [from, to) of consecutive blocks. */
+export function blockRanges(blocks: readonly number[], blockSize: number): { from: number; to: number }[] {
+  const sorted = [...new Set(blocks)].sort((a, b) => a - b);
+  const ranges: { from: number; to: number }[] = [];
+  for (const block of sorted) {
+    const last = ranges.at(-1);
+    if (last && last.to === block * blockSize) last.to = (block + 1) * blockSize;
+    else ranges.push({ from: block * blockSize, to: (block + 1) * blockSize });
+  }
+  return ranges;
+}
+
 async function compareTable(
   check: TableCheck,
   source: DatabasePool,
   warehouse: DatabasePool,
   pageSize: number,
+  blockSize: number,
   out: MismatchCollector,
 ): Promise<TableCounts> {
   const isFact = check.naturalId !== undefined;
+  // A table whose expectation is completed in JS (currency_name) is compared in full; the others
+  // by fingerprint first, in full only where the fingerprints differ.
+  const shape: RowShape = check.complete ? 'full' : 'fingerprint';
   const counts: TableCounts = { sourceRows: 0, warehouseRows: 0, compared: 0, mismatches: 0 };
   let sourceCount = 0;
   let warehouseIds = 0;
-  const sourceRows = keysetPages<Row>(
-    async (after) => (await source.any(check.sourcePage(after, pageSize))) as readonly Row[],
-    pageSize,
-  );
-  const warehouseRows = keysetPages<Row>(
-    async (after) => (await warehouse.any(check.warehousePage(after, pageSize))) as readonly Row[],
-    pageSize,
-  );
-  for await (const { id, left, right } of mergeById(sourceRows, warehouseRows)) {
-    if (left) sourceCount += 1;
-    if (right) warehouseIds += 1;
-    if (left && !right) {
-      const version = isFact ? versionOf(left) : undefined;
-      out.add({ table: check.table, kind: 'missing', id, ...(version ? { version } : {}) });
-    } else if (right && !left) {
-      const version = isFact ? versionOf(right) : undefined;
-      out.add({ table: check.table, kind: 'extra', id, ...(version ? { version } : {}) });
-    } else if (left && right) {
-      counts.compared += 1;
-      const expected = check.complete ? check.complete(left) : left;
-      const version = isFact ? versionOf(right) : undefined;
-      for (const column of check.columns) {
-        const e = asText(expected[column.name]);
-        const a = asText(right[column.name]);
-        if (!valuesEqual(column.kind, e, a)) {
-          out.add({
-            table: check.table,
-            kind: 'different',
-            id,
-            column: column.name,
-            expected: e,
-            actual: a,
-            ...(version ? { version } : {}),
-          });
-        }
+  let rechecked = 0;
+  const diffRows = (expectedRow: Row, actual: Row) => {
+    const expected = check.complete ? check.complete(expectedRow) : expectedRow;
+    const version = isFact ? versionOf(actual) : undefined;
+    for (const column of check.columns) {
+      const e = asText(expected[column.name]);
+      const a = asText(actual[column.name]);
+      if (!valuesEqual(column.kind, e, a)) {
+        out.add({
+          table: check.table,
+          kind: 'different',
+          id: expectedRow.id,
+          column: column.name,
+          expected: e,
+          actual: a,
+          ...(version ? { version } : {}),
+        });
       }
     }
+  };
+
+  let pending: number[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const ids = pending;
+    pending = [];
+    const [expected, actual] = await Promise.all([
+      source.any(check.sourceQuery('full', { ids })) as Promise<readonly Row[]>,
+      warehouse.any(check.warehouseQuery('full', { ids })) as Promise<readonly Row[]>,
+    ]);
+    const actualById = new Map(actual.map((row) => [row.id, row]));
+    for (const row of expected) {
+      const other = actualById.get(row.id);
+      // Both sides held the id a moment ago; a row gone since is left to the next run.
+      if (other) diffRows(row, other);
+    }
+  };
+
+  const read = (pool: DatabasePool, query: TableCheck['sourceQuery'], filter: RowFilter) =>
+    pool.any(query(shape, filter)) as Promise<readonly Row[]>;
+  /** Streams both sides of an id range (all ids when no range) and compares row by row. */
+  const compareRange = (range: { from?: number; to?: number }) =>
+    mergeById(
+      keysetPages<Row>(
+        (after) => read(source, check.sourceQuery, { after, limit: pageSize, ...range }),
+        pageSize,
+      ),
+      keysetPages<Row>(
+        (after) => read(warehouse, check.warehouseQuery, { after, limit: pageSize, ...range }),
+        pageSize,
+      ),
+      (id, left, right) => {
+        if (left) sourceCount += 1;
+        if (right) warehouseIds += 1;
+        if (left && !right) {
+          const version = isFact ? versionOf(left) : undefined;
+          out.add({ table: check.table, kind: 'missing', id, ...(version ? { version } : {}) });
+        } else if (right && !left) {
+          const version = isFact ? versionOf(right) : undefined;
+          out.add({ table: check.table, kind: 'extra', id, ...(version ? { version } : {}) });
+        } else if (left && right) {
+          counts.compared += 1;
+          if (shape === 'full') {
+            diffRows(left, right);
+          } else if (left.fp !== right.fp) {
+            rechecked += 1;
+            pending.push(id);
+            if (pending.length >= DETAIL_BATCH) return flush();
+          }
+        }
+        return undefined;
+      },
+    );
+
+  if (shape === 'full') {
+    await compareRange({});
+  } else {
+    // Per block of ids, a digest computed in each database; only blocks that differ are streamed.
+    const [sourceBlocks, warehouseBlocks] = await Promise.all([
+      source.any(check.sourceDigest(blockSize)) as Promise<readonly BlockDigest[]>,
+      warehouse.any(check.warehouseDigest(blockSize)) as Promise<readonly BlockDigest[]>,
+    ]);
+    const dirty: number[] = [];
+    const warehouseByBlock = new Map(warehouseBlocks.map((b) => [b.block, b]));
+    for (const s of sourceBlocks) {
+      const w = warehouseByBlock.get(s.block);
+      warehouseByBlock.delete(s.block);
+      if (w && w.rows === s.rows && w.digest === s.digest) {
+        sourceCount += s.rows;
+        warehouseIds += w.rows;
+        counts.compared += s.rows;
+      } else dirty.push(s.block);
+    }
+    dirty.push(...warehouseByBlock.keys());
+    for (const range of blockRanges(dirty, blockSize)) await compareRange(range);
   }
+  await flush();
   counts.sourceRows = sourceCount;
+  if (shape === 'fingerprint') counts.rechecked = rechecked;
   if (!isFact) {
     counts.warehouseRows = warehouseIds;
     return counts;
@@ -271,6 +366,16 @@ async function checkDates(
   return counts;
 }
 
+/** Which of `tables` (in the search path) the database lacks: a schema check before comparing. */
+export async function missingTables(pool: DatabasePool, tables: readonly string[]): Promise<string[]> {
+  const present = new Set(
+    (await pool.anyFirst(sql.unsafe`
+      SELECT "t"."name" FROM unnest(${sql.array([...tables], 'text')}) AS "t" ("name")
+      WHERE to_regclass(quote_ident("t"."name")) IS NOT NULL`)) as readonly string[],
+  );
+  return tables.filter((t) => !present.has(t));
+}
+
 /**
  * Compares `warehouse` with `source` as spec §2 defines it: every dimension equals the current
  * source rows joined (§2.1), the latest version of every fact equals the current source row, no
@@ -284,11 +389,13 @@ export async function reconcile(
 ): Promise<ReconcileResult> {
   const started = performance.now();
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   const out = new MismatchCollector(options.maxMismatchesPerTable ?? DEFAULT_MAX_MISMATCHES_PER_TABLE);
   const checks = [...DIMENSION_CHECKS, ...FACT_CHECKS];
   const results = await Promise.all([
     ...checks.map(
-      async (check) => [check.table, await compareTable(check, source, warehouse, pageSize, out)] as const,
+      async (check) =>
+        [check.table, await compareTable(check, source, warehouse, pageSize, blockSize, out)] as const,
     ),
     checkDates(warehouse, pageSize, out).then((c) => ['dim_date', c] as const),
   ]);

@@ -36,6 +36,11 @@ export interface TableCounts {
   warehouseRows: number;
   /** Ids present on both sides and compared column by column (facts: latest versions). */
   compared: number;
+  /**
+   * Ids whose fingerprints differed and were re-read column by column (0 for a matching table:
+   * equal values give equal fingerprints on both sides).
+   */
+  rechecked?: number;
   /** Distinct natural ids in a fact table. */
   warehouseIds?: number;
   /** Natural id + version pairs stored more than once (facts). */
@@ -65,6 +70,11 @@ export interface ReconcileResult {
 export interface ReconcileOptions {
   /** Rows per keyset page read from each side (default 10,000). */
   readonly pageSize?: number;
+  /**
+   * Ids per digest block (default 1,000): each database digests its rows per block, and only
+   * blocks whose digests differ are read row by row.
+   */
+  readonly blockSize?: number;
   /** Mismatches kept per table in `mismatches` (all are counted; default 1,000). */
   readonly maxMismatchesPerTable?: number;
 }

@@ -88,6 +88,14 @@ describe('totes reconcile (independent oracle)', () => {
     expect(result.counts.fact_payment).toMatchObject({ sourceRows: 3, warehouseRows: 4, compared: 3 });
     expect(result.counts.dim_date).toMatchObject({ sourceRows: null, warehouseRows: 6, referencedDates: 5 });
     expect(Object.keys(result.counts)).toHaveLength(11);
+    // Fingerprints agree across types (2580 / 2580.00, '.5' / time(3), varchar / date), so no row
+    // needed a second, column-by-column look, even with one id per digest block.
+    const perId = await reconcile(source.pool, warehouse, { blockSize: 1 });
+    expect(perId.ok).toBe(true);
+    for (const [table, counts] of Object.entries(perId.counts)) {
+      if (counts.rechecked !== undefined)
+        expect({ table, rechecked: counts.rechecked }).toEqual({ table, rechecked: 0 });
+    }
     expect(renderReconcileReport(result)).toMatch(/^OK: the warehouse matches the source/m);
   });
 
@@ -329,6 +337,42 @@ describe('totes reconcile (independent oracle)', () => {
         actual: 'March    ',
       },
     ]);
+  });
+
+  it('finds the same mismatches whatever the digest block and page sizes', async () => {
+    const warehouse = await correctWarehouse();
+    await warehouse.query(
+      sql.unsafe`UPDATE "dim_transaction" SET "transaction_type" = 'SALES' WHERE "transaction_id" = 2`,
+    );
+    await warehouse.query(sql.unsafe`DELETE FROM "dim_payment_type" WHERE "payment_type_id" = 2`);
+    await warehouse.query(sql.unsafe`INSERT INTO "dim_payment_type" VALUES (9, 'GIFT')`);
+    await warehouse.query(sql.unsafe`UPDATE "fact_payment" SET "paid" = true WHERE "payment_id" = 3`);
+    const reference = mismatchesOf(await reconcile(source.pool, warehouse));
+    expect(reference).toEqual([
+      {
+        table: 'dim_transaction',
+        kind: 'different',
+        id: 2,
+        column: 'transaction_type',
+        expected: 'SALE',
+        actual: 'SALES',
+      },
+      { table: 'dim_payment_type', kind: 'missing', id: 2 },
+      { table: 'dim_payment_type', kind: 'extra', id: 9 },
+      { table: 'fact_payment', kind: 'different', id: 3, column: 'paid', expected: 'false', actual: 'true' },
+    ]);
+    for (const options of [
+      { blockSize: 1, pageSize: 1 },
+      { blockSize: 2, pageSize: 1 },
+      { blockSize: 3, pageSize: 2 },
+      { blockSize: 100_000, pageSize: 1 },
+    ]) {
+      const result = await reconcile(source.pool, warehouse, options);
+      expect({ options, mismatches: mismatchesOf(result) }).toEqual({ options, mismatches: reference });
+      expect(result.counts.dim_payment_type).toMatchObject({ sourceRows: 4, warehouseRows: 4, compared: 3 });
+      expect(result.counts.dim_transaction).toMatchObject({ sourceRows: 3, warehouseRows: 3, compared: 3 });
+      expect(result.counts.fact_payment).toMatchObject({ sourceRows: 3, warehouseRows: 4, compared: 3 });
+    }
   });
 
   it('keeps the first mismatches per table but counts them all', async () => {

@@ -1,4 +1,5 @@
 import { keysetPages, mergeById } from '../../../services/ops/reconcile/merge.ts';
+import { blockRanges } from '../../../services/ops/reconcile/reconcile.ts';
 import {
   canonicalDecimal,
   currencyName,
@@ -98,39 +99,75 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-async function* from<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
+async function* pages<T>(...list: (readonly T[])[]): AsyncGenerator<readonly T[]> {
+  yield* list;
 }
+
+const ids = (...list: number[]) => list.map((id) => ({ id }));
 
 describe('keysetPages and mergeById', () => {
   it('pages by the last id seen until a short page', async () => {
-    const rows = [1, 2, 3, 5, 8].map((id) => ({ id }));
+    const rows = ids(1, 2, 3, 5, 8);
     const calls: (number | null)[] = [];
     const fetch = async (after: number | null) => {
       calls.push(after);
       return rows.filter((r) => after === null || r.id > after).slice(0, 2);
     };
-    expect((await collect(keysetPages(fetch, 2))).map((r) => r.id)).toEqual([1, 2, 3, 5, 8]);
+    expect((await collect(keysetPages(fetch, 2))).map((page) => page.map((r) => r.id))).toEqual([
+      [1, 2],
+      [3, 5],
+      [8],
+    ]);
     expect(calls).toEqual([null, 2, 5]);
   });
 
   it('refuses a page that is not ordered by id', async () => {
-    await expect(collect(keysetPages(async () => [{ id: 2 }, { id: 1 }], 10))).rejects.toThrow(
-      /not strictly ordered/,
-    );
+    await expect(collect(keysetPages(async () => ids(2, 1), 10))).rejects.toThrow(/not strictly ordered/);
   });
 
-  it('joins two sorted streams, keeping ids found on one side only', async () => {
-    const left = from([{ id: 1 }, { id: 2 }, { id: 4 }]);
-    const right = from([{ id: 2 }, { id: 3 }, { id: 4 }, { id: 9 }]);
-    const joined = await collect(mergeById(left, right));
-    expect(joined.map((j) => [j.id, j.left !== undefined, j.right !== undefined])).toEqual([
+  it('joins two sorted streams across page boundaries, keeping ids found on one side only', async () => {
+    const seen: [number, boolean, boolean][] = [];
+    await mergeById(pages(ids(1, 2), ids(4)), pages(ids(2), ids(3, 4, 9)), (id, left, right) => {
+      seen.push([id, left !== undefined, right !== undefined]);
+    });
+    expect(seen).toEqual([
       [1, true, false],
       [2, true, true],
       [3, false, true],
       [4, true, true],
       [9, false, true],
     ]);
-    expect(await collect(mergeById(from([]), from([])))).toEqual([]);
+  });
+
+  it('awaits a visit that returns a promise before moving on', async () => {
+    const order: string[] = [];
+    await mergeById(pages(ids(1, 2)), pages(ids(1, 2)), async (id) => {
+      order.push(`start ${id}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      order.push(`end ${id}`);
+    });
+    expect(order).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
+  });
+
+  it('handles empty streams and refuses an unordered one', async () => {
+    let visits = 0;
+    await mergeById(pages<{ id: number }>(), pages<{ id: number }>(), () => {
+      visits += 1;
+    });
+    expect(visits).toBe(0);
+    await expect(mergeById(pages(ids(3), ids(2)), pages<{ id: number }>(), () => {})).rejects.toThrow(
+      /not strictly ordered/,
+    );
+  });
+});
+
+describe('blockRanges', () => {
+  it('coalesces consecutive dirty blocks into id ranges', () => {
+    expect(blockRanges([5, 0, 1, 3, 1], 1000)).toEqual([
+      { from: 0, to: 2000 },
+      { from: 3000, to: 4000 },
+      { from: 5000, to: 6000 },
+    ]);
+    expect(blockRanges([], 1000)).toEqual([]);
   });
 });
