@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PREFIX, pipelineResources } from '../../../shared/config/resources.ts';
-import { startLocalAws } from '../../local-runtime/aws/index.ts';
+import { LOCAL_REGION, startLocalAws } from '../../local-runtime/aws/index.ts';
 import { runningRuntime } from '../../local-runtime/stack.ts';
 import {
   awsTarget,
@@ -54,7 +54,7 @@ export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
     return localTarget({
       stateDir,
       endpoints: running.endpoints,
-      region: 'eu-west-2',
+      region: LOCAL_REGION,
       resources: pipelineResources(running.prefix, 'local'),
       detach: async () => {},
     });
