@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { type DatabasePool, sql } from 'slonik';
 import { SOURCE_TABLE_NAMES } from '../../../shared/schema/totesys.ts';
 import type { EmbeddedPostgresHandle } from '../../local-runtime/embedded-postgres.ts';
+import { SeedRefusedError, seedSource } from '../../simulator/seed.ts';
 import { withPool } from '../database.ts';
 import { CliError, redactUrl } from '../errors.ts';
 import {
@@ -37,22 +38,6 @@ interface StartOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOpti
 /** Database names on the embedded server. */
 export const EMBEDDED_SOURCE_DB = 'totesys';
 export const EMBEDDED_WAREHOUSE_DB = 'warehouse';
-
-/** The generator's entry point (services/simulator, helper "generator"). */
-type SeedSource = (pool: DatabasePool, options: { scale: number; seed: number }) => Promise<unknown>;
-const SEED_MODULE = new URL('../../simulator/seed.ts', import.meta.url);
-
-async function loadSeeder(): Promise<SeedSource | undefined> {
-  try {
-    const module = (await import(SEED_MODULE.href)) as { seedSource?: SeedSource };
-    return module.seedSource;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes('seed.ts')) {
-      return undefined;
-    }
-    throw error;
-  }
-}
 
 /** True when the source already holds the totesys tables with data. */
 async function sourceIsSeeded(pool: DatabasePool): Promise<boolean> {
@@ -148,17 +133,12 @@ export async function runStart(
       if (await sourceIsSeeded(pool)) {
         say('source already seeded: leaving it as it is');
       } else {
-        const seedSource = await loadSeeder();
-        if (!seedSource) {
-          say('source not seeded: the generator (services/simulator/seed.ts) is not built yet');
-          return;
-        }
         say(`seeding the source at scale ${options.scale} (seed ${options.seed})...`);
         try {
           await seedSource(pool, { scale: options.scale, seed: options.seed });
         } catch (error) {
           // The generator refuses a source that already holds rows of another origin.
-          if ((error as Error).name === 'SeedRefusedError') throw new CliError((error as Error).message);
+          if (error instanceof SeedRefusedError) throw new CliError(error.message);
           throw error;
         }
       }
@@ -167,7 +147,7 @@ export async function runStart(
     say(`warehouse: ${redactUrl(warehouse)}`);
     const { lines } = await migrateWarehouseAt(warehouse);
     for (const line of lines) say(line);
-    say('the local pipeline runtime is not built yet: nothing more to run');
+    say('done: run the pipeline over this state folder with `totes run --once`');
   } finally {
     if (server) {
       await server.stop();
