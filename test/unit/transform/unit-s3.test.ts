@@ -46,7 +46,9 @@ const ref = { bucket: 'in', key: manifestKey, eTag: 'etag-1', eventName: 'Object
 
 const s3 = new S3Client({ region: 'eu-west-2' });
 const mock = mockClient(s3);
-afterEach(() => mock.reset());
+afterEach(() => {
+  mock.reset();
+});
 
 function sourceIs(content: { manifest?: unknown; design?: unknown }) {
   mock
