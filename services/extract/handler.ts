@@ -19,12 +19,6 @@ const metrics = new Metrics({
   serviceName: process.env[ENV.serviceName] ?? 'totes-extract',
 });
 
-/** Optional tuning (locally the margin can be seconds): EXTRACT_SAFETY_MARGIN_MS, EXTRACT_PART_SIZE. */
-export const EXTRACT_TUNING_ENV = {
-  safetyMarginMs: 'EXTRACT_SAFETY_MARGIN_MS',
-  partSize: 'EXTRACT_PART_SIZE',
-} as const;
-
 let pool: Promise<DatabasePool> | undefined;
 let deps: Omit<ExtractDeps, 'pool'> | undefined;
 
@@ -45,6 +39,7 @@ export async function closeSourcePool(): Promise<void> {
   if (current) await (await current.catch(() => undefined))?.end();
 }
 
+/** Optional tuning (locally the margin can be seconds); unset means the defaults of run-extract.ts. */
 function positiveInt(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
@@ -67,8 +62,8 @@ export async function handler(event: ScheduledEvent | undefined, context: Contex
       logger,
       metrics,
     };
-    const safetyMarginMs = positiveInt(EXTRACT_TUNING_ENV.safetyMarginMs);
-    const partSize = positiveInt(EXTRACT_TUNING_ENV.partSize);
+    const safetyMarginMs = positiveInt(ENV.extractSafetyMarginMs);
+    const partSize = positiveInt(ENV.extractPartSize);
     return await runExtract(
       { ...deps, pool: await sourcePool() },
       {

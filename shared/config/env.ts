@@ -16,6 +16,9 @@ export const ENV = {
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
+  /** Optional extract tuning (defaults apply when unset): watermark safety margin, rows per part. */
+  extractSafetyMarginMs: 'EXTRACT_SAFETY_MARGIN_MS',
+  extractPartSize: 'EXTRACT_PART_SIZE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

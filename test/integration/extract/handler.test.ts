@@ -42,6 +42,7 @@ describe('extract handler', () => {
       [ENV.stateTable]: local.resources.tables.state.name,
       [ENV.logLevel]: 'ERROR',
       [ENV.metricsNamespace]: 'totes-test',
+      [ENV.extractPartSize]: '2',
       AWS_ENDPOINT_URL_S3: local.endpoints.s3,
       AWS_ENDPOINT_URL_DYNAMODB: local.endpoints.dynamodb,
       AWS_REGION: local.region,
@@ -71,7 +72,11 @@ describe('extract handler', () => {
 
     process.env[ENV.totesysUrl] = db.url;
     const result = await handler(undefined, context);
-    expect(result.status).toBe('extracted');
+    if (result.status !== 'extracted') throw new Error(result.status);
+    // EXTRACT_PART_SIZE=2: the four payment types come in two parts.
+    expect(result.manifest.objects.filter((o) => o.table === 'payment_type').map((o) => o.rows)).toEqual([
+      2, 2,
+    ]);
     const second = await handler(undefined, context);
     expect(second.status).toBe('unchanged');
 
