@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { jest } from '@jest/globals';
 import { sql } from 'slonik';
+import { main } from '../../../services/cli/main.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { integrityViolations } from './source-checks.ts';
 
@@ -13,6 +15,25 @@ function totes(args: readonly string[]): Promise<{ code: number | null; stdout: 
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });
+}
+
+async function inProcess(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  const saved = process.env.TOTESYS_URL;
+  delete process.env.TOTESYS_URL;
+  const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    const code = await main(['node', 'totes', ...args]);
+    return { code, stderr };
+  } finally {
+    write.mockRestore();
+    log.mockRestore();
+    if (saved !== undefined) process.env.TOTESYS_URL = saved;
+  }
 }
 
 function expectOneLineError(run: { code: number | null; stderr: string }, pattern: RegExp): void {
@@ -58,24 +79,25 @@ describe('totes seed / totes simulate', () => {
   });
 
   it('explains bad arguments and unreachable databases in one line', async () => {
+    // In process (the real program, stderr captured): a child process per case would cost seconds.
     expectOneLineError(
-      await totes(['seed', '--scale', '0', '--source-url', db.url]),
+      await inProcess(['seed', '--scale', '0', '--source-url', db.url]),
       /--scale.*positive number/,
     );
-    expectOneLineError(await totes(['seed']), /no source database: pass --source-url or set TOTESYS_URL/);
+    expectOneLineError(await inProcess(['seed']), /no source database: pass --source-url or set TOTESYS_URL/);
     expectOneLineError(
-      await totes(['simulate', '--rate', 'fast', '--source-url', db.url]),
+      await inProcess(['simulate', '--rate', 'fast', '--source-url', db.url]),
       /invalid rate "fast"/,
     );
     expectOneLineError(
-      await totes([
+      await inProcess([
         'simulate',
         '--duration',
         '1',
         '--source-url',
         'postgres://totes:secret@127.0.0.1:1/none',
       ]),
-      /cannot reach the database/,
+      /^totes: source database \(postgres:\/\/totes:\*\*\*@127\.0\.0\.1:1\/none\): cannot reach the database/,
     );
   });
 });
