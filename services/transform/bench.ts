@@ -6,7 +6,8 @@
  * The unit holds `factRows` fact rows (half sales_order, half payment, plus one transaction per
  * payment as dim_transaction) in parts of 20,000 rows like the extract writes them, and the
  * partners they reference. `memory`: JSON text → validate → transform → Parquet, no I/O. `s3`: the
- * whole transformUnit against an in-process fauxqs S3. Prints wall time and peak RSS.
+ * whole transformUnit against an in-process fauxqs S3. Prints wall time, CPU time (the honest
+ * number on a shared machine) and peak RSS.
  */
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -149,6 +150,7 @@ const { manifest, texts } = unitTexts();
 const inputBytes = [...texts.values()].reduce((n, t) => n + t.length, 0);
 let outputBytes = 0;
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 
 if (mode === 'memory') {
   const checked = validateManifest(parseJson(JSON.stringify(manifest), 'manifest'), manifestKey(runId));
@@ -192,8 +194,10 @@ if (mode === 'memory') {
 }
 
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuStarted);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const peakMb = process.resourceUsage().maxRSS / 1024;
 console.log(
   `${mode}: ${factRows} fact rows (+${Math.floor(factRows / 2)} dim_transaction), input JSON ${(inputBytes / 1e6).toFixed(1)} MB` +
-    `${outputBytes ? `, Parquet ${(outputBytes / 1e6).toFixed(1)} MB` : ''}: ${seconds.toFixed(2)} s, peak RSS ${peakMb.toFixed(0)} MB`,
+    `${outputBytes ? `, Parquet ${(outputBytes / 1e6).toFixed(1)} MB` : ''}: ${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU (this process, includes the in-process S3 emulator in s3 mode), peak RSS ${peakMb.toFixed(0)} MB`,
 );
