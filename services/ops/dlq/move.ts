@@ -102,7 +102,8 @@ async function releaseAll(target: OpsTarget, queue: QueueRef, receipts: readonly
 /**
  * Receives every message of `queue` once (ids seen in this pass are not handled twice), hands
  * each to `handle` (selected) or holds it invisible until the end (not selected), then makes the
- * held ones visible again.
+ * held ones visible again. Selected messages that `handle` did not `settle` (an abort or an error
+ * stopped it first) are made visible again at once rather than after the visibility timeout.
  */
 async function drain(
   target: OpsTarget,
@@ -110,7 +111,7 @@ async function drain(
   options: {
     visibilityTimeoutSeconds: number;
     select: (m: Message) => boolean;
-    handle: (batch: Message[]) => Promise<void>;
+    handle: (batch: Message[], settle: (m: Message) => void) => Promise<void>;
     done: () => boolean;
     signal?: AbortSignal | undefined;
   },
@@ -138,10 +139,19 @@ async function drain(
         if (options.select(m)) selected.push(m);
         else if (m.ReceiptHandle) held.push(m.ReceiptHandle);
       }
-      await options.handle(selected);
+      const settled = new Set<Message>();
+      try {
+        await options.handle(selected, (m) => settled.add(m));
+      } finally {
+        for (const m of selected) if (!settled.has(m) && m.ReceiptHandle) held.push(m.ReceiptHandle);
+      }
     }
   } finally {
-    await releaseAll(target, queue, held);
+    try {
+      await releaseAll(target, queue, held);
+    } catch {
+      // Best effort: unreleased messages become visible again after the visibility timeout.
+    }
   }
 }
 
@@ -207,7 +217,7 @@ export async function redrive(
       signal: options.signal,
       select: (m) => !wanted || wanted.has(m.MessageId ?? ''),
       done: () => wanted !== undefined && moved.length >= wanted.size,
-      handle: async (batch) => {
+      handle: async (batch, settle) => {
         for (const m of batch) {
           if (options.signal?.aborted) break;
           await limiter.acquire();
@@ -220,6 +230,8 @@ export async function redrive(
               ...(attributes ? { MessageAttributes: attributes } : {}),
             }),
           );
+          // Sent: from here the DLQ copy is redundant (whatever happens to it, idempotency absorbs it).
+          settle(m);
           try {
             await target.sqs.send(
               new DeleteMessageCommand({ QueueUrl: dlq.url, ReceiptHandle: m.ReceiptHandle }),
@@ -329,12 +341,14 @@ export async function purge(
       signal: options.signal,
       select: () => true,
       done: () => false,
-      handle: async (batch) => {
+      handle: async (batch, settle) => {
         backup.write(batch.map((m) => backupRecord(dlq.name, m, 'purge')));
         for (const m of batch) {
+          if (options.signal?.aborted) break;
           await target.sqs.send(
             new DeleteMessageCommand({ QueueUrl: dlq.url, ReceiptHandle: m.ReceiptHandle }),
           );
+          settle(m);
           deleted++;
           options.onProgress?.(deleted, Math.max(total, deleted));
         }

@@ -25,7 +25,12 @@ import {
   startLocalAws,
 } from '../../../services/local-runtime/aws/index.ts';
 import { type AlarmState, notifyChanges } from '../../../services/ops/alarms/index.ts';
-import type { DlqListEntry, DlqMessageView } from '../../../services/ops/dlq/index.ts';
+import {
+  type DlqListEntry,
+  type DlqMessageView,
+  localTarget,
+  redrive,
+} from '../../../services/ops/dlq/index.ts';
 import { failureStore } from '../../../shared/failures/index.ts';
 
 function capture(): { io: CommandIo; text: () => string } {
@@ -180,6 +185,41 @@ describe('totes dlq commands on the local stand-ins', () => {
     await expect(dlqRedriveCommand('totes-load-dlq', { stateDir }, capture().io)).rejects.toBeInstanceOf(
       UsageError,
     );
+  });
+
+  it('redrive interrupted (Ctrl-C) after the first message: the rest are visible in the DLQ again at once; a second redrive moves them', async () => {
+    for (let i = 0; i < 5; i++) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: aws.queueUrls['totes-transform-dlq'],
+          MessageBody: notification(`units/2026/11/28/t${i}/manifest.json`),
+        }),
+      );
+    }
+    const target = localTarget({
+      stateDir,
+      endpoints: aws.endpoints,
+      region: aws.region,
+      resources: aws.resources,
+      detach: async () => {},
+    });
+    try {
+      const controller = new AbortController();
+      const first = await redrive(target, await target.dlq('totes-transform-dlq'), {
+        signal: controller.signal,
+        onProgress: (done) => {
+          if (done === 1) controller.abort();
+        },
+      });
+      expect(first).toMatchObject({ moved: 1, aborted: true });
+      expect(await depth('totes-transform-dlq')).toEqual({ visible: 4, inFlight: 0 });
+      const second = await redrive(target, await target.dlq('totes-transform-dlq'));
+      expect(second).toMatchObject({ moved: 4, aborted: false });
+    } finally {
+      await target.close();
+    }
+    expect(await depth('totes-transform-dlq')).toEqual({ visible: 0, inFlight: 0 });
+    expect((await depth('totes-transform')).visible).toBe(5);
   });
 
   it('purge: refused without --yes when stdin is not a terminal; with --yes backs up every message, then deletes', async () => {
