@@ -1,4 +1,4 @@
-import { createPool, type DatabasePool, type DriverTypeParser } from 'slonik';
+import { createPool, type DatabasePool, type DriverTypeParser, type Interceptor } from 'slonik';
 
 /**
  * Values keep PostgreSQL's own text so nothing passes through binary floating point or a time
@@ -32,14 +32,32 @@ export interface PoolOptions {
   readonly applicationName?: string;
 }
 
+/** Chooses extra slonik interceptors for a pool about to be created (none by default). */
+export type PoolInterceptorFactory = (url: string, options: PoolOptions) => readonly Interceptor[];
+
+const interceptorFactories = new Set<PoolInterceptorFactory>();
+
+/**
+ * Adds slonik interceptors (slonik's own interface) to every pool created afterwards in this
+ * process; returns the undo. Empty by default: only the local runtime's fault injection uses it.
+ */
+export function registerPoolInterceptors(factory: PoolInterceptorFactory): () => void {
+  interceptorFactories.add(factory);
+  return () => {
+    interceptorFactories.delete(factory);
+  };
+}
+
 /** Creates a slonik pool with the project's exact type parsers and explicit timeouts. */
 export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
   const withName = new URL(url);
   if (options.applicationName && !withName.searchParams.has('application_name')) {
     withName.searchParams.set('application_name', options.applicationName);
   }
-  return createPool(withName.toString(), {
+  const interceptors = [...interceptorFactories].flatMap((factory) => factory(url, options));
+  const pool = await createPool(withName.toString(), {
     typeParsers: EXACT_TYPE_PARSERS,
+    ...(interceptors.length > 0 ? { interceptors } : {}),
     maximumPoolSize: options.maximumPoolSize ?? 4,
     statementTimeout: options.statementTimeoutMs ?? 60_000,
     idleTimeout: options.idleTimeoutMs ?? 10_000,
@@ -48,4 +66,9 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
     // silent retries would hide transient failures from the metrics.
     connectionRetryLimit: 1,
   });
+  // slonik also emits every query error on the pool; with no listener Node would replace the
+  // database's own error (and its SQLSTATE) with ERR_UNHANDLED_ERROR. The caller sees the error
+  // through the rejected query either way.
+  pool.on('error', () => {});
+  return pool;
 }
