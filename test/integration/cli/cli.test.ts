@@ -1,35 +1,13 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import type { Command } from 'commander';
 import { sql } from 'slonik';
 import { buildProgram, main } from '../../../services/cli/main.ts';
 import { freePort } from '../../../services/local-runtime/embedded-postgres.ts';
+import { runTotes, type TotesRun } from '../../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 
-const BIN = fileURLToPath(new URL('../../../services/cli/bin/totes.js', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the real `totes` bin in a child process (this Node, no URL variables unless given). */
-function totes(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  const { WAREHOUSE_URL: _w, TOTESYS_URL: _t, ...inherited } = process.env;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...inherited, ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+/** The real `totes` bin in a child process, without the URL variables of this environment. */
+const totes = (args: readonly string[], env: Record<string, string> = {}) => runTotes(args, { env });
 
 /** Every command path, nested ones included: [['start'], ['dlq'], ['dlq', 'show'], ...]. */
 function commandPaths(command: Command, prefix: readonly string[] = []): string[][] {
@@ -39,7 +17,7 @@ function commandPaths(command: Command, prefix: readonly string[] = []): string[
   });
 }
 
-function expectOneLineError(run: Run, pattern: RegExp): void {
+function expectOneLineError(run: TotesRun, pattern: RegExp): void {
   expect(run.code).not.toBe(0);
   expect(run.code).not.toBeNull();
   const lines = run.stderr.split('\n').filter((line) => line !== '');

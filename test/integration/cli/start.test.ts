@@ -1,22 +1,9 @@
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runTotes } from '../../support/cli.ts';
 
-const BIN = fileURLToPath(new URL('../../../services/cli/bin/totes.js', import.meta.url));
-
-function totes(
-  args: readonly string[],
-  cwd: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { WAREHOUSE_URL: _w, TOTESYS_URL: _t, ...env } = process.env;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env, timeout: 180_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+const totes = (args: readonly string[], cwd: string) => runTotes(args, { cwd, timeoutMs: 300_000 });
 
 describe('totes start (the main job on the embedded defaults)', () => {
   let dir: string;
@@ -45,7 +32,7 @@ describe('totes start (the main job on the embedded defaults)', () => {
     expect(second.stdout).toContain('nothing to apply: warehouse schema is at version 1');
     const rows = (out: string) => out.match(/source rows: (.*)/)?.[1];
     expect(rows(second.stdout)).toBe(rows(first.stdout));
-  });
+  }, 600_000);
 
   it('as root, keeps the data outside a state folder the PostgreSQL user cannot reach', async () => {
     const closed = path.join(dir, 'closed');
@@ -64,5 +51,5 @@ describe('totes start (the main job on the embedded defaults)', () => {
       expect(run.stdout).toContain(`data in ${path.join(stateDir, 'postgres')}`);
     }
     expect(run.stdout).toContain('applied migration 1');
-  });
+  }, 600_000);
 });
