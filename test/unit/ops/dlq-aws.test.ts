@@ -15,6 +15,7 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   awsTarget,
@@ -22,11 +23,13 @@ import {
   type OpsTarget,
   peekByReceive,
   redrive,
+  showDlq,
 } from '../../../services/ops/dlq/index.ts';
 
 const ACCOUNT = 'arn:aws:sqs:eu-west-2:123456789012';
 const url = (name: string) => `https://sqs.eu-west-2.amazonaws.com/123456789012/${name}`;
 const sqsMock = mockClient(SQSClient);
+const docMock = mockClient(DynamoDBDocumentClient);
 const noSleep = { now: () => 0, sleep: async () => {} };
 
 function target(): OpsTarget {
@@ -41,6 +44,7 @@ function target(): OpsTarget {
 
 beforeEach(() => {
   sqsMock.reset();
+  docMock.reset();
   sqsMock.on(GetQueueAttributesCommand).resolves({ Attributes: {} });
   for (const name of ['totes-transform', 'totes-transform-dlq', 'totes-load', 'totes-load-dlq']) {
     sqsMock.on(GetQueueUrlCommand, { QueueName: name }).resolves({ QueueUrl: url(name) });
@@ -241,5 +245,69 @@ describe('dlq on AWS (mocked SDK)', () => {
       { Id: '0', ReceiptHandle: 'ra', VisibilityTimeout: 0 },
       { Id: '1', ReceiptHandle: 'rb', VisibilityTimeout: 0 },
     ]);
+  });
+
+  it('show on AWS: peeks by receive, joins the failure record of the stage on bucket/key from the state table', async () => {
+    const key = 'units/2026/11/28/r9/manifest.json';
+    const body = JSON.stringify({
+      Records: [
+        {
+          eventSource: 'aws:s3',
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: 'totes-processed' }, object: { key, eTag: 'e1' } },
+        },
+      ],
+    });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [
+          {
+            MessageId: 'm9',
+            ReceiptHandle: 'r9',
+            Body: body,
+            Attributes: { ApproximateReceiveCount: '6', SentTimestamp: '1764291600000' },
+          },
+        ],
+      })
+      .resolves({ Messages: [] });
+    sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    docMock.on(GetCommand).resolves({
+      Item: {
+        pk: 'FAILURE#load',
+        sk: `totes-processed/${key}`,
+        stage: 'load',
+        bucket: 'totes-processed',
+        key,
+        messageId: 'm9',
+        eTag: 'e1',
+        errorClass: 'LoadError',
+        rootErrorClass: 'DatabaseError',
+        errorMessage:
+          'load failed <- DatabaseError: permission denied for table fact_sales_order (code 42501)',
+        attempt: 5,
+        failedAt: '2026-11-28T01:00:00.000Z',
+      },
+    });
+    const t = target();
+    const views = await showDlq(t, await t.dlq('totes-load-dlq'), 10);
+    expect(views).toEqual([
+      expect.objectContaining({
+        messageId: 'm9',
+        key,
+        receiveCount: 5,
+        failure: expect.objectContaining({
+          errorClass: 'LoadError',
+          errorMessage: expect.stringContaining('permission denied for table fact_sales_order'),
+          failedAt: '2026-11-28T01:00:00.000Z',
+        }),
+      }),
+    ]);
+    expect(docMock.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
+      TableName: 'totes-pipeline-state',
+      Key: { pk: 'FAILURE#load', sk: `totes-processed/${key}` },
+    });
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand)).toHaveLength(1);
+    await t.close();
   });
 });
