@@ -218,6 +218,26 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
     expect(manifests).toEqual([next.manifestKey]);
   });
 
+  it('CRASH: the manifest PUT itself failing leaves the table objects without a manifest', async () => {
+    // This test's own client (beforeEach makes a fresh stack): every manifest PUT fails.
+    aws.s3.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: string };
+        if (input.Key?.endsWith('manifest.json')) throw new Error('S3 unavailable');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failManifestPuts' },
+    );
+    await expect(runExtract(deps)).rejects.toThrow('S3 unavailable');
+    aws.s3.middlewareStack.remove('failManifestPuts');
+    const keys = await listKeys(aws);
+    expect(keys.length).toBe(SOURCE_TABLE_NAMES.length);
+    expect(keys.some((k) => k.endsWith('manifest.json'))).toBe(false);
+    expect(await stateItems(aws, 'WATERMARK')).toEqual([]);
+    const next = extracted(await runExtract(deps));
+    expect(Object.keys(next.manifest.changedRows).sort()).toEqual([...SOURCE_TABLE_NAMES].sort());
+  });
+
   it('a failing source query throws and leaves watermarks and lease consistent', async () => {
     extracted(await runExtract(deps));
     const marks = await stateItems(aws, 'WATERMARK');
