@@ -13,7 +13,8 @@
  *   A row invisible to the snapshot belongs to a transaction that was open at the horizon read (so
  *   its rows are stamped at or after that transaction's start, hence >= horizon) or that started
  *   later (stamped after now() >= horizon). Either way it is >= the new watermark and the next run
- *   reads it. The safety margin additionally covers writers whose `last_updated` is not from the
+ *   reads it. (Assumes writers stamp their transaction's database clock as UTC wall clock, which
+ *   the spec requires; the horizon is read in UTC too.) The safety margin additionally covers writers whose `last_updated` is not from the
  *   database clock of their own transaction (a client clock, a session we cannot observe): such a
  *   row is still caught if it commits less than `safetyMargin` after the time it carries.
  * - Rows at or after the new watermark are read again by the next run; their (id, last_updated)

@@ -17,6 +17,8 @@ import {
 } from './support.ts';
 
 const silent = new Logger({ logLevel: 'SILENT' });
+/** The application's stamp: its transaction's now() as UTC wall clock (spec: timestamps mean UTC). */
+const UTC_NOW = sql.fragment`(now() AT TIME ZONE 'UTC')`;
 
 function extracted(result: ExtractResult) {
   if (result.status !== 'extracted') throw new Error(`expected a unit, got ${result.status}`);
@@ -106,19 +108,19 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
     extracted(await runExtract(deps));
     // Changes stamped by the database clock, as the application does.
     await db.pool.query(
-      sql.unsafe`UPDATE address SET phone = '0161 000000', last_updated = now() WHERE address_id = 1`,
+      sql.unsafe`UPDATE address SET phone = '0161 000000', last_updated = ${UTC_NOW} WHERE address_id = 1`,
     );
     await db.pool.query(
-      sql.unsafe`UPDATE department SET manager = 'Shelley Levene', last_updated = now() WHERE department_id = 1`,
+      sql.unsafe`UPDATE department SET manager = 'Shelley Levene', last_updated = ${UTC_NOW} WHERE department_id = 1`,
     );
     await db.pool.transaction(async (tx) => {
       await tx.query(sql.unsafe`INSERT INTO sales_order (created_at, last_updated, design_id, staff_id, counterparty_id, units_sold, unit_price, currency_id, agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id)
-        VALUES (now(), now(), 1, 3, 2, 1000, 3.10, 3, '2026-12-01', '2026-12-02', 4)`);
+        VALUES (${UTC_NOW}, ${UTC_NOW}, 1, 3, 2, 1000, 3.10, 3, '2026-12-01', '2026-12-02', 4)`);
       await tx.query(
-        sql.unsafe`INSERT INTO "transaction" (transaction_type, sales_order_id, purchase_order_id, created_at, last_updated) VALUES ('SALE', 3, NULL, now(), now())`,
+        sql.unsafe`INSERT INTO "transaction" (transaction_type, sales_order_id, purchase_order_id, created_at, last_updated) VALUES ('SALE', 3, NULL, ${UTC_NOW}, ${UTC_NOW})`,
       );
       await tx.query(sql.unsafe`INSERT INTO payment (created_at, last_updated, transaction_id, counterparty_id, payment_amount, currency_id, payment_type_id, paid, payment_date, company_ac_number, counterparty_ac_number)
-        VALUES (now(), now(), 4, 2, 3100.00, 3, 1, false, '2026-12-02', 12345678, 87654321)`);
+        VALUES (${UTC_NOW}, ${UTC_NOW}, 4, 2, 3100.00, 3, 1, false, '2026-12-02', 12345678, 87654321)`);
     });
 
     const result = extracted(await runExtract(deps));
@@ -164,7 +166,7 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
     // A writer stamps its row with its transaction's now() and stays open…
     const late = db.pool.transaction(async (tx) => {
       await tx.query(sql.unsafe`INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
-        VALUES (now(), now(), 'Granite', '/late', 'granite-late.json')`);
+        VALUES (${UTC_NOW}, ${UTC_NOW}, 'Granite', '/late', 'granite-late.json')`);
       inserted();
       await commitGate;
     });
@@ -172,7 +174,7 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
     await new Promise((resolve) => setTimeout(resolve, 20));
     // …while a later row commits, with a newer last_updated.
     await db.pool.query(sql.unsafe`INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
-      VALUES (now(), now(), 'Steel', '/early', 'steel-early.json')`);
+      VALUES (${UTC_NOW}, ${UTC_NOW}, 'Steel', '/early', 'steel-early.json')`);
     const lateStamp = String(
       await db.pool.oneFirst(
         sql.unsafe`SELECT to_char(max(last_updated), 'YYYY-MM-DD HH24:MI:SS.MS') FROM design WHERE file_location = '/early'`,
@@ -241,7 +243,7 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
   it('a failing source query throws and leaves watermarks and lease consistent', async () => {
     extracted(await runExtract(deps));
     const marks = await stateItems(aws, 'WATERMARK');
-    await db.pool.query(sql.unsafe`UPDATE currency SET last_updated = now() WHERE currency_id = 1`);
+    await db.pool.query(sql.unsafe`UPDATE currency SET last_updated = ${UTC_NOW} WHERE currency_id = 1`);
     await db.pool.query(sql.unsafe`ALTER TABLE payment RENAME COLUMN paid TO paid_renamed`);
     await expect(runExtract(deps)).rejects.toThrow('paid');
     expect(await stateItems(aws, 'WATERMARK')).toEqual(marks);
