@@ -1,4 +1,4 @@
-import { type CommonQueryMethods, type DatabasePool, sql } from 'slonik';
+import { type CommonQueryMethods, type DatabasePool, type FragmentSqlToken, sql } from 'slonik';
 import {
   SOURCE_TABLES,
   SOURCE_TABLES_IN_DEPENDENCY_ORDER,
@@ -7,18 +7,7 @@ import {
   sourceDdlStatements,
 } from '../../shared/schema/totesys.ts';
 import { DAY_MS, formatTimestamp, parseTimestamp } from './dates.ts';
-import {
-  type DesignRow,
-  designRow,
-  drawDesign,
-  drawOrder,
-  orderRows,
-  type PaymentRow,
-  type PurchaseOrderRow,
-  type ReferenceCounts,
-  type SalesOrderRow,
-  type TransactionRow,
-} from './orders.ts';
+import { designRow, drawDesign, drawOrder, orderRows, type ReferenceCounts } from './orders.ts';
 import { createRng, type Rng } from './prng.ts';
 import { buildReferenceData, STATIC_VOLUMES } from './reference-data.ts';
 
@@ -128,30 +117,71 @@ const UNNEST_TYPES: Record<SourceColumnType, string> = {
 };
 
 /**
- * Inserts rows (objects keyed by column name) in one set-based statement (`unnest` of one array
- * per column); values keep their exact text (numeric and timestamps travel as strings).
+ * Rows of one table held column by column (one array per column, in the table's column order),
+ * which is the shape `unnest` takes: no per-row tuples to build or transpose.
  */
-export async function insertRows(
-  db: CommonQueryMethods,
-  table: SourceTableName,
-  rows: readonly object[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = SOURCE_TABLES[table].columns;
-  const names = columns.map((c) => c.name);
-  const tuples = rows.map((row) => {
-    const record = row as Record<string, string | number | boolean | null>;
-    return names.map((name) => record[name] ?? null);
-  });
-  await db.query(
-    sql.unsafe`INSERT INTO ${sql.identifier([table])} (${sql.join(
-      names.map((n) => sql.identifier([n])),
-      sql.fragment`, `,
-    )}) SELECT * FROM ${sql.unnest(
-      tuples,
-      columns.map((c) => UNNEST_TYPES[c.type]),
-    )}`,
+export class ColumnBatch {
+  readonly table: SourceTableName;
+  readonly values: (string | number | boolean | null)[][];
+  private readonly names: readonly string[];
+
+  constructor(table: SourceTableName) {
+    this.table = table;
+    this.names = SOURCE_TABLES[table].columns.map((c) => c.name);
+    this.values = this.names.map(() => []);
+  }
+
+  get size(): number {
+    return this.values[0]?.length ?? 0;
+  }
+
+  /** Appends a row given as an object keyed by column name. */
+  push(row: object): void {
+    const record = row as Record<string, string | number | boolean | null | undefined>;
+    for (let i = 0; i < this.names.length; i++) {
+      (this.values[i] as (string | number | boolean | null)[]).push(record[this.names[i] as string] ?? null);
+    }
+  }
+
+  static of(table: SourceTableName, rows: readonly object[]): ColumnBatch {
+    const batch = new ColumnBatch(table);
+    for (const row of rows) batch.push(row);
+    return batch;
+  }
+}
+
+/** `INSERT INTO table (...) SELECT * FROM unnest(one typed array per column)`. */
+function insertStatement(batch: ColumnBatch): FragmentSqlToken {
+  const columns = SOURCE_TABLES[batch.table].columns;
+  return sql.fragment`INSERT INTO ${sql.identifier([batch.table])} (${sql.join(
+    columns.map((c) => sql.identifier([c.name])),
+    sql.fragment`, `,
+  )}) SELECT * FROM unnest(${sql.join(
+    columns.map((c, i) =>
+      sql.array(batch.values[i] as (string | number | boolean | null)[], UNNEST_TYPES[c.type]),
+    ),
+    sql.fragment`, `,
+  )})`;
+}
+
+/**
+ * Inserts the batches in ONE set-based statement: one `unnest` of one array per column per
+ * table, chained as data-modifying CTEs (foreign keys are checked at the end of the statement, so
+ * batches may reference each other). Values keep their exact text: numeric and timestamps travel
+ * as strings.
+ */
+export async function insertRows(db: CommonQueryMethods, ...batches: ColumnBatch[]): Promise<void> {
+  const statements = batches.filter((b) => b.size > 0).map(insertStatement);
+  const last = statements.pop();
+  if (!last) return;
+  if (statements.length === 0) {
+    await db.query(sql.unsafe`${last}`);
+    return;
+  }
+  const ctes = statements.map(
+    (statement, i) => sql.fragment`${sql.identifier([`batch_${i}`])} AS (${statement})`,
   );
+  await db.query(sql.unsafe`WITH ${sql.join(ctes, sql.fragment`, `)} ${last}`);
 }
 
 /** Creates the eleven source tables unless they exist (spec §1 DDL). */
@@ -255,12 +285,15 @@ export async function seedSource(pool: DatabasePool, options: SeedOptions): Prom
     await withoutForeignKeys(tx, async () => {
       // Static tables, all created at the epoch.
       const reference = buildReferenceData(createRng(seed, 'reference'), formatTimestamp(startMs));
-      await insertRows(tx, 'address', reference.address);
-      await insertRows(tx, 'counterparty', reference.counterparty);
-      await insertRows(tx, 'currency', reference.currency);
-      await insertRows(tx, 'department', reference.department);
-      await insertRows(tx, 'staff', reference.staff);
-      await insertRows(tx, 'payment_type', reference.payment_type);
+      await insertRows(
+        tx,
+        ColumnBatch.of('address', reference.address),
+        ColumnBatch.of('counterparty', reference.counterparty),
+        ColumnBatch.of('currency', reference.currency),
+        ColumnBatch.of('department', reference.department),
+        ColumnBatch.of('staff', reference.staff),
+        ColumnBatch.of('payment_type', reference.payment_type),
+      );
 
       // Designs: the first at the epoch, the rest spread over the timeline (ids in time order).
       const firstOrderMs = startMs + 1_000;
@@ -271,15 +304,15 @@ export async function seedSource(pool: DatabasePool, options: SeedOptions): Prom
         1,
       );
       const designRng = createRng(seed, 'designs');
-      let designs: DesignRow[] = [];
+      let designs = new ColumnBatch('design');
       for (let i = 0; i < designTimes.length; i++) {
         designs.push(designRow(drawDesign(designRng), designTimes[i] as number, i + 1));
-        if (designs.length >= chunkSize) {
-          await insertRows(tx, 'design', designs);
-          designs = [];
+        if (designs.size >= chunkSize) {
+          await insertRows(tx, designs);
+          designs = new ColumnBatch('design');
         }
       }
-      await insertRows(tx, 'design', designs);
+      await insertRows(tx, designs);
 
       // Orders: sales and purchases merged in time order; transaction ids follow time. An order
       // references only designs that exist at its created_at.
@@ -308,20 +341,26 @@ export async function seedSource(pool: DatabasePool, options: SeedOptions): Prom
       let s = 0;
       let p = 0;
       let transactionId = 0;
-      let sales: SalesOrderRow[] = [];
-      let purchases: PurchaseOrderRow[] = [];
-      let transactions: TransactionRow[] = [];
-      let payments: PaymentRow[] = [];
+      let sales = new ColumnBatch('sales_order');
+      let purchases = new ColumnBatch('purchase_order');
+      let transactions = new ColumnBatch('transaction');
+      let payments = new ColumnBatch('payment');
+      // Each chunk is written in one statement while the next one is generated: the write is
+      // started, the event loop gets one turn to send it, then generation goes on in parallel
+      // with the server. At most one write is in flight (one connection, in order).
+      let inFlight: Promise<void> = Promise.resolve();
       const flush = async () => {
-        await insertRows(tx, 'sales_order', sales);
-        await insertRows(tx, 'purchase_order', purchases);
-        await insertRows(tx, 'transaction', transactions);
-        await insertRows(tx, 'payment', payments);
-        sales = [];
-        purchases = [];
-        transactions = [];
-        payments = [];
-        options.onProgress?.({ ordersWritten: transactionId, ordersTotal });
+        await inFlight;
+        const written = transactionId;
+        inFlight = insertRows(tx, sales, purchases, transactions, payments).then(() =>
+          options.onProgress?.({ ordersWritten: written, ordersTotal }),
+        );
+        inFlight.catch(() => {}); // observed by the next `await inFlight`
+        sales = new ColumnBatch('sales_order');
+        purchases = new ColumnBatch('purchase_order');
+        transactions = new ColumnBatch('transaction');
+        payments = new ColumnBatch('payment');
+        await new Promise((resolve) => setImmediate(resolve));
       };
       while (s < saleTimes.length || p < purchaseTimes.length) {
         const nextSale = s < saleTimes.length ? (saleTimes[s] as number) : Number.POSITIVE_INFINITY;
@@ -334,19 +373,20 @@ export async function seedSource(pool: DatabasePool, options: SeedOptions): Prom
         if (isSale) {
           s++;
           const rows = orderRows(drawOrder(saleRng, 'SALE', refs), at, s, transactionId);
-          sales.push(rows.sales_order as SalesOrderRow);
+          sales.push(rows.sales_order as object);
           transactions.push(rows.transaction);
           payments.push(rows.payment);
         } else {
           p++;
           const rows = orderRows(drawOrder(purchaseRng, 'PURCHASE', refs), at, p, transactionId);
-          purchases.push(rows.purchase_order as PurchaseOrderRow);
+          purchases.push(rows.purchase_order as object);
           transactions.push(rows.transaction);
           payments.push(rows.payment);
         }
-        if (transactions.length >= chunkSize) await flush();
+        if (transactions.size >= chunkSize) await flush();
       }
       await flush();
+      await inFlight;
     });
     await syncSequences(tx);
   });

@@ -147,3 +147,15 @@ describe('volumes, timeline and rate', () => {
     expect(() => parseRate('fast')).toThrow(/invalid rate/);
   });
 });
+
+describe('timestamp formatting', () => {
+  it('agrees with Date#toISOString on many instants', () => {
+    const rng = createRng(12, 'instants');
+    for (let i = 0; i < 5_000; i++) {
+      const ms = rng.int(Date.UTC(2020, 0, 1), Date.UTC(2030, 0, 1));
+      expect(formatTimestamp(ms)).toBe(new Date(ms).toISOString().replace('T', ' ').slice(0, 23));
+    }
+    expect(formatTimestamp(Date.UTC(2024, 1, 29, 0, 0, 0, 5))).toBe('2024-02-29 00:00:00.005');
+    expect(formatTimestamp(Date.UTC(2024, 11, 31, 23, 59, 59, 999))).toBe('2024-12-31 23:59:59.999');
+  });
+});
