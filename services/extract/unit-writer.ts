@@ -3,7 +3,7 @@
  * LAST. Only the manifest's notification starts downstream work, so a run that dies before it
  * leaves orphan objects nobody processes, never a half unit.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   INGESTION_MANIFEST_FORMAT,
@@ -47,9 +47,27 @@ export async function putJsonObject(
   } else {
     // IfNoneMatch: on AWS a second write of the same key fails instead of overwriting (the lake is
     // immutable). The local emulators ignore it; run ids are unique anyway.
-    await s3.send(new PutObjectCommand({ ...params, IfNoneMatch: '*' }));
+    try {
+      await s3.send(new PutObjectCommand({ ...params, IfNoneMatch: '*' }));
+    } catch (error) {
+      // The SDK retried a PUT whose first attempt had landed: the object is ours (same run id).
+      if (!(await isOwnObject(s3, bucket, key, error, metadata))) throw error;
+    }
   }
   return { key, bytes };
+}
+
+async function isOwnObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  error: unknown,
+  metadata: Record<string, string>,
+): Promise<boolean> {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if ((error as Error).name !== 'PreconditionFailed' && status !== 412) return false;
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  return head.Metadata?.['run-id'] !== undefined && head.Metadata['run-id'] === metadata['run-id'];
 }
 
 export type ManifestFields = Omit<IngestionManifest, 'format' | 'runId' | 'objects'>;

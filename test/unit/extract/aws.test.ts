@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -258,6 +259,32 @@ describe('UnitWriter', () => {
       { table: 'currency', key: calls[0]!.Key, part: 1, rows: 1 },
       { table: 'currency', key: calls[1]!.Key, part: 2, rows: 1 },
     ]);
+  });
+
+  it("accepts its own object when a retried PUT finds it (412), and refuses another run's object", async () => {
+    const precondition = Object.assign(
+      new Error('At least one of the pre-conditions you specified did not hold'),
+      {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      },
+    );
+    s3.on(PutObjectCommand).rejects(precondition);
+    s3.on(HeadObjectCommand)
+      .resolvesOnce({ Metadata: { 'run-id': runId } })
+      .resolvesOnce({ Metadata: { 'run-id': 'other' } });
+    const writer = new UnitWriter(client, 'bucket', runId);
+    await writer.writeTablePart('currency', [
+      [1, 'GBP', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'],
+    ]);
+    expect(writer.objects).toHaveLength(1);
+    await expect(
+      writer.writeTablePart('currency', [[2, 'USD', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962']]),
+    ).rejects.toThrow('pre-conditions');
+    s3.on(PutObjectCommand).rejects(new Error('AccessDenied'));
+    await expect(writer.writeManifest({ extractedAt: 'x', windows: {}, changedRows: {} })).rejects.toThrow(
+      'AccessDenied',
+    );
   });
 
   it('uses a multipart upload above the threshold', async () => {
