@@ -197,6 +197,38 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
     expect(after.manifest.changedRows).toEqual({ design: 1 });
   });
 
+  it('the safety margin catches a late row stamped earlier than its own transaction began', async () => {
+    extracted(await runExtract(deps, { safetyMarginMs: 5_000 }));
+    let inserted!: () => void;
+    let commit!: () => void;
+    const insertedSignal = new Promise<void>((resolve) => {
+      inserted = resolve;
+    });
+    const commitGate = new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+    // An application clock 1 s behind the database: the stamp precedes the transaction's start.
+    const late = db.pool.transaction(async (tx) => {
+      await tx.query(sql.unsafe`INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
+        VALUES (${UTC_NOW} - interval '1 second', ${UTC_NOW} - interval '1 second', 'Cotton', '/skewed', 'cotton-skewed.json')`);
+      inserted();
+      await commitGate;
+    });
+    await insertedSignal;
+    await db.pool.query(sql.unsafe`INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
+      VALUES (${UTC_NOW}, ${UTC_NOW}, 'Steel', '/early', 'steel-early.json')`);
+    const during = extracted(await runExtract(deps, { safetyMarginMs: 5_000 }));
+    expect(
+      (await readUnit(aws, during.manifestKey)).tables.get('design')!.map((r) => r.file_location),
+    ).toEqual(['/early']);
+    commit();
+    await late;
+    const after = extracted(await runExtract(deps, { safetyMarginMs: 5_000 }));
+    expect(
+      (await readUnit(aws, after.manifestKey)).tables.get('design')!.map((r) => r.file_location),
+    ).toEqual(['/skewed']);
+  });
+
   it('CRASH: a failure after some objects but before the manifest leaves no manifest; the next run delivers every row', async () => {
     let written = 0;
     await expect(
