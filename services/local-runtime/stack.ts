@@ -12,6 +12,8 @@ import {
 } from '../../shared/config/resources.ts';
 import { LOCAL_CREDENTIALS, type LocalAws, startLocalAws } from './aws/index.ts';
 import { type LocalDatabases, startLocalDatabases } from './databases.ts';
+import { type FaultInjector, InjectedCrashError } from './faults/injector.ts';
+import { installPostgresFaults } from './faults/postgres.ts';
 import { type BatchReport, EventSourceMapping } from './lambda/event-source-mapping.ts';
 import type { InvocationOutcome, LocalFunction } from './lambda/local-function.ts';
 import { Schedule } from './lambda/schedule.ts';
@@ -32,6 +34,12 @@ export interface LocalStackOptions {
   /** Where the handlers' JSON logs go (default `<stateDir>/logs/pipeline.log`); 'inherit' keeps stdout. */
   readonly logFile?: string;
   readonly log?: (line: string) => void;
+  /**
+   * Seeded fault injection (`--faults SPEC --seed N`): emulator HTTP errors, database errors
+   * through slonik interceptors, crashes after the load's COMMIT, Lambda timeouts, duplicate
+   * deliveries, reordering. Absent (the default): none of it is installed.
+   */
+  readonly faults?: FaultInjector;
 }
 
 export interface StageCounters {
@@ -94,6 +102,7 @@ export class LocalStack {
   readonly mappings: Readonly<Record<'transform' | 'load', EventSourceMapping>>;
   readonly sqs: SQSClient;
   private readonly restoreConsole: () => void;
+  private readonly uninstallPostgresFaults: () => void;
 
   private constructor(parts: {
     options: LocalStackOptions;
@@ -103,6 +112,7 @@ export class LocalStack {
     mappings: Readonly<Record<'transform' | 'load', EventSourceMapping>>;
     sqs: SQSClient;
     restoreConsole: () => void;
+    uninstallPostgresFaults: () => void;
   }) {
     this.options = parts.options;
     this.databases = parts.databases;
@@ -111,6 +121,7 @@ export class LocalStack {
     this.mappings = parts.mappings;
     this.sqs = parts.sqs;
     this.restoreConsole = parts.restoreConsole;
+    this.uninstallPostgresFaults = parts.uninstallPostgresFaults;
   }
 
   get resources(): PipelineResources {
@@ -140,10 +151,13 @@ export class LocalStack {
       ...(options.log ? { log: options.log } : {}),
     });
     let aws: LocalAws | undefined;
+    const { faults } = options;
+    const uninstallPostgresFaults = faults ? installPostgresFaults(faults) : () => {};
     try {
       aws = await startLocalAws({
         stateDir: path.join(stateDir, 'aws'),
         resources: pipelineResources(options.prefix ?? DEFAULT_PREFIX, 'local', options.timeouts),
+        faults,
       });
       const resources = aws.resources;
       Object.assign(process.env, aws.env, {
@@ -162,7 +176,9 @@ export class LocalStack {
       // Imported only now: the handlers read their environment when first invoked.
       const extract = await loadFunction<ScheduledEvent, unknown>('extract', resources);
       const transform = await loadFunction<SQSEvent, SQSBatchResponse | undefined>('transform', resources);
-      const load = await loadFunction<SQSEvent, SQSBatchResponse | undefined>('load', resources);
+      const load = faults
+        ? await faultedLoadFunction(faults, resources)
+        : await loadFunction<SQSEvent, SQSBatchResponse | undefined>('load', resources);
 
       const sqs = new SQSClient({
         region: aws.region,
@@ -176,6 +192,7 @@ export class LocalStack {
         everySeconds: options.scheduleSeconds ?? 30,
         fn: extract,
         onRun: (outcome) => stack?.recordExtract(outcome),
+        faults,
       });
       const mapping = (
         stage: 'transform' | 'load',
@@ -196,6 +213,7 @@ export class LocalStack {
           maximumConcurrency: settings.maximumConcurrency,
           retryDelaySeconds: options.retryDelaySeconds ?? 1,
           onBatch: (report) => stack?.recordBatch(stage, report),
+          faults,
         });
       };
       stack = new LocalStack({
@@ -206,10 +224,12 @@ export class LocalStack {
         mappings: { transform: mapping('transform', transform), load: mapping('load', load) },
         sqs,
         restoreConsole,
+        uninstallPostgresFaults,
       });
       stack.writeRuntimeInfo();
       return stack;
     } catch (error) {
+      uninstallPostgresFaults();
       await aws?.stop();
       await databases.stop();
       throw error;
@@ -320,6 +340,7 @@ export class LocalStack {
     rmSync(path.join(this.options.stateDir, RUNTIME_FILE), { force: true });
     await this.aws.stop();
     await this.databases.stop();
+    this.uninstallPostgresFaults();
     this.restoreConsole();
   }
 }
@@ -355,6 +376,37 @@ async function loadFunction<E, R>(stage: Stage, resources: PipelineResources): P
     timeoutSeconds: declared.timeoutSeconds,
     memoryMb: declared.memoryMb,
     handler: module.handler,
+  };
+}
+
+/**
+ * The load function with a crash injected after the warehouse COMMIT and before the consumer marks
+ * the record done (the handler's own afterCommit seam): the record fails, comes back, and the load
+ * ledger must turn the second application into a no-op.
+ */
+async function faultedLoadFunction(
+  faults: FaultInjector,
+  resources: PipelineResources,
+): Promise<LocalFunction<SQSEvent, SQSBatchResponse | undefined>> {
+  const { createLoadHandler } = (await import(
+    HANDLER_MODULES.load.href
+  )) as typeof import('../load/handler.ts');
+  const handler = createLoadHandler({
+    deps: {
+      afterCommit: (result) => {
+        if (result.status === 'applied' && faults.draw('post-commit-crash'))
+          throw new InjectedCrashError(
+            `injected crash after COMMIT of ${result.unitId}, before the acknowledgement`,
+          );
+      },
+    },
+  });
+  const declared = resources.functions.load;
+  return {
+    name: declared.name,
+    timeoutSeconds: declared.timeoutSeconds,
+    memoryMb: declared.memoryMb,
+    handler: handler as LocalFunction<SQSEvent, SQSBatchResponse | undefined>['handler'],
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
@@ -21,13 +21,23 @@ export interface DynamoDbServer {
  * dynalite (DynamoDB on LevelDB) on a free port of 127.0.0.1: in memory, or persisted in `path`
  * (a LevelDB folder; its write-ahead log survives `kill -9`). Tables become ACTIVE at once.
  */
-export async function startDynamoDb(path?: string): Promise<DynamoDbServer> {
+export async function startDynamoDb(
+  path?: string,
+  options: { wrapListener?: (listener: RequestListener) => RequestListener } = {},
+): Promise<DynamoDbServer> {
   const server = dynalite({
     ...(path === undefined ? {} : { path }),
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  const { wrapListener } = options;
+  if (wrapListener) {
+    // Local fault injection wraps dynalite's own request handler (see ../faults/http.ts).
+    const listeners = server.listeners('request') as RequestListener[];
+    server.removeAllListeners('request');
+    for (const listener of listeners) server.on('request', wrapListener(listener));
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -9,6 +9,8 @@ import {
   type PipelineResources,
   pipelineResources,
 } from '../../../shared/config/resources.ts';
+import { dynamoDbFaults, installFauxqsFaults } from '../faults/http.ts';
+import type { FaultInjector } from '../faults/injector.ts';
 import { clearTmpDir } from './atomic-file.ts';
 import { createResources } from './create-resources.ts';
 import { type DynamoDbServer, startDynamoDb } from './dynamodb-server.ts';
@@ -35,6 +37,8 @@ export interface LocalAwsOptions {
   readonly resources?: PipelineResources;
   /** Send S3's `s3:TestEvent` when the notification configuration is first applied (default true). */
   readonly testEvents?: boolean;
+  /** Local fault injection at the HTTP layer of fauxqs and dynalite (chaos runs); absent: none. */
+  readonly faults?: FaultInjector | undefined;
 }
 
 export interface LocalAws {
@@ -87,6 +91,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     stores: { sqsStore, snsStore: new SnsStore(), s3Store },
   });
   installRequestContext(app);
+  if (options.faults) installFauxqsFaults(app, options.faults);
   // Write-through: whatever a request changed in a queue is on disk before its response is sent.
   app.addHook('onSend', (request, _reply, payload, done) => {
     try {
@@ -103,7 +108,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   let dynamo: DynamoDbServer;
   try {
     address = await app.listen({ port: 0, host: '127.0.0.1' });
-    dynamo = await startDynamoDb(layout?.dynamodb).catch(async (error: unknown) => {
+    dynamo = await startDynamoDb(
+      layout?.dynamodb,
+      options.faults ? { wrapListener: dynamoDbFaults(options.faults) } : {},
+    ).catch(async (error: unknown) => {
       await app.close();
       throw error;
     });

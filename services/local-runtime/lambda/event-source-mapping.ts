@@ -3,9 +3,12 @@ import {
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { FaultInjector } from '../faults/injector.ts';
+import { injectedTimeoutSeconds } from '../faults/lambda.ts';
 import { invokeLocally, type LocalFunction } from './local-function.ts';
 
 export interface EventSourceMappingOptions {
@@ -24,6 +27,8 @@ export interface EventSourceMappingOptions {
    */
   readonly retryDelaySeconds: number;
   readonly onBatch?: (report: BatchReport) => void;
+  /** Local fault injection (timeouts, duplicate deliveries, reordering); absent: none. */
+  readonly faults?: FaultInjector | undefined;
 }
 
 export interface BatchReport {
@@ -166,16 +171,66 @@ export class EventSourceMapping {
     return batch;
   }
 
-  async #process(messages: Message[]): Promise<void> {
-    const { fn, queueArn, region, sqs, queueUrl, retryDelaySeconds } = this.#options;
+  /**
+   * Injected reordering: some messages are pushed back for 1–3 s unhandled (they come back later,
+   * behind others), and a batch may be shuffled. Returns the batch to hand to the function.
+   */
+  async #reorder(messages: Message[]): Promise<Message[]> {
+    const faults = this.#options.faults;
+    if (!faults) return messages;
+    const kept: Message[] = [];
+    const delayed: { handle: string; seconds: number }[] = [];
+    for (const m of messages) {
+      if (m.ReceiptHandle && faults.draw('reorder'))
+        delayed.push({ handle: m.ReceiptHandle, seconds: faults.rng('reorder').int(1, 3) });
+      else kept.push(m);
+    }
+    await this.#changeVisibility(delayed);
+    if (kept.length > 1 && faults.draw('reorder')) return faults.rng('reorder').shuffle(kept);
+    return kept;
+  }
+
+  async #changeVisibility(entries: readonly { handle: string; seconds: number }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#options.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: this.#options.queueUrl,
+        Entries: entries.map((e, i) => ({
+          Id: String(i),
+          ReceiptHandle: e.handle,
+          VisibilityTimeout: e.seconds,
+        })),
+      }),
+    );
+  }
+
+  async #process(received: Message[]): Promise<void> {
+    const { fn, queueArn, region, sqs, queueUrl, retryDelaySeconds, faults } = this.#options;
+    const messages = await this.#reorder(received);
+    if (messages.length === 0) return;
     const records = messages.map((m) => toSqsRecord(m, queueArn, region));
-    const outcome = await invokeLocally(fn, { Records: records }, region);
+    const outcome = await invokeLocally(fn, { Records: records }, region, {
+      timeoutSeconds: injectedTimeoutSeconds(faults, fn.timeoutSeconds),
+    });
     const failed = failedMessageIds(
       records.map((r) => r.messageId),
       outcome.ok ? { ok: true, result: outcome.result } : { ok: false },
     );
-    const succeeded = records.filter((r) => !failed.has(r.messageId));
-    const retried = records.filter((r) => failed.has(r.messageId));
+    const succeeded: SQSRecord[] = [];
+    const retried: SQSRecord[] = [];
+    const redelivered: SQSRecord[] = [];
+    for (const r of records) {
+      if (failed.has(r.messageId)) retried.push(r);
+      // Injected duplicate delivery: half the time the message is not deleted (it comes back), half
+      // the time its notification is sent once more as a new message (a duplicate S3 event).
+      else if (faults?.draw('duplicate')) {
+        if (faults.rng('duplicate').next() < 0.5) redelivered.push(r);
+        else {
+          await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: r.body })).catch(() => {});
+          succeeded.push(r);
+        }
+      } else succeeded.push(r);
+    }
     if (succeeded.length > 0) {
       await sqs.send(
         new DeleteMessageBatchCommand({
@@ -184,22 +239,14 @@ export class EventSourceMapping {
         }),
       );
     }
-    if (retried.length > 0) {
-      await sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: retried.map((r, i) => ({
-            Id: String(i),
-            ReceiptHandle: r.receiptHandle,
-            VisibilityTimeout: retryDelaySeconds,
-          })),
-        }),
-      );
-    }
+    await this.#changeVisibility([
+      ...retried.map((r) => ({ handle: r.receiptHandle, seconds: retryDelaySeconds })),
+      ...redelivered.map((r) => ({ handle: r.receiptHandle, seconds: retryDelaySeconds })),
+    ]);
     this.#options.onBatch?.({
       function: fn.name,
       received: records.length,
-      succeeded: succeeded.length,
+      succeeded: succeeded.length + redelivered.length,
       failed: retried.length,
       ...(outcome.ok ? {} : { invocationError: outcome.error }),
       durationMs: outcome.durationMs,

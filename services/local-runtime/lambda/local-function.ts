@@ -52,14 +52,17 @@ export async function invokeLocally<E, R>(
   fn: LocalFunction<E, R>,
   event: E,
   region: string,
+  options: { timeoutSeconds?: number | undefined } = {},
 ): Promise<InvocationOutcome<R>> {
   const started = Date.now();
-  const context = lambdaContext(fn, region);
+  // A shorter timeout for this invocation only (fault injection: a Lambda timeout).
+  const timeoutSeconds = options.timeoutSeconds ?? fn.timeoutSeconds;
+  const context = lambdaContext({ ...fn, timeoutSeconds }, region);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new LambdaTimeoutError(`${fn.name} timed out after ${fn.timeoutSeconds} s`)),
-      fn.timeoutSeconds * 1000,
+      () => reject(new LambdaTimeoutError(`${fn.name} timed out after ${timeoutSeconds} s`)),
+      timeoutSeconds * 1000,
     );
   });
   try {

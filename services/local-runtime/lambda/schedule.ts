@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
+import type { FaultInjector } from '../faults/injector.ts';
+import { injectedTimeoutSeconds } from '../faults/lambda.ts';
 import { type InvocationOutcome, invokeLocally, type LocalFunction } from './local-function.ts';
 
 /** The event EventBridge sends for a `rate(...)` rule. */
@@ -23,6 +25,8 @@ export interface ScheduleOptions<R> {
   readonly everySeconds: number;
   readonly fn: LocalFunction<ScheduledEvent, R>;
   readonly onRun?: (outcome: InvocationOutcome<R>) => void;
+  /** Local fault injection (timeouts); absent: none. */
+  readonly faults?: FaultInjector | undefined;
 }
 
 /**
@@ -52,7 +56,9 @@ export class Schedule<R> {
   /** Invokes once now (used by `run --once`), waiting for the result. */
   async fire(): Promise<InvocationOutcome<R>> {
     const { fn, ruleName, region } = this.#options;
-    const run = invokeLocally(fn, scheduledEvent(ruleName, region), region);
+    const run = invokeLocally(fn, scheduledEvent(ruleName, region), region, {
+      timeoutSeconds: injectedTimeoutSeconds(this.#options.faults, fn.timeoutSeconds),
+    });
     this.#current = run;
     try {
       const outcome = await run;
