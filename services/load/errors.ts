@@ -39,6 +39,11 @@ export class BadUnitError extends Error {
   override name = 'BadUnitError';
 }
 
+/** An object larger than the invocation's memory budget (MAX_OBJECT_BYTES), refused before it is read. */
+export class ObjectTooLargeError extends BadUnitError {
+  override name = 'ObjectTooLargeError';
+}
+
 /** The manifest names an object the processed bucket does not have. */
 export class MissingObjectError extends Error {
   override name = 'MissingObjectError';

@@ -12,7 +12,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DatabasePool } from 'slonik';
 import { s3Client } from '../../shared/aws/clients.ts';
-import { ENV } from '../../shared/config/env.ts';
+import { ENV, maxObjectBytes } from '../../shared/config/env.ts';
 import { resolveDatabaseUrl } from '../../shared/db/credentials.ts';
 import { migrateWarehouse } from '../../shared/db/migrate.ts';
 import { createDatabasePool, type PoolOptions } from '../../shared/db/pool.ts';
@@ -157,7 +157,10 @@ export function createLoadProcessor(deps: LoadDependencies) {
     const started = performance.now();
     const { logger, metrics } = ctx;
     try {
-      const fetched = await fetchProcessedUnit(deps.s3(), ref.bucket, ref.key, deps.read);
+      const fetched = await fetchProcessedUnit(deps.s3(), ref.bucket, ref.key, {
+        maxObjectBytes: maxObjectBytes(),
+        ...deps.read,
+      });
       const unitId = fetched.manifest.unitId;
       const left = remainingMs(ctx);
       let pool: DatabasePool | undefined;

@@ -1,9 +1,10 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DEFAULT_MAX_OBJECT_BYTES, ENV } from '../../shared/config/env.ts';
 import type { ProcessedManifest } from '../../shared/lake/units.ts';
 import { iterateParquet, parquetColumns } from '../../shared/parquet/index.ts';
 import type { WarehouseTable } from '../../shared/schema/warehouse.ts';
 import { type ProcessedUnit, type Row, validateProcessedManifest } from './apply.ts';
-import { BadUnitError, MissingObjectError } from './errors.ts';
+import { BadUnitError, MissingObjectError, ObjectTooLargeError } from './errors.ts';
 import { LOAD_ORDER, LOAD_TABLES } from './tables.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface ReadUnitOptions {
   readonly batchRows?: number;
   /** Objects downloaded at once. */
   readonly downloads?: number;
+  /** Largest object read whole (bytes; default DEFAULT_MAX_OBJECT_BYTES, env MAX_OBJECT_BYTES). */
+  readonly maxObjectBytes?: number;
 }
 
 function isNoSuchKey(error: unknown): boolean {
@@ -30,10 +33,23 @@ function isNoSuchKey(error: unknown): boolean {
   return e?.name === 'NoSuchKey' || e?.Code === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 }
 
-async function getBytes(s3: S3Client, bucket: string, key: string, what: string): Promise<Uint8Array> {
+async function getBytes(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  what: string,
+  maxBytes: number = DEFAULT_MAX_OBJECT_BYTES,
+): Promise<Uint8Array> {
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (!response.Body) throw new MissingObjectError(`${what} s3://${bucket}/${key} has no body`);
+    // The size guard: refuse before the body is buffered (the response headers carry the length).
+    if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
+      (response.Body as { destroy?: () => void }).destroy?.();
+      throw new ObjectTooLargeError(
+        `${what} s3://${bucket}/${key} is ${response.ContentLength} bytes, above the memory budget of ${maxBytes} bytes (${ENV.maxObjectBytes}); it is not read`,
+      );
+    }
     return await response.Body.transformToByteArray();
   } catch (error) {
     if (isNoSuchKey(error))
@@ -65,7 +81,8 @@ export async function fetchProcessedUnit(
   manifestKey: string,
   options: ReadUnitOptions = {},
 ): Promise<FetchedUnit> {
-  const raw = await getBytes(s3, bucket, manifestKey, 'processed manifest');
+  const maxBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+  const raw = await getBytes(s3, bucket, manifestKey, 'processed manifest', maxBytes);
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(raw));
@@ -76,7 +93,13 @@ export async function fetchProcessedUnit(
 
   const files = await mapLimited(manifest.objects, options.downloads ?? 4, async (object) => {
     const where = `s3://${bucket}/${object.key}`;
-    const data = await getBytes(s3, bucket, object.key, `${object.table} object named by ${manifestKey}:`);
+    const data = await getBytes(
+      s3,
+      bucket,
+      object.key,
+      `${object.table} object named by ${manifestKey}:`,
+      maxBytes,
+    );
     let columns: string[];
     try {
       columns = parquetColumns(data).map((c) => c.name);

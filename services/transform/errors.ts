@@ -29,6 +29,11 @@ export class MissingObjectError extends TransformInputError {
   override name = 'MissingObjectError';
 }
 
+/** An object larger than the invocation's memory budget (MAX_OBJECT_BYTES), refused before it is read. */
+export class ObjectTooLargeError extends TransformInputError {
+  override name = 'ObjectTooLargeError';
+}
+
 export class UnknownTableError extends TransformInputError {
   override name = 'UnknownTableError';
 }

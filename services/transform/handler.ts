@@ -15,7 +15,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Client } from '../../shared/aws/clients.ts';
-import { ENV, requireEnv } from '../../shared/config/env.ts';
+import { ENV, maxObjectBytes, requireEnv } from '../../shared/config/env.ts';
 import type { S3ObjectRef } from '../../shared/s3-events/index.ts';
 import { createSqsHandler, type ProcessContext, type SqsHandler } from '../../shared/sqs-consumer/index.ts';
 import { type TransformUnitOptions, type TransformUnitResult, transformUnit } from './unit.ts';
@@ -73,6 +73,7 @@ export function createTransformHandler(options: TransformHandlerOptions = {}): S
       unitOptions = {
         s3: options.s3 ?? s3Client(),
         processedBucket: requireEnv(ENV.processedBucket, env),
+        maxObjectBytes: maxObjectBytes(env),
         ...(options.rowGroupSize ? { rowGroupSize: options.rowGroupSize } : {}),
       };
     },

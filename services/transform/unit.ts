@@ -25,6 +25,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { DEFAULT_MAX_OBJECT_BYTES, ENV } from '../../shared/config/env.ts';
 import {
   type IngestionManifest,
   isManifestKey,
@@ -38,7 +39,7 @@ import { type ParquetRow, writeParquet } from '../../shared/parquet/index.ts';
 import { normaliseETag, type S3ObjectRef } from '../../shared/s3-events/index.ts';
 import type { WarehouseTable } from '../../shared/schema/warehouse.ts';
 import { UnitTransformer } from './derive.ts';
-import { LakeConflictError, MissingObjectError, NotAManifestError } from './errors.ts';
+import { LakeConflictError, MissingObjectError, NotAManifestError, ObjectTooLargeError } from './errors.ts';
 import { PARQUET_SCHEMAS } from './parquet-schemas.ts';
 import { parseJson, validateManifest, validateTableObject } from './validate.ts';
 
@@ -49,6 +50,8 @@ export interface TransformUnitOptions {
   readonly rowGroupSize?: number;
   /** Rows per dimension file (default 50,000); fact files follow the source parts. */
   readonly maxRowsPerFile?: number;
+  /** Largest ingestion object read whole (bytes; default DEFAULT_MAX_OBJECT_BYTES, env MAX_OBJECT_BYTES). */
+  readonly maxObjectBytes?: number;
 }
 
 export interface TransformUnitResult {
@@ -91,9 +94,17 @@ async function readText(
   bucket: string,
   key: string,
   what: string,
+  maxBytes: number,
 ): Promise<{ text: string; eTag?: string }> {
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    // The size guard: refuse before the body is buffered (the response headers carry the length).
+    if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
+      (response.Body as { destroy?: () => void } | undefined)?.destroy?.();
+      throw new ObjectTooLargeError(
+        `${what} s3://${bucket}/${key} is ${response.ContentLength} bytes, above the memory budget of ${maxBytes} bytes (${ENV.maxObjectBytes}); it is not read`,
+      );
+    }
     const text = (await response.Body?.transformToString('utf-8')) ?? '';
     const eTag = normaliseETag(response.ETag);
     return eTag ? { text, eTag } : { text };
@@ -125,12 +136,21 @@ interface SourceIdentity {
   readonly eTag: string;
 }
 
+/**
+ * S3 user metadata travels as HTTP headers, which only carry ASCII: a key with non-ASCII characters
+ * is written percent-encoded (`%` too, so the value decodes unambiguously); plain ASCII keys stay
+ * as they are, so objects written before this encoding still compare equal.
+ */
+export function metadataValue(value: string): string {
+  return value.replace(/[^\x20-\x7E]|%/gu, (c) => encodeURIComponent(c));
+}
+
 function sourceMetadata(source: SourceIdentity, runId: string): Record<string, string> {
   return {
-    'source-bucket': source.bucket,
-    'source-key': source.key,
-    'source-etag': source.eTag,
-    'run-id': runId,
+    'source-bucket': metadataValue(source.bucket),
+    'source-key': metadataValue(source.key),
+    'source-etag': metadataValue(source.eTag),
+    'run-id': metadataValue(runId),
   };
 }
 
@@ -145,7 +165,9 @@ async function putImmutable(
   runId: string,
 ): Promise<'written' | 'existed'> {
   const check = (metadata: Record<string, string>): 'existed' => {
-    if (metadata['source-key'] !== source.key || metadata['source-etag'] !== source.eTag) {
+    const sameKey = [source.key, metadataValue(source.key)].includes(metadata['source-key'] ?? '');
+    const sameETag = [source.eTag, metadataValue(source.eTag)].includes(metadata['source-etag'] ?? '');
+    if (!sameKey || !sameETag) {
       throw new LakeConflictError(
         `s3://${bucket}/${key} already exists from ${metadata['source-key'] ?? '?'} (eTag ${metadata['source-etag'] ?? '?'}), not from ${source.key} (eTag ${source.eTag}); the lake is never overwritten`,
       );
@@ -196,12 +218,13 @@ export async function transformUnit(
   const { s3, processedBucket } = options;
   const rowGroupSize = options.rowGroupSize ?? 20_000;
   const maxRowsPerFile = options.maxRowsPerFile ?? 50_000;
+  const maxBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
   if (!isManifestKey(ref.key)) {
     throw new NotAManifestError(
       `s3://${ref.bucket}/${ref.key} is not an ingestion manifest (…/manifest.json)`,
     );
   }
-  const { text, eTag } = await readText(s3, ref.bucket, ref.key, 'ingestion manifest');
+  const { text, eTag } = await readText(s3, ref.bucket, ref.key, 'ingestion manifest', maxBytes);
   const manifest: IngestionManifest = validateManifest(parseJson(text, `manifest ${ref.key}`), ref.key);
   const runId = manifest.runId;
   const source: SourceIdentity = {
@@ -233,7 +256,7 @@ export async function transformUnit(
   };
 
   for (const entry of manifest.objects) {
-    const object = await readText(s3, ref.bucket, entry.key, `table object listed by ${ref.key}:`);
+    const object = await readText(s3, ref.bucket, entry.key, `table object listed by ${ref.key}:`, maxBytes);
     const validated = validateTableObject(parseJson(object.text, `table object ${entry.key}`), entry, runId);
     const facts = transformer.addTable(validated);
     if (facts && facts.rows.length > 0) encode(facts.table, facts.rows);

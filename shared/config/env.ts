@@ -19,7 +19,29 @@ export const ENV = {
   /** Optional extract tuning (defaults apply when unset): watermark safety margin, rows per part. */
   extractSafetyMarginMs: 'EXTRACT_SAFETY_MARGIN_MS',
   extractPartSize: 'EXTRACT_PART_SIZE',
+  /**
+   * Optional memory budget of the transform and the load: the largest single S3 object (bytes)
+   * one invocation reads whole (default DEFAULT_MAX_OBJECT_BYTES). A larger object fails its record
+   * with ObjectTooLargeError before its body is read.
+   */
+  maxObjectBytes: 'MAX_OBJECT_BYTES',
 } as const;
+
+/** 64 MiB: ~3× the largest extract part (20,000 rows as JSON) and far above a Parquet part. */
+export const DEFAULT_MAX_OBJECT_BYTES = 64 * 1024 * 1024;
+
+/** The object size budget from MAX_OBJECT_BYTES (a positive integer), else the default. */
+export function maxObjectBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[ENV.maxObjectBytes];
+  if (raw === undefined || raw === '') return DEFAULT_MAX_OBJECT_BYTES;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigurationError(
+      `environment variable ${ENV.maxObjectBytes} must be a positive integer, not ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
