@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
+import {
+  addFaultOptions,
+  type FaultOptions,
+  faultsFromOptions,
+  renderFaultCounts,
+} from '../../local-runtime/faults/cli.ts';
 import { renderSummary, runOnce } from '../../local-runtime/run-once.ts';
-import { LocalStack, RuntimeBusyError } from '../../local-runtime/stack.ts';
+import { LocalStack, type LocalStackOptions, RuntimeBusyError } from '../../local-runtime/stack.ts';
 import { CliError, UsageError } from '../errors.ts';
 import {
   addSourceUrlOption,
@@ -15,7 +21,7 @@ import {
   type WarehouseUrlOption,
 } from '../options.ts';
 
-interface RunOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption {
+interface RunOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption, FaultOptions {
   readonly once?: boolean;
   readonly json?: boolean;
   readonly seedScale: number;
@@ -25,7 +31,7 @@ interface RunOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption
 /** Starts the local stack, mapping the failures a user can fix to one-line errors. */
 export async function startStack(
   options: SourceUrlOption & WarehouseUrlOption & StateDirOption & { seedScale?: number },
-  extra: { scheduleSeconds?: number; log?: (line: string) => void } = {},
+  extra: Partial<Omit<LocalStackOptions, 'stateDir' | 'sourceUrl' | 'warehouseUrl' | 'seedScale'>> = {},
 ): Promise<LocalStack> {
   try {
     return await LocalStack.start({
@@ -50,10 +56,17 @@ export async function runCommand(
       '`totes run` needs --once (for the continuous pipeline with live progress, use `totes start`)',
     );
   }
-  const stack = await startStack(options);
+  const { faults, timeouts } = faultsFromOptions(options);
+  const stack = await startStack(options, {
+    ...(faults ? { faults } : {}),
+    ...(timeouts ? { timeouts } : {}),
+  });
   try {
+    if (faults) faults.enabled = true;
     const summary = await runOnce(stack, { drainTimeoutMs: options.drainTimeout * 1000 });
+    if (faults) faults.enabled = false;
     out.write(`${renderSummary(summary)}\n`);
+    if (faults) out.write(`${renderFaultCounts(faults)}\n`);
     if (options.json) out.write(`${JSON.stringify(summary)}\n`);
     return summary.failed === 0 && summary.status !== 'failed' ? 0 : 1;
   } finally {
@@ -79,9 +92,10 @@ export function register(program: Command): void {
       'give up waiting for the queues to drain after this long',
       positiveNumber,
       600,
-    )
-    .action(async (options: RunOptions) => {
-      const code = await runCommand(options);
-      if (code !== 0) throw new CliError('the run had failures (see the summary above)', { exitCode: code });
-    });
+    );
+  addFaultOptions(command);
+  command.action(async (options: RunOptions) => {
+    const code = await runCommand(options);
+    if (code !== 0) throw new CliError('the run had failures (see the summary above)', { exitCode: code });
+  });
 }
