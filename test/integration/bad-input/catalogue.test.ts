@@ -13,12 +13,19 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sql } from 'slonik';
 import type { Row } from '../../../services/load/apply.ts';
-import { LOCAL_CREDENTIALS, testEventMessage } from '../../../services/local-runtime/aws/index.ts';
+import {
+  LOCAL_CREDENTIALS,
+  objectCreatedMessage,
+  objectCreatedRecord,
+  testEventMessage,
+} from '../../../services/local-runtime/aws/index.ts';
 import { LocalStack } from '../../../services/local-runtime/stack.ts';
 import {
   type DlqMessageView,
@@ -34,6 +41,7 @@ import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { parquetOf } from '../load/lake.ts';
 import { dimensionsFor, salesOrder, unit } from '../load/units.ts';
+import { lambdaContext, sqsEvent, sqsRecord } from '../shared-sqs-consumer/events.ts';
 import { type UnitTables, type WrittenUnit, writeUnit } from '../transform/unit-builder.ts';
 
 /** The memory budget for this run (MAX_OBJECT_BYTES): small, so a too-large object is cheap to make. */
@@ -105,6 +113,8 @@ describe('bad-input catalogue through the local runtime', () => {
   let emptyKey: string;
   let corruptParquetUnit: string;
   let missingParquetUnit: string;
+  let tooLargeParquetUnit: string;
+  let tooLargeParquetBytes = 0;
   const testEventIds: Record<'transform' | 'load', string> = { transform: '', load: '' };
   let views: { transform: DlqMessageView[]; load: DlqMessageView[] };
 
@@ -151,6 +161,19 @@ describe('bad-input catalogue through the local runtime', () => {
     expect(await salesFacts(saleId)).toBe(0);
     expect(await ledgerRows(manifestKey(runIdOfUnit))).toBe(0);
   }
+
+  /** The ingestion manifests (notified keys) of the bad transform inputs. */
+  const badTransformKeys = () => [
+    units.malformed!.manifestKey,
+    units.unknownTable!.manifestKey,
+    units.extraColumn!.manifestKey,
+    units.missingColumn!.manifestKey,
+    units.wrongType!.manifestKey,
+    vanishedKey,
+    units.phantom!.manifestKey,
+    emptyKey,
+    units.tooLarge!.manifestKey,
+  ];
 
   const tamperSales = (fn: (object: TableObject) => unknown) => ({
     tamper: { sales_order: (object: Record<string, unknown>) => fn(object as TableObject) },
@@ -290,6 +313,17 @@ describe('bad-input catalogue through the local runtime', () => {
     missingParquetUnit = await putProcessed(runId(21, 'missing-parquet'), 121, {
       table: 'fact_sales_order',
       bytes: () => null,
+    });
+    // A fact file of 20,000 sales orders, above the 64 KiB budget.
+    tooLargeParquetUnit = await putProcessed(runId(22, 'too-large-parquet'), 122, {
+      table: 'fact_sales_order',
+      bytes: () => {
+        const version = '2024-03-01 00:01:00.000';
+        const rows = Array.from({ length: 20_000 }, (_, i) => salesOrder(20_000 + i, version, i + 1));
+        const body = parquetOf('fact_sales_order', rows);
+        tooLargeParquetBytes = body.byteLength;
+        return body;
+      },
     });
 
     // S3's TestEvent, once more on each queue (the bridge sent one when the stack was created).
@@ -473,6 +507,17 @@ describe('bad-input catalogue through the local runtime', () => {
     expect(
       await count(sql.unsafe`SELECT count(*) FROM "fact_sales_order" WHERE "sales_order_id" >= 10000`),
     ).toBe(0);
+    // The load's guard: a Parquet file above the budget, refused before its body is read.
+    expect(tooLargeParquetBytes).toBeGreaterThan(MAX_OBJECT_BYTES);
+    await expectInDlq(
+      'load',
+      tooLargeParquetUnit,
+      'ObjectTooLargeError',
+      new RegExp(
+        `fact_sales_order\\.0001\\.parquet is ${tooLargeParquetBytes} bytes, above the memory budget of ${MAX_OBJECT_BYTES} bytes`,
+      ),
+    );
+    expect(await ledgerRows(tooLargeParquetUnit)).toBe(0);
   });
 
   it('names that look like SQL injection are stored verbatim and nothing is dropped', async () => {
@@ -499,18 +544,8 @@ describe('bad-input catalogue through the local runtime', () => {
 
   it('nothing else is lost: exactly the bad inputs rest in the DLQs, every good unit loaded once', async () => {
     const bad = {
-      transform: [
-        units.malformed!.manifestKey,
-        units.unknownTable!.manifestKey,
-        units.extraColumn!.manifestKey,
-        units.missingColumn!.manifestKey,
-        units.wrongType!.manifestKey,
-        vanishedKey,
-        units.phantom!.manifestKey,
-        emptyKey,
-        units.tooLarge!.manifestKey,
-      ],
-      load: [corruptParquetUnit, missingParquetUnit],
+      transform: badTransformKeys(),
+      load: [corruptParquetUnit, missingParquetUnit, tooLargeParquetUnit],
     };
     expect(views.transform.map((v) => v.key).sort()).toEqual([...bad.transform].sort());
     expect(views.load.map((v) => v.key).sort()).toEqual([...bad.load].sort());
@@ -526,5 +561,56 @@ describe('bad-input catalogue through the local runtime', () => {
     // The failure store holds exactly the bad objects, nothing for the good ones.
     expect((await failures().list('transform')).map((f) => f.key).sort()).toEqual([...bad.transform].sort());
     expect((await failures().list('load')).map((f) => f.key).sort()).toEqual([...bad.load].sort());
+  });
+
+  it('in one batch, the bad records fail alone: the handler reports exactly them, the good record is loaded', async () => {
+    const { createTransformHandler } = await import('../../../services/transform/handler.ts');
+    const handler = createTransformHandler({
+      env: {
+        [ENV.processedBucket]: processed,
+        [ENV.idempotencyTable]: stack.resources.tables.idempotency.name,
+        [ENV.stateTable]: stack.resources.tables.state.name,
+        [ENV.maxObjectBytes]: String(MAX_OBJECT_BYTES),
+      },
+      s3,
+      dynamoDb: dynamo,
+      logger: new Logger({ serviceName: 'bad-input-batch', logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'totes-test', serviceName: 'bad-input-batch' }),
+    });
+    const good = await writeUnit(s3, ingestion, runId(13, 'batch-mate'), sale(113));
+    const keys = [...badTransformKeys(), good.manifestKey];
+    const records = keys.map((key, i) =>
+      sqsRecord(
+        `batch-${i}`,
+        objectCreatedMessage([
+          objectCreatedRecord({
+            region: stack.aws.region,
+            bucket: ingestion,
+            key,
+            size: 1,
+            eTag: `direct-batch-${i}`,
+            sequencer: `0000000000000000${String(i).padStart(2, '0')}`,
+            eventName: 'ObjectCreated:Put',
+            eventTime: new Date(),
+            configurationId: 'transform-manifests',
+            requestId: `BATCH${i}`,
+            hostId: 'bad-input',
+            sourceIPAddress: '127.0.0.1',
+          }),
+        ]),
+      ),
+    );
+    const response = await handler(sqsEvent(records), lambdaContext());
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      records
+        .slice(0, -1)
+        .map((r) => r.messageId)
+        .sort(),
+    );
+    // The good batch-mate's processed manifest is notified to the load queue and loaded.
+    expect(await processedKeys(unitPrefix(good.runId))).toContain(manifestKey(good.runId));
+    await stack.waitUntilDrained(60_000);
+    expect(await salesFacts(113)).toBe(1);
+    expect(await ledgerRows(manifestKey(good.runId))).toBe(1);
   });
 });
