@@ -90,10 +90,14 @@ function sqsError(reply: FastifyReply, unavailable: boolean): FastifyReply {
     .send(body);
 }
 
+/** Share of faults whose operation RAN before the error was answered (the response was lost). */
+export const LOST_RESPONSE_SHARE = 0.3;
+
 /**
- * Hooks on the fauxqs app. Most faults answer before the operation runs (nothing happened). Half
- * of the `sqs.receive` faults answer AFTER it ran: the messages were received (now invisible, their
- * receive count raised) but the response is lost, as when a connection drops mid-response.
+ * Hooks on the fauxqs app. Most faults answer before the operation runs (nothing happened). A
+ * share of them answer AFTER it ran, as when a connection drops mid-response: a put whose object
+ * exists, a send whose message is queued (the SDK's retry sends it again), a receive whose messages
+ * are now invisible with their receive count raised, a delete that deleted.
  */
 export function installFauxqsFaults(app: FastifyInstance, faults: FaultInjector): void {
   const lostResponses = new WeakSet<FastifyRequest>();
@@ -104,17 +108,26 @@ export function installFauxqsFaults(app: FastifyInstance, faults: FaultInjector)
       return;
     }
     const variant = faults.rng(kind).next();
-    if (kind === 'sqs.receive' && variant < 0.5) {
+    if (kind !== 's3.get' && variant < LOST_RESPONSE_SHARE) {
       lostResponses.add(request);
       done();
       return;
     }
-    if (kind.startsWith('s3.')) s3Error(reply, request.method, variant < 0.25);
-    else sqsError(reply, variant < 0.25);
+    const unavailable = variant >= 0.8;
+    if (kind.startsWith('s3.')) s3Error(reply, request.method, unavailable);
+    else sqsError(reply, unavailable);
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     if (!lostResponses.has(request)) {
       done(null, payload);
+      return;
+    }
+    if (!request.headers['x-amz-target']) {
+      reply.code(500).header('content-type', 'application/xml');
+      done(
+        null,
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>',
+      );
       return;
     }
     const { status, code, body } = sqsErrorBody(false);
@@ -143,21 +156,39 @@ export function dynamoDbFaults(faults: FaultInjector): (listener: RequestListene
       listener(request, response);
       return;
     }
-    const throttle = faults.rng(kind).next() < 0.5;
+    const variant = faults.rng(kind).next();
+    const throttle = variant >= 0.65;
     const type = throttle ? 'ThrottlingException' : 'InternalServerError';
     const body = JSON.stringify({
       __type: `com.amazonaws.dynamodb.v20120810#${type}`,
       message: throttle ? 'Rate of requests exceeds the allowed throughput.' : 'Internal server error',
     });
-    // Drain the request body first, as a server does, so the client sees a clean response.
-    request.resume();
-    request.on('end', () => {
+    const sendError = () => {
       response.writeHead(throttle ? 400 : 500, {
         'content-type': 'application/x-amz-json-1.0',
         'x-amzn-requestid': `FAULT${Date.now()}`,
         'content-length': Buffer.byteLength(body),
       });
       response.end(body);
-    });
+    };
+    if (kind === 'ddb.write' && variant < LOST_RESPONSE_SHARE) {
+      // The write happens; its response is replaced by a 500 (the SDK retries the same write,
+      // a conditional one then fails its condition against its own first attempt).
+      const { writeHead, setHeader, end } = response;
+      response.setHeader = (() => response) as typeof response.setHeader;
+      response.writeHead = (() => response) as typeof response.writeHead;
+      response.end = (() => {
+        response.setHeader = setHeader;
+        response.writeHead = writeHead;
+        response.end = end;
+        sendError();
+        return response;
+      }) as typeof response.end;
+      listener(request, response);
+      return;
+    }
+    // Drain the request body first, as a server does, so the client sees a clean response.
+    request.resume();
+    request.on('end', sendError);
   };
 }
