@@ -1,8 +1,8 @@
-import path from 'node:path';
 import { sql } from 'slonik';
 import { migrateWarehouse } from '../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../shared/db/pool.ts';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { embeddedDataLocation } from './postgres-location.ts';
 
 /** Database names on the embedded server. */
 export const EMBEDDED_SOURCE_DB = 'totesys';
@@ -53,7 +53,9 @@ export async function startLocalDatabases(options: LocalDatabaseOptions): Promis
   let { sourceUrl, warehouseUrl } = options;
   const embeddedSource = sourceUrl === undefined;
   if (sourceUrl === undefined || warehouseUrl === undefined) {
-    server = await startEmbeddedPostgres(path.join(options.stateDir, 'postgres'));
+    const { dataDir, note } = await embeddedDataLocation(options.stateDir);
+    if (note) options.log?.(note);
+    server = await startEmbeddedPostgres(dataDir);
     sourceUrl ??= await server.ensureDatabase(EMBEDDED_SOURCE_DB);
     warehouseUrl ??= await server.ensureDatabase(EMBEDDED_WAREHOUSE_DB);
   }

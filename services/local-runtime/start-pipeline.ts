@@ -59,6 +59,8 @@ export async function startPipeline(options: StartPipelineOptions): Promise<void
     const current = stack;
     sources.alarms = () => evaluate(current);
   }
+  // Faults (chaos on a laptop) start only once everything is up, so setting up is never faulted.
+  if (options.faults) options.faults.enabled = true;
   stack.startPipeline();
   if (options.simulateRate > 0) {
     source = await createDatabasePool(stack.sourceUrl, { applicationName: 'totes-simulate' });
