@@ -50,6 +50,10 @@ export async function acquireLease(
       new GetCommand({ TableName: tableName, Key: LEASE_KEY, ConsistentRead: true }),
     );
     const item = current.Item;
+    // Our own put, whose response was lost (a dropped connection after the write): the SDK's retry
+    // then fails the condition against our first attempt. The owner (the run id) is unique, so the
+    // lease is ours; reporting "held" would skip this run and strand the lease until it expires.
+    if (item && String(item.owner) === request.owner) return { acquired: true };
     return {
       acquired: false,
       holder: item ? { owner: String(item.owner), expiresAtMs: Number(item.expiresAtMs) } : null,

@@ -63,6 +63,16 @@ describe('run lease', () => {
     });
   });
 
+  it('is acquired when the condition fails against its own first attempt (response lost, SDK retried)', async () => {
+    dynamo.on(PutCommand).rejects(conditionFailed());
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: { pk: 'LEASE', sk: 'extract', owner: 'run-1', expiresAtMs: 1_500 } });
+    await expect(
+      acquireLease(doc, 'state', { owner: 'run-1', nowMs: 1_000, durationMs: 500 }),
+    ).resolves.toEqual({ acquired: true });
+  });
+
   it('propagates other DynamoDB errors', async () => {
     dynamo.on(PutCommand).rejects(new Error('throttled'));
     await expect(acquireLease(doc, 'state', { owner: 'r', nowMs: 1, durationMs: 1 })).rejects.toThrow(
