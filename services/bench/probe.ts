@@ -179,7 +179,9 @@ async function downloadUnit(
 /**
  * The physical anchor for the transform: DuckDB reads the same JSON table objects (rows as arrays)
  * and writes one Parquet file per object with the source column types. No joins or derivations:
- * the least work that turns this JSON into typed Parquet.
+ * the least work that turns this JSON into typed Parquet. Rows are read as VARCHAR[][] and cast
+ * (measured 1.6× faster than JSON[] with JSON-path extraction); each object is one JSON value,
+ * which DuckDB parses on one thread.
  */
 async function duckdb(args: Args): Promise<void> {
   const dir = str(args, 'dir');
@@ -193,11 +195,11 @@ async function duckdb(args: Args): Promise<void> {
   let rows = 0;
   for (const { file, table } of files) {
     const columns = SOURCE_TABLES[table].columns
-      .map((c, i) => `CAST(r->>'$[${i}]' AS ${DUCKDB_TYPES[c.type]}) AS "${c.name}"`)
+      .map((c, i) => `CAST(r[${i + 1}] AS ${DUCKDB_TYPES[c.type]}) AS "${c.name}"`)
       .join(', ');
     const out = path.join(dir, 'parquet', `${path.basename(file, '.json')}.parquet`);
     const reader = await connection.runAndReadAll(
-      `COPY (SELECT ${columns} FROM (SELECT unnest("rows") AS r FROM read_json(${quote(file)}, columns={"rows": 'JSON[]'}, maximum_object_size=1073741824))) TO ${quote(out)} (FORMAT parquet)`,
+      `COPY (SELECT ${columns} FROM (SELECT unnest("rows") AS r FROM read_json(${quote(file)}, columns={"rows": 'VARCHAR[][]'}, maximum_object_size=1073741824))) TO ${quote(out)} (FORMAT parquet)`,
     );
     rows += Number(Object.values(reader.getRowObjects()[0] ?? {})[0] ?? 0);
   }

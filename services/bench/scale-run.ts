@@ -94,11 +94,19 @@ const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
  * synchronously: the AWS stand-ins serve from this process's event loop.
  */
 export async function runProbe(kind: string, args: Record<string, unknown>): Promise<ProbeResult> {
-  const child = promisify(execFile)(process.execPath, [PROBE.pathname, kind, JSON.stringify(args)], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_DEV: 'false' },
-  });
+  // BENCH_CPU_PROF=<dir>: each probe writes a V8 CPU profile there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${kind}.cpuprofile`]
+    : [];
+  const child = promisify(execFile)(
+    process.execPath,
+    [...profile, PROBE.pathname, kind, JSON.stringify(args)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_DEV: 'false' },
+    },
+  );
   const { stdout, stderr } = await child;
   if (stderr.trim()) process.stderr.write(stderr);
   const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK));

@@ -52,7 +52,17 @@ export interface TransformUnitOptions {
   readonly maxRowsPerFile?: number;
   /** Largest ingestion object read whole (bytes; default DEFAULT_MAX_OBJECT_BYTES, env MAX_OBJECT_BYTES). */
   readonly maxObjectBytes?: number;
+  /**
+   * A unit whose fact rows (as the ingestion manifest counts them) exceed this is split into
+   * several processed manifests, `<prefix>part-NNNN/manifest.json`, each its own load unit: a
+   * share of the fact objects (whole source parts, in manifest order), the dim_transaction rows its
+   * payments reference, and every other dimension object (shared; re-applying a dimension is a
+   * no-op under newest-wins). Each loads alone, atomically, in any order. Default 100,000.
+   */
+  readonly maxFactRowsPerManifest?: number;
 }
+
+export const DEFAULT_MAX_FACT_ROWS_PER_MANIFEST = 100_000;
 
 export interface TransformUnitResult {
   readonly unitId: string;
@@ -62,6 +72,8 @@ export interface TransformUnitResult {
   readonly rows: Partial<Record<WarehouseTable, number>>;
   readonly objects: number;
   readonly newestSourceUpdate: string | null;
+  /** Processed manifests written (more than one when the unit was split). */
+  readonly manifests?: number;
 }
 
 /** Above this size an object goes up as a multipart upload (the local S3 emulator refuses ~11 MiB PUTs). */
@@ -72,9 +84,42 @@ interface PendingObject {
   readonly key: string;
   readonly rows: number;
   readonly body: Uint8Array;
+  /** Which processed manifest lists it when the unit is split (0: every one). */
+  readonly group: number;
 }
 
 const pad4 = (n: number) => String(n).padStart(4, '0');
+
+/** The processed manifest of group `group` (1-based) of a split unit. */
+export function processedPartManifestKey(runId: string, group: number): string {
+  return `${unitPrefix(runId)}part-${pad4(group)}/manifest.json`;
+}
+
+const FACT_SOURCES: ReadonlySet<string> = new Set(['sales_order', 'purchase_order', 'payment']);
+
+/**
+ * Groups the unit's fact table objects, in manifest order, into groups of at most `maxFactRows`
+ * rows (a single larger object forms its own group). Decided from the ingestion manifest alone, so
+ * a re-run splits identically and knows its last manifest before transforming anything.
+ */
+export function planFactGroups(
+  objects: readonly { readonly table: string; readonly key: string; readonly rows: number }[],
+  maxFactRows: number,
+): { readonly groups: number; readonly groupOf: ReadonlyMap<string, number> } {
+  const groupOf = new Map<string, number>();
+  let group = 1;
+  let inGroup = 0;
+  for (const object of objects) {
+    if (!FACT_SOURCES.has(object.table)) continue;
+    if (inGroup > 0 && inGroup + object.rows > maxFactRows) {
+      group++;
+      inGroup = 0;
+    }
+    groupOf.set(object.key, group);
+    inGroup += object.rows;
+  }
+  return { groups: groupOf.size === 0 ? 1 : group, groupOf };
+}
 
 export function processedObjectKey(runId: string, table: WarehouseTable, part: number): string {
   return `${unitPrefix(runId)}${table}.${pad4(part)}.parquet`;
@@ -233,16 +278,29 @@ export async function transformUnit(
     eTag: eTag ?? ref.eTag ?? ref.sequencer ?? '',
   };
   const unitId = manifestKey(runId);
+  const plan = planFactGroups(
+    manifest.objects,
+    options.maxFactRowsPerManifest ?? DEFAULT_MAX_FACT_ROWS_PER_MANIFEST,
+  );
+  const split = plan.groups > 1;
+  // The last manifest written marks the unit done.
+  const doneKey = split ? processedPartManifestKey(runId, plan.groups) : unitId;
 
-  if (await headMetadata(s3, processedBucket, unitId)) {
+  if (await headMetadata(s3, processedBucket, doneKey)) {
     return { unitId, runId, alreadyProcessed: true, rows: {}, objects: 0, newestSourceUpdate: null };
   }
 
   const transformer = new UnitTransformer();
+  /** Split units: transaction id → the first group whose payments reference it. */
+  const transactionGroup = new Map<number, number>();
+  const column = (table: WarehouseTable, name: string) =>
+    PARQUET_SCHEMAS[table].columns.findIndex((c) => c.name === name);
+  const paymentTransaction = column('fact_payment', 'transaction_id');
+  const dimTransactionId = column('dim_transaction', 'transaction_id');
   const pending: PendingObject[] = [];
   const rows: Partial<Record<WarehouseTable, number>> = {};
   const parts = new Map<WarehouseTable, number>();
-  const encode = (table: WarehouseTable, tableRows: readonly ParquetRow[]) => {
+  const encode = (table: WarehouseTable, tableRows: readonly ParquetRow[], group = 0) => {
     for (const slice of chunk(tableRows, maxRowsPerFile)) {
       const part = (parts.get(table) ?? 0) + 1;
       parts.set(table, part);
@@ -250,7 +308,13 @@ export async function transformUnit(
         rowGroupSize,
         kvMetadata: { 'totes.run-id': runId, 'totes.source-key': ref.key },
       });
-      pending.push({ table, key: processedObjectKey(runId, table, part), rows: slice.length, body: buffer });
+      pending.push({
+        table,
+        key: processedObjectKey(runId, table, part),
+        rows: slice.length,
+        body: buffer,
+        group,
+      });
       rows[table] = (rows[table] ?? 0) + slice.length;
     }
   };
@@ -259,12 +323,36 @@ export async function transformUnit(
     const object = await readText(s3, ref.bucket, entry.key, `table object listed by ${ref.key}:`, maxBytes);
     const validated = validateTableObject(parseJson(object.text, `table object ${entry.key}`), entry, runId);
     const facts = transformer.addTable(validated);
-    if (facts && facts.rows.length > 0) encode(facts.table, facts.rows);
+    if (facts && facts.rows.length > 0) {
+      const group = split ? (plan.groupOf.get(entry.key) ?? 1) : 0;
+      if (split && facts.table === 'fact_payment') {
+        for (const row of facts.rows) {
+          const id = row[paymentTransaction] as number;
+          if (!transactionGroup.has(id)) transactionGroup.set(id, group);
+        }
+      }
+      encode(facts.table, facts.rows, group);
+    }
   }
   const dimensions = transformer.dimensionOutputs();
   // Dimensions (dim_date first) are listed before the facts that reference them.
   const factObjects = pending.splice(0, pending.length);
-  for (const { table, rows: dimensionRows } of dimensions) encode(table, dimensionRows);
+  for (const { table, rows: dimensionRows } of dimensions) {
+    if (!split || table !== 'dim_transaction') {
+      encode(table, dimensionRows);
+      continue;
+    }
+    // Each dim_transaction row travels with the payments that reference it (unreferenced: group 1).
+    const byGroup = new Map<number, ParquetRow[]>();
+    for (const row of dimensionRows) {
+      const group = transactionGroup.get(row[dimTransactionId] as number) ?? 1;
+      const rowsOfGroup = byGroup.get(group);
+      if (rowsOfGroup) rowsOfGroup.push(row);
+      else byGroup.set(group, [row]);
+    }
+    for (const group of [...byGroup.keys()].sort((a, b) => a - b))
+      encode(table, byGroup.get(group) ?? [], group);
+  }
   pending.push(...factObjects);
 
   for (const object of pending) {
@@ -278,35 +366,38 @@ export async function transformUnit(
       runId,
     );
   }
-  const objects: ProcessedManifestObject[] = pending.map((o) => ({
-    table: o.table,
-    key: o.key,
-    rows: o.rows,
-  }));
-  const processed: ProcessedManifest = {
-    format: PROCESSED_MANIFEST_FORMAT,
-    unitId,
-    runId,
-    source: { bucket: source.bucket, key: source.key, eTag: source.eTag },
-    newestSourceUpdate: transformer.newestSourceUpdate,
-    objects,
-  };
-  await putImmutable(
-    s3,
-    processedBucket,
-    unitId,
-    new TextEncoder().encode(JSON.stringify(processed, null, 2)),
-    'application/json',
-    source,
-    runId,
-  );
+  // One manifest, or (split) one per group in order: the last one written marks the unit done.
+  for (let group = 1; group <= plan.groups; group++) {
+    const key = split ? processedPartManifestKey(runId, group) : unitId;
+    const objects: ProcessedManifestObject[] = pending
+      .filter((o) => o.group === 0 || o.group === group)
+      .map((o) => ({ table: o.table, key: o.key, rows: o.rows }));
+    const processed: ProcessedManifest = {
+      format: PROCESSED_MANIFEST_FORMAT,
+      unitId: key,
+      runId,
+      source: { bucket: source.bucket, key: source.key, eTag: source.eTag },
+      newestSourceUpdate: transformer.newestSourceUpdate,
+      objects,
+    };
+    await putImmutable(
+      s3,
+      processedBucket,
+      key,
+      new TextEncoder().encode(JSON.stringify(processed, null, 2)),
+      'application/json',
+      source,
+      runId,
+    );
+  }
   for (const [table, count] of Object.entries(rows)) onTable?.(table as WarehouseTable, count);
   return {
     unitId,
     runId,
     alreadyProcessed: false,
     rows,
-    objects: objects.length,
+    objects: pending.length,
     newestSourceUpdate: transformer.newestSourceUpdate,
+    manifests: plan.groups,
   };
 }
