@@ -4,7 +4,7 @@
  * while it still ran) can neither move a watermark backwards nor overwrite another run's progress.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isSourceTableName, type SourceTableName } from '../../shared/schema/totesys.ts';
 
 export const WATERMARK_PK = 'WATERMARK';
@@ -106,6 +106,17 @@ export async function saveWatermark(
     );
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
+      // Our own put whose response was lost (the SDK's retry then fails the condition against
+      // our first attempt): the item holds this run's id and the version we wrote.
+      const current = await doc.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: WATERMARK_PK, sk: next.table },
+          ConsistentRead: true,
+        }),
+      );
+      const item = current?.Item;
+      if (item && item.runId === runId && Number(item.version) === version) return { ...next, version };
       throw new WatermarkConflictError(
         `${next.table}: watermark changed since this run read version ${previous.version} (another run?)`,
       );

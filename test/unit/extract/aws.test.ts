@@ -184,6 +184,22 @@ describe('watermark store', () => {
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
   });
 
+  it('succeeds when the condition fails against its own first attempt (response lost, SDK retried)', async () => {
+    dynamo.on(PutCommand).rejects(conditionFailed());
+    dynamo.on(GetCommand).resolves({
+      Item: { pk: 'WATERMARK', sk: 'staff', watermark: '2024-01-01 00:00:00.000', version: 1, runId: 'r' },
+    });
+    const next = { table: 'staff', watermark: '2024-01-01 00:00:00.000', tail: [], newest: null } as const;
+    await expect(saveWatermark(doc, 'state', emptyWatermark('staff'), next, 'r', 'x')).resolves.toEqual({
+      ...next,
+      version: 1,
+    });
+    // Another run's write (same version, other run id) stays a conflict.
+    await expect(saveWatermark(doc, 'state', emptyWatermark('staff'), next, 'other', 'x')).rejects.toThrow(
+      WatermarkConflictError,
+    );
+  });
+
   it('turns a lost race into WatermarkConflictError', async () => {
     dynamo.on(PutCommand).rejects(conditionFailed());
     await expect(
