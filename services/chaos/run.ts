@@ -110,7 +110,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
      * (nothing writes in between): exactly what that run had to see. A failed run proves nothing
      * (its changes may be overwritten before the next run reads them).
      */
-    const extract = async (): Promise<boolean> => {
+    const extract = async (): Promise<string> => {
       const visible: RecordedVersion[] = await snapshotSourceVersions(source!);
       const outcome = await stack.schedule.fire();
       const status = outcome.ok
@@ -119,12 +119,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       if (status === 'extracted' || status === 'unchanged') {
         extracts.ok++;
         for (const v of visible) recorder.add(v);
-        return true;
+        return status;
       }
       if (status === 'skipped') extracts.skipped++;
       else extracts.failed++;
-      return false;
+      return status;
     };
+    const succeeded = (status: string) => status === 'extracted' || status === 'unchanged';
 
     const ops = localTarget({
       stateDir: stack.options.stateDir,
@@ -165,7 +166,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       `chaos: seed ${options.seed}, ${options.cycles} cycles, faults ${options.faults ?? DEFAULT_CHAOS_FAULTS}`,
     );
     for (let cycle = 1; cycle <= options.cycles; cycle++) {
-      const extracted = await extract();
+      const status = await extract();
       const counts = await simulateEvents(source, {
         events: options.eventsPerCycle ?? 120,
         seed: options.seed * 1000 + cycle,
@@ -173,7 +174,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       // The on-call move, under faults too (a send that fails, a delete that fails after the send).
       await redriveAll().catch((error: unknown) => log(`redrive failed: ${String(error)}`));
       log(
-        `cycle ${cycle}: extract ${extracted ? 'ok' : 'failed'}, ${counts.events} events simulated, ${faults.total} faults so far`,
+        `cycle ${cycle}: extract ${status}, ${counts.events} events simulated, ${faults.total} faults so far`,
       );
     }
 
@@ -181,7 +182,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log('faults off: final extract, drain, redrive, drain');
     let finalDone = false;
     for (let attempt = 0; attempt < 120 && !finalDone; attempt++) {
-      finalDone = await extract();
+      finalDone = succeeded(await extract());
       if (!finalDone) await sleep(1000);
     }
     if (!finalDone) throw new Error('the final extract did not succeed within two minutes (faults off)');
