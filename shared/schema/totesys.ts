@@ -23,6 +23,7 @@ export interface SourceTable {
   readonly columns: readonly SourceColumn[];
 }
 
+/** The eleven source tables, in an order where every table comes after those it references. */
 export const SOURCE_TABLE_NAMES = [
   'address',
   'counterparty',
@@ -214,20 +215,8 @@ export const FACT_SOURCE_TABLES = [
   'payment',
 ] as const satisfies readonly SourceTableName[];
 
-/** Insertion order that satisfies every foreign key. */
-export const SOURCE_TABLES_IN_DEPENDENCY_ORDER: readonly SourceTableName[] = [
-  'address',
-  'counterparty',
-  'currency',
-  'department',
-  'staff',
-  'design',
-  'payment_type',
-  'sales_order',
-  'purchase_order',
-  'transaction',
-  'payment',
-];
+/** Insertion order that satisfies every foreign key: the names are declared in that order. */
+export const SOURCE_TABLES_IN_DEPENDENCY_ORDER: readonly SourceTableName[] = SOURCE_TABLE_NAMES;
 
 const SQL_TYPES: Record<SourceColumnType, FragmentSqlToken> = {
   int: sql.fragment`int`,
