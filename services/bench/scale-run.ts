@@ -186,6 +186,9 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const server = await startEmbeddedPostgres(path.join(stateDir, 'postgres'));
+  // An interrupted benchmark must not leave its PostgreSQL running.
+  const interrupted = () => void server.stop().finally(() => process.exit(130));
+  process.once('SIGTERM', interrupted).once('SIGINT', interrupted);
   let stack: LocalStack | undefined;
   try {
     const sourceUrl = await server.ensureDatabase('totesys');

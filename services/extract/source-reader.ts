@@ -7,7 +7,6 @@
 import {
   type DatabasePool,
   type DatabaseTransactionConnection,
-  type FragmentSqlToken,
   type ListSqlToken,
   sql,
 } from 'slonik';
@@ -106,7 +105,11 @@ export async function withSnapshot<T>(
   }, 0);
 }
 
+/** Rows per FETCH of a changed-rows cursor (the literal in the FETCH statement). */
+const FETCH_CHUNK_ROWS = 1000;
+
 function snapshotReader(tx: DatabaseTransactionConnection, now: string): SnapshotReader {
+  let cursors = 0;
   return {
     now,
     async *changedRows(table, from, pageSize) {
@@ -117,27 +120,34 @@ function snapshotReader(tx: DatabaseTransactionConnection, now: string): Snapsho
       const lu = sql.identifier([table, 'last_updated']);
       const lowerBound =
         from === null ? sql.fragment`TRUE` : sql.fragment`${lu} >= ${from}::timestamp(3) without time zone`;
-      // Keyset pagination on (last_updated, id): each page is one bounded query, no table held whole.
-      let after: { lastUpdated: string; id: number } | null = null;
-      for (;;) {
-        const keyset: FragmentSqlToken =
-          after === null
-            ? sql.fragment`TRUE`
-            : sql.fragment`(${lu}, ${pk}) > (${after.lastUpdated}::timestamp(3) without time zone, ${after.id})`;
-        const page = await tx.any(
-          sql.unsafe`SELECT ${selectList(table)} FROM ${id}
-            WHERE ${lowerBound} AND ${keyset}
-            ORDER BY ${lu}, ${pk} LIMIT ${pageSize}`,
-        );
-        if (page.length === 0) return;
-        const rows = page.map((r) => toRow(table, r as Record<string, unknown>));
-        yield rows;
-        if (page.length < pageSize) return;
-        const last = page[page.length - 1] as Record<string, unknown>;
-        after = {
-          lastUpdated: last.last_updated as string,
-          id: last[SOURCE_TABLES[table].primaryKey] as number,
-        };
+      // One server-side cursor per table inside the snapshot: the table is scanned and sorted once
+      // and fetched in pages (bounded memory). Keyset pages (one query per page) re-scanned and
+      // re-sorted the whole table for every page: the source has no index on last_updated
+      // (EXPLAIN ANALYZE at scale 10: ~0.5 s per 20,000-row page of payment, external merge sort).
+      const cursor = sql.identifier([`totes_changed_${table}_${++cursors}`]);
+      await tx.query(
+        sql.unsafe`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${selectList(table)} FROM ${id}
+          WHERE ${lowerBound} ORDER BY ${lu}, ${pk}`,
+      );
+      try {
+        // FETCH takes no parameter for its count: fixed chunks, re-cut into pages of pageSize.
+        let buffer: SourceValue[][] = [];
+        let exhausted = false;
+        for (;;) {
+          while (!exhausted && buffer.length < pageSize) {
+            const fetched = await tx.any(sql.unsafe`FETCH FORWARD 1000 FROM ${cursor}`);
+            for (const r of fetched) buffer.push(toRow(table, r as Record<string, unknown>));
+            if (fetched.length < FETCH_CHUNK_ROWS) exhausted = true;
+          }
+          if (buffer.length === 0) return;
+          const page = buffer.length > pageSize ? buffer.slice(0, pageSize) : buffer;
+          buffer = buffer.length > pageSize ? buffer.slice(pageSize) : [];
+          yield page;
+          if (exhausted && buffer.length === 0) return;
+        }
+      } finally {
+        // Best effort: after a failed FETCH the transaction is aborted and its error is the one to see.
+        await tx.query(sql.unsafe`CLOSE ${cursor}`).catch(() => undefined);
       }
     },
     async rowsWhereIn(table, column, ids) {
