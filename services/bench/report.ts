@@ -153,6 +153,16 @@ const STAGE_HEADER = [
   'in pipeline: busy s (E/T/L)',
 ];
 
+function bundleRows(bundles: readonly BundleResult[]): string[][] {
+  return bundles.map((b) => [
+    b.stage,
+    `${fmt(b.bundleBytes / 1024, 0)} KB`,
+    `${fmt(b.zipBytes / 1024, 0)} KB`,
+    `${fmt(b.coldInitMs, 0)} ms`,
+    `${fmt(b.processToReadyMs, 0)} ms`,
+  ]);
+}
+
 export function renderConsole(result: BenchResult): string {
   const lines: string[] = [];
   lines.push(...table(SCALE_HEADER, scaleRows(result.scales)), '');
@@ -168,13 +178,7 @@ export function renderConsole(result: BenchResult): string {
   lines.push(
     ...table(
       ['bundle', 'minified', 'zip', 'cold init (import)', 'process start → ready'],
-      result.bundles.map((b) => [
-        b.stage,
-        `${fmt(b.bundleBytes / 1024, 0)} KB`,
-        `${fmt(b.zipBytes / 1024, 0)} KB`,
-        `${fmt(b.coldInitMs, 0)} ms`,
-        `${fmt(b.processToReadyMs, 0)} ms`,
-      ]),
+      bundleRows(result.bundles),
     ),
     '',
   );
@@ -312,13 +316,7 @@ export function renderMarkdown(result: BenchResult, svgPath: string, notes: stri
     '',
     ...mdTable(
       ['bundle', 'minified', 'zip', 'cold init: import → handler ready', 'process start → handler ready'],
-      result.bundles.map((b) => [
-        b.stage,
-        `${fmt(b.bundleBytes / 1024, 0)} KB`,
-        `${fmt(b.zipBytes / 1024, 0)} KB`,
-        `${fmt(b.coldInitMs, 0)} ms`,
-        `${fmt(b.processToReadyMs, 0)} ms`,
-      ]),
+      bundleRows(result.bundles),
     ),
     '',
     '## Targets',

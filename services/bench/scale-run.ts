@@ -87,6 +87,9 @@ export interface ScaleResult {
 }
 
 const PROBE = new URL('./probe.ts', import.meta.url);
+const STAGE_PROBES: ReadonlySet<string> = new Set(['extract', 'transform', 'load']);
+/** V8 old-space limit of the stage probes (BENCH_STAGE_HEAP_MB; default as a 512 MB Lambda). */
+export const STAGE_HEAP_MB = Number(process.env.BENCH_STAGE_HEAP_MB ?? 410);
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 /**
@@ -98,9 +101,11 @@ export async function runProbe(kind: string, args: Record<string, unknown>): Pro
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${kind}.cpuprofile`]
     : [];
+  // Stages run under a V8 heap limit below a 512 MB Lambda (80%): V8 collects before outgrowing it.
+  const heap = STAGE_PROBES.has(kind) ? [`--max-old-space-size=${STAGE_HEAP_MB}`] : [];
   const child = promisify(execFile)(
     process.execPath,
-    [...profile, PROBE.pathname, kind, JSON.stringify(args)],
+    [...heap, ...profile, PROBE.pathname, kind, JSON.stringify(args)],
     {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
