@@ -21,28 +21,32 @@ describe('chaos (short)', () => {
     await warehouse?.drop();
   });
 
-  it('injects faults and still loses nothing and stores nothing twice', async () => {
-    const lines: string[] = [];
-    const result = await runChaos({
-      seed: 11,
-      cycles: 3,
-      eventsPerCycle: 80,
-      // Every kind, and the rare ones (one per load or invocation) more often, so a short run meets them.
-      faults:
-        'all=0.05,pg.query=0.01,post-commit-crash=0.3,pg.commit=0.2,timeout=0.1,duplicate=0.2,reorder=0.2',
-      sourceUrl: source.url,
-      warehouseUrl: warehouse.url,
-      log: (line) => lines.push(line),
-    });
-    const report = renderChaosReport(result);
-    if (!result.ok) throw new Error(`${lines.join('\n')}\n${report}`);
-    expect(report.split('\n').at(-1)).toBe(`faults=${result.faults} lost=0 duplicated=0`);
-    expect(result.faults).toBeGreaterThan(0);
-    expect(result.lost).toBe(0);
-    expect(result.duplicated).toBe(0);
-    expect(result.reconcile.ok).toBe(true);
-    // The oracle checked the seed's versions and the simulated ones.
-    expect(result.checkedVersions).toBeGreaterThan(500);
-    expect(result.extracts.ok).toBeGreaterThan(0);
-  });
+  it(
+    'injects faults and still loses nothing and stores nothing twice',
+    async () => {
+      const lines: string[] = [];
+      const result = await runChaos({
+        seed: 11,
+        cycles: 3,
+        eventsPerCycle: 80,
+        // Every kind, and the rare ones (one per load or invocation) more often, so a short run meets them.
+        faults:
+          'all=0.05,pg.query=0.01,post-commit-crash=0.3,pg.commit=0.2,timeout=0.1,duplicate=0.2,reorder=0.2',
+        sourceUrl: source.url,
+        warehouseUrl: warehouse.url,
+        log: (line) => lines.push(line),
+      });
+      const report = renderChaosReport(result);
+      if (!result.ok) throw new Error(`${lines.join('\n')}\n${report}`);
+      expect(report.split('\n').at(-1)).toBe(`faults=${result.faults} lost=0 duplicated=0`);
+      expect(result.faults).toBeGreaterThan(0);
+      expect(result.lost).toBe(0);
+      expect(result.duplicated).toBe(0);
+      expect(result.reconcile.ok).toBe(true);
+      // The oracle checked the seed's versions and the simulated ones.
+      expect(result.checkedVersions).toBeGreaterThan(500);
+      expect(result.extracts.ok).toBeGreaterThan(0);
+    },
+    5 * 60_000,
+  );
 });
