@@ -50,7 +50,9 @@ if (import.meta.main) {
   const print = (title: string, map: Map<string, number>) => {
     console.log(`\n${title}`);
     for (const [name, ms] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
-      console.log(`${ms.toFixed(0).padStart(8)} ms ${((ms / totalMs) * 100).toFixed(1).padStart(5)}%  ${name}`);
+      console.log(
+        `${ms.toFixed(0).padStart(8)} ms ${((ms / totalMs) * 100).toFixed(1).padStart(5)}%  ${name}`,
+      );
   };
   console.log(`total sampled: ${totalMs.toFixed(0)} ms`);
   print('self time by file', byFile);
