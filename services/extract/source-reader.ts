@@ -4,12 +4,7 @@
  * come back losslessly: int → number, numeric → decimal text, timestamp → 'YYYY-MM-DD HH:MM:SS.mmm',
  * boolean → boolean, NULL → null.
  */
-import {
-  type DatabasePool,
-  type DatabaseTransactionConnection,
-  type ListSqlToken,
-  sql,
-} from 'slonik';
+import { type DatabasePool, type DatabaseTransactionConnection, type ListSqlToken, sql } from 'slonik';
 import type { SourceValue } from '../../shared/lake/units.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../shared/schema/totesys.ts';
 import type { ClockReading } from './window.ts';
