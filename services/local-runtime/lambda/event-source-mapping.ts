@@ -93,7 +93,6 @@ export class EventSourceMapping {
   #running = false;
   #pollers: Promise<void>[] = [];
   #busy = 0;
-  readonly #abort = new AbortController();
 
   constructor(options: EventSourceMappingOptions) {
     this.#options = options;
@@ -111,8 +110,9 @@ export class EventSourceMapping {
   }
 
   async stop(): Promise<void> {
+    // Let a long poll in progress finish (at most 1 s) instead of aborting it: an aborted poll can
+    // still be answered by the queue, which would hide its messages for the visibility timeout.
     this.#running = false;
-    this.#abort.abort();
     await Promise.allSettled(this.#pollers);
     this.#pollers = [];
   }
@@ -121,7 +121,11 @@ export class EventSourceMapping {
     while (this.#running) {
       try {
         const messages = await this.#receiveBatch();
-        if (messages.length === 0 || !this.#running) continue;
+        if (messages.length === 0) continue;
+        if (!this.#running) {
+          await this.#release(messages);
+          return;
+        }
         this.#busy++;
         try {
           await this.#process(messages);
@@ -144,6 +148,20 @@ export class EventSourceMapping {
     }
   }
 
+  /** Hands messages received while stopping straight back to the queue. */
+  async #release(messages: Message[]): Promise<void> {
+    await this.#options.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: this.#options.queueUrl,
+        Entries: messages.map((m, i) => ({
+          Id: String(i),
+          ReceiptHandle: m.ReceiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+
   async #receive(max: number, waitSeconds: number): Promise<Message[]> {
     const response = await this.#options.sqs.send(
       new ReceiveMessageCommand({
@@ -153,7 +171,6 @@ export class EventSourceMapping {
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
-      { abortSignal: this.#abort.signal },
     );
     return response.Messages ?? [];
   }
