@@ -236,7 +236,8 @@ export function renderSvg(scales: readonly ScaleResult[]): string {
     xHi === xLo ? m.left + plotW / 2 : m.left + ((Math.log10(scale) - xLo) / (xHi - xLo)) * plotW;
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    '<title>Full-load throughput of the pipeline and its baselines against scale</title>',
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${m.left}" y="22" font-size="14" font-weight="bold">Full-load throughput (source rows/s, log scale) by scale</text>`,
   );
