@@ -268,5 +268,17 @@ export class EventSourceMapping {
       ...(outcome.ok ? {} : { invocationError: outcome.error }),
       durationMs: outcome.durationMs,
     });
+    // A timed-out handler keeps this poller's slot (maximum_concurrency) until it really ends, or
+    // for at most five more timeouts should it never end.
+    if (!outcome.ok && outcome.stillRunning) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        outcome.stillRunning,
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, 5 * fn.timeoutSeconds * 1000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
   }
 }

@@ -11,7 +11,18 @@ export interface LocalFunction<E, R> {
 
 export type InvocationOutcome<R> =
   | { readonly ok: true; readonly result: R; readonly durationMs: number }
-  | { readonly ok: false; readonly error: unknown; readonly timedOut: boolean; readonly durationMs: number };
+  | {
+      readonly ok: false;
+      readonly error: unknown;
+      readonly timedOut: boolean;
+      readonly durationMs: number;
+      /**
+       * After a timeout: the handler, which in-process cannot be frozen, still running. On AWS its
+       * sandbox would be gone; locally a caller holds its concurrency slot until this settles, so
+       * retries cannot pile up beside invocations that never stopped.
+       */
+      readonly stillRunning?: Promise<unknown>;
+    };
 
 export class LambdaTimeoutError extends Error {
   override name = 'LambdaTimeoutError';
@@ -65,15 +76,18 @@ export async function invokeLocally<E, R>(
       timeoutSeconds * 1000,
     );
   });
+  const running = fn.handler(event, context);
   try {
-    const result = await Promise.race([fn.handler(event, context), timeout]);
+    const result = await Promise.race([running, timeout]);
     return { ok: true, result, durationMs: Date.now() - started };
   } catch (error) {
+    const timedOut = error instanceof LambdaTimeoutError;
     return {
       ok: false,
       error,
-      timedOut: error instanceof LambdaTimeoutError,
+      timedOut,
       durationMs: Date.now() - started,
+      ...(timedOut ? { stillRunning: running.catch(() => undefined) } : {}),
     };
   } finally {
     clearTimeout(timer);
