@@ -28,6 +28,8 @@ export interface LiveSources {
   simulation?: SimulationCounts;
   /** Alarm evaluation, when the on-call tooling provides it. */
   alarms?: () => Promise<readonly { name: string; state: string }[]>;
+  /** The last evaluation and when it ran: alarms are re-evaluated every ALARM_REFRESH_MS only. */
+  alarmCache?: { readonly at: number; readonly states: readonly { name: string; state: string }[] };
 }
 
 function describeExtract(stack: LocalStack): string {
@@ -36,6 +38,23 @@ function describeExtract(stack: LocalStack): string {
   if (!last.ok) return `FAILED: ${last.error instanceof Error ? last.error.message : String(last.error)}`;
   const result = last.result as { status?: string; runId?: string; changedRows?: number };
   return `${result.status ?? '?'}${result.changedRows ? ` (${result.changedRows} changed rows)` : ''} ${result.runId ?? ''}`.trim();
+}
+
+/**
+ * Evaluating the alarms reads the state table and both databases (with pools of its own), and
+ * their periods are minutes long: once every 10 s is plenty for a view redrawn every second.
+ */
+const ALARM_REFRESH_MS = 10_000;
+
+export async function currentAlarms(
+  sources: LiveSources,
+): Promise<readonly { name: string; state: string }[]> {
+  if (!sources.alarms) return [];
+  const cached = sources.alarmCache;
+  if (cached && Date.now() - cached.at < ALARM_REFRESH_MS) return cached.states;
+  const states = await sources.alarms().catch(() => cached?.states ?? []);
+  sources.alarmCache = { at: Date.now(), states };
+  return states;
 }
 
 export async function takeSnapshot(sources: LiveSources): Promise<LiveSnapshot> {
@@ -77,7 +96,7 @@ export async function takeSnapshot(sources: LiveSources): Promise<LiveSnapshot> 
     warehouse: counts,
     freshnessSeconds: age === null ? null : Math.round(Number(age)),
     simulated: sim ? { events: sim.events, inserted: sum(sim.inserted), updated: sum(sim.updated) } : null,
-    alarms: sources.alarms ? await sources.alarms().catch(() => []) : [],
+    alarms: await currentAlarms(sources),
   };
 }
 

@@ -1,5 +1,4 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { sql } from 'slonik';
 import type { Stage } from '../../shared/config/resources.ts';
 import { createDatabasePool } from '../../shared/db/pool.ts';
@@ -137,18 +136,11 @@ async function loadedRows(warehouseUrl: string, runId: string): Promise<Record<s
   }
 }
 
+/** Messages resting in each DLQ (visible, in flight or delayed). */
 export async function dlqDepths(stack: LocalStack): Promise<Record<string, number>> {
   const depths: Record<string, number> = {};
   for (const queue of Object.values(stack.resources.queues)) {
-    const { Attributes = {} } = await stack.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: stack.aws.queueUrls[queue.dlqName],
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    depths[queue.dlqName] =
-      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    depths[queue.dlqName] = await stack.queueDepth(queue.dlqName);
   }
   return depths;
 }
