@@ -1,4 +1,4 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type LocalAws, startLocalAws } from '../../../services/local-runtime/aws/index.ts';
 import { FaultInjector } from '../../../services/local-runtime/faults/injector.ts';
@@ -26,8 +26,24 @@ describe('event source mapping faults', () => {
     await aws.stop();
   });
 
+  // A test's duplicates may still be in flight (hidden for the retry delay) when it ends: wait for
+  // the queue to be truly empty so they cannot arrive in the next test.
   beforeEach(async () => {
-    await drain(clients.sqs, queueUrl);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      await drain(clients.sqs, queueUrl);
+      const { Attributes = {} } = await clients.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      const left =
+        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+      if (left === 0 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   });
 
   async function runMapping(
