@@ -12,9 +12,9 @@
  * - `RecordsFailed` (Count), dimensions service + stage: transform and load, one per failed record
  *   (shared/sqs-consumer, which adds the default dimension `stage`);
  * - `RunsSucceeded` (Count), dimension service: extract, 1 per successful run, also when nothing
- *   changed (services/extract/run-extract.ts);
+ *   changed (services/lambdas/extract/run-extract.ts);
  * - `WarehouseFreshnessSeconds` (Seconds), dimensions service + stage: load, after each commit,
- *   now minus the newest source `last_updated` the warehouse holds (services/load/handler.ts).
+ *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/handler.ts).
  *
  * This module reads the JSON lazily (only `loadAlarmDefinitions` touches the file), so Lambda
  * bundles may import the constants without shipping the file.

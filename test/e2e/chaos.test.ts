@@ -1,5 +1,5 @@
-import { renderChaosReport, runChaos } from '../../services/chaos/run.ts';
-import { seedSource } from '../../services/simulator/seed.ts';
+import { renderChaosReport, runChaos } from '../../services/tools/chaos/run.ts';
+import { seedSource } from '../../services/tools/simulator/seed.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 /**

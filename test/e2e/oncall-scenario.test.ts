@@ -13,27 +13,27 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { sql } from 'slonik';
-import { alarmsCommand } from '../../services/cli/commands/alarms.ts';
+import { alarmsCommand } from '../../services/tools/cli/commands/alarms.ts';
 import {
   type CommandIo,
   dlqListCommand,
   dlqRedriveCommand,
   dlqShowCommand,
-} from '../../services/cli/commands/dlq.ts';
-import { LOCAL_CREDENTIALS } from '../../services/local-runtime/aws/index.ts';
-import { runOnce } from '../../services/local-runtime/run-once.ts';
-import { LocalStack } from '../../services/local-runtime/stack.ts';
-import type { AlarmChange, AlarmState } from '../../services/ops/alarms/index.ts';
+} from '../../services/tools/cli/commands/dlq.ts';
+import { LOCAL_CREDENTIALS } from '../../services/tools/local-runtime/aws/index.ts';
+import { runOnce } from '../../services/tools/local-runtime/run-once.ts';
+import { LocalStack } from '../../services/tools/local-runtime/stack.ts';
+import type { AlarmChange, AlarmState } from '../../services/tools/ops/alarms/index.ts';
 import {
   type DlqListEntry,
   type DlqMessageView,
   localTarget,
   RedriveInterruptedError,
   redrive,
-} from '../../services/ops/dlq/index.ts';
-import { reconcile, renderReconcileReport } from '../../services/ops/reconcile/index.ts';
-import { seedSource } from '../../services/simulator/seed.ts';
-import { simulateEvents } from '../../services/simulator/simulate.ts';
+} from '../../services/tools/ops/dlq/index.ts';
+import { reconcile, renderReconcileReport } from '../../services/tools/ops/reconcile/index.ts';
+import { seedSource } from '../../services/tools/simulator/seed.ts';
+import { simulateEvents } from '../../services/tools/simulator/simulate.ts';
 import { migrateWarehouse } from '../../shared/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 

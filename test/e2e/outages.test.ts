@@ -17,13 +17,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'slonik';
-import { dlqDepths, runOnce } from '../../services/local-runtime/run-once.ts';
-import { LocalStack } from '../../services/local-runtime/stack.ts';
-import { type AlarmState, evaluateAlarms } from '../../services/ops/alarms/index.ts';
-import { localTarget, type OpsTarget, redrive, showDlq } from '../../services/ops/dlq/index.ts';
-import { reconcile, renderReconcileReport } from '../../services/ops/reconcile/index.ts';
-import { seedSource } from '../../services/simulator/seed.ts';
-import { simulateEvents } from '../../services/simulator/simulate.ts';
+import { dlqDepths, runOnce } from '../../services/tools/local-runtime/run-once.ts';
+import { LocalStack } from '../../services/tools/local-runtime/stack.ts';
+import { type AlarmState, evaluateAlarms } from '../../services/tools/ops/alarms/index.ts';
+import { localTarget, type OpsTarget, redrive, showDlq } from '../../services/tools/ops/dlq/index.ts';
+import { reconcile, renderReconcileReport } from '../../services/tools/ops/reconcile/index.ts';
+import { seedSource } from '../../services/tools/simulator/seed.ts';
+import { simulateEvents } from '../../services/tools/simulator/simulate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 /** A TCP proxy to a database that can be taken down and brought back on the same port. */
@@ -133,8 +133,8 @@ describe('outages: source down during extract, warehouse down during load', () =
   afterAll(async () => {
     await stack?.stop();
     // The handlers' container pools (imported only now: the stack loads the handlers itself).
-    await (await import('../../services/extract/handler.ts')).closeSourcePool();
-    await (await import('../../services/load/handler.ts')).closeWarehousePool();
+    await (await import('../../services/lambdas/extract/handler.ts')).closeSourcePool();
+    await (await import('../../services/lambdas/load/handler.ts')).closeWarehousePool();
     await sourceProxy?.stop();
     await warehouseProxy?.stop();
     await source?.drop();

@@ -11,11 +11,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type DatabasePool, sql } from 'slonik';
-import { runExtract } from '../../services/extract/run-extract.ts';
-import { closeWarehousePool, createLoadHandler } from '../../services/load/handler.ts';
-import { reconcile } from '../../services/ops/reconcile/index.ts';
-import { seedSource } from '../../services/simulator/seed.ts';
-import { createTransformHandler } from '../../services/transform/handler.ts';
+import { runExtract } from '../../services/lambdas/extract/run-extract.ts';
+import { closeWarehousePool, createLoadHandler } from '../../services/lambdas/load/handler.ts';
+import { createTransformHandler } from '../../services/lambdas/transform/handler.ts';
+import { reconcile } from '../../services/tools/ops/reconcile/index.ts';
+import { seedSource } from '../../services/tools/simulator/seed.ts';
 import { dynamoDbDocumentClient } from '../../shared/aws/clients.ts';
 import {
   captureStdout,

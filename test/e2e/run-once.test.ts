@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'slonik';
-import { runOnce } from '../../services/local-runtime/run-once.ts';
-import { LocalStack } from '../../services/local-runtime/stack.ts';
-import { reconcile, renderReconcileReport } from '../../services/ops/reconcile/index.ts';
-import { seedSource } from '../../services/simulator/seed.ts';
-import { simulateEvents } from '../../services/simulator/simulate.ts';
+import { runOnce } from '../../services/tools/local-runtime/run-once.ts';
+import { LocalStack } from '../../services/tools/local-runtime/stack.ts';
+import { reconcile, renderReconcileReport } from '../../services/tools/ops/reconcile/index.ts';
+import { seedSource } from '../../services/tools/simulator/seed.ts';
+import { simulateEvents } from '../../services/tools/simulator/simulate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -171,7 +171,7 @@ describe('totes run --once against a totesys database the project did not create
     const result = spawnSync(
       process.execPath,
       [
-        path.join(REPO, 'services/cli/bin/totes.js'),
+        path.join(REPO, 'services/tools/cli/bin/totes.js'),
         'run',
         '--once',
         '--json',

@@ -8,13 +8,13 @@ import {
   reconcileHistory,
   renderReconcileReport,
   VersionRecorder,
-} from '../../services/ops/reconcile/index.ts';
-import { seedSource } from '../../services/simulator/seed.ts';
-import { simulateEvents } from '../../services/simulator/simulate.ts';
+} from '../../services/tools/ops/reconcile/index.ts';
+import { seedSource } from '../../services/tools/simulator/seed.ts';
+import { simulateEvents } from '../../services/tools/simulator/simulate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const TOTES = path.join(REPO, 'services/cli/bin/totes.js');
+const TOTES = path.join(REPO, 'services/tools/cli/bin/totes.js');
 const KILLS = 3;
 
 interface Child {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The real `totes` bin (package.json "bin"). */
-export const TOTES_BIN = fileURLToPath(new URL('../../services/cli/bin/totes.js', import.meta.url));
+export const TOTES_BIN = fileURLToPath(new URL('../../services/tools/cli/bin/totes.js', import.meta.url));
 
 export interface TotesRun {
   /** Exit code; null when the process was killed (e.g. by the timeout). */

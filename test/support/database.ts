@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DatabasePool } from 'slonik';
-import { dropDatabase, ensureDatabase } from '../../services/local-runtime/embedded-postgres.ts';
+import { dropDatabase, ensureDatabase } from '../../services/tools/local-runtime/embedded-postgres.ts';
 import { createDatabasePool } from '../../shared/db/pool.ts';
 
 export interface TestDatabase {

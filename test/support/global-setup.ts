@@ -1,7 +1,7 @@
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '../../services/local-runtime/embedded-postgres.ts';
+import { startEmbeddedPostgres } from '../../services/tools/local-runtime/embedded-postgres.ts';
 
 /**
  * One PostgreSQL for the whole run: the embedded server by default, or any server given by

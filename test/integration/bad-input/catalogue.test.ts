@@ -5,7 +5,7 @@
  * handlers behind the local event source mappings (partial batch failure, maxReceiveCount 5,
  * retried after 1 s). Everything is put before the consumers start, so the bad inputs and the good
  * units share batches. Then each `it` checks one entry's documented outcome (test/bad-input/
- * README-section.md): acknowledged with a log line (only the S3 TestEvent), or resting in the DLQ
+ * README.md, bad-input catalogue): acknowledged with a log line (only the S3 TestEvent), or resting in the DLQ
  * with its reason (error class and message) in the failure store that `dlq show` joins — and that
  * nothing else was lost (the good units of the same batches are transformed and loaded; the bad
  * unit left nothing in the processed bucket or the warehouse).
@@ -19,20 +19,20 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sql } from 'slonik';
-import type { Row } from '../../../services/load/apply.ts';
+import type { Row } from '../../../services/lambdas/load/apply.ts';
 import {
   LOCAL_CREDENTIALS,
   objectCreatedMessage,
   objectCreatedRecord,
   testEventMessage,
-} from '../../../services/local-runtime/aws/index.ts';
-import { LocalStack } from '../../../services/local-runtime/stack.ts';
+} from '../../../services/tools/local-runtime/aws/index.ts';
+import { LocalStack } from '../../../services/tools/local-runtime/stack.ts';
 import {
   type DlqMessageView,
   localTarget,
   type OpsTarget,
   showDlq,
-} from '../../../services/ops/dlq/index.ts';
+} from '../../../services/tools/ops/dlq/index.ts';
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
 import { ENV } from '../../../shared/config/env.ts';
 import { type FailureRecord, failureStore } from '../../../shared/failures/index.ts';
@@ -367,7 +367,7 @@ describe('bad-input catalogue through the local runtime', () => {
     s3?.destroy();
     dynamo?.destroy();
     await stack?.stop();
-    const { closeWarehousePool } = await import('../../../services/load/handler.ts');
+    const { closeWarehousePool } = await import('../../../services/lambdas/load/handler.ts');
     await closeWarehousePool();
     await source?.drop();
     await warehouse?.drop();
@@ -564,7 +564,7 @@ describe('bad-input catalogue through the local runtime', () => {
   });
 
   it('in one batch, the bad records fail alone: the handler reports exactly them, the good record is loaded', async () => {
-    const { createTransformHandler } = await import('../../../services/transform/handler.ts');
+    const { createTransformHandler } = await import('../../../services/lambdas/transform/handler.ts');
     const handler = createTransformHandler({
       env: {
         [ENV.processedBucket]: processed,

@@ -1,8 +1,8 @@
 import { jest } from '@jest/globals';
 import type { Command } from 'commander';
 import { sql } from 'slonik';
-import { buildProgram, main } from '../../../services/cli/main.ts';
-import { freePort } from '../../../services/local-runtime/embedded-postgres.ts';
+import { buildProgram, main } from '../../../services/tools/cli/main.ts';
+import { freePort } from '../../../services/tools/local-runtime/embedded-postgres.ts';
 import { runTotes, type TotesRun } from '../../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 

@@ -8,7 +8,7 @@ import {
   LOCAL_CREDENTIALS,
   type LocalAws,
   startLocalAws,
-} from '../../../services/local-runtime/aws/index.ts';
+} from '../../../services/tools/local-runtime/aws/index.ts';
 import { ENV } from '../../../shared/config/env.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { createSource, seedFixture } from './support.ts';
@@ -58,7 +58,7 @@ describe('extract handler', () => {
     }) as typeof process.stdout.write;
   });
   afterAll(async () => {
-    const { closeSourcePool } = await import('../../../services/extract/handler.ts');
+    const { closeSourcePool } = await import('../../../services/lambdas/extract/handler.ts');
     await closeSourcePool();
     process.stdout.write = write;
     process.env = saved;
@@ -67,7 +67,7 @@ describe('extract handler', () => {
   });
 
   it('fails loudly without source configuration, then extracts once it is given', async () => {
-    const { handler } = await import('../../../services/extract/handler.ts');
+    const { handler } = await import('../../../services/lambdas/extract/handler.ts');
     await expect(handler(undefined, context)).rejects.toThrow(`set ${ENV.totesysUrl}`);
 
     process.env[ENV.totesysUrl] = db.url;

@@ -1,6 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { sql } from 'slonik';
-import { type ExtractDeps, type ExtractResult, runExtract } from '../../../services/extract/run-extract.ts';
+import {
+  type ExtractDeps,
+  type ExtractResult,
+  runExtract,
+} from '../../../services/lambdas/extract/run-extract.ts';
 import { SOURCE_TABLE_NAMES } from '../../../shared/schema/totesys.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import {

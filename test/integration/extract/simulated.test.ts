@@ -5,10 +5,10 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { sql } from 'slonik';
-import { FORWARD_REFERENCES, REVERSE_REFERENCES } from '../../../services/extract/join-partners.ts';
-import { type ExtractDeps, runExtract } from '../../../services/extract/run-extract.ts';
-import { seedSource } from '../../../services/simulator/seed.ts';
-import { simulateEvents } from '../../../services/simulator/simulate.ts';
+import { FORWARD_REFERENCES, REVERSE_REFERENCES } from '../../../services/lambdas/extract/join-partners.ts';
+import { type ExtractDeps, runExtract } from '../../../services/lambdas/extract/run-extract.ts';
+import { seedSource } from '../../../services/tools/simulator/seed.ts';
+import { simulateEvents } from '../../../services/tools/simulator/simulate.ts';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { type LocalAws, type ReadUnit, readUnit, startAws } from './support.ts';

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type DatabasePool, sql } from 'slonik';
-import { LOCAL_CREDENTIALS, startLocalAws } from '../../../services/local-runtime/aws/index.ts';
+import { LOCAL_CREDENTIALS, startLocalAws } from '../../../services/tools/local-runtime/aws/index.ts';
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
 import type { IngestionManifest, IngestionTableObject, SourceValue } from '../../../shared/lake/units.ts';
 import { SOURCE_TABLES, type SourceTableName, sourceDdlStatements } from '../../../shared/schema/totesys.ts';

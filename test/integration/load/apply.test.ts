@@ -3,9 +3,9 @@ import {
   applyProcessedUnit,
   applyWithRetry,
   newestLoadedSourceUpdate,
-} from '../../../services/load/apply.ts';
-import { BadUnitError, PermanentLoadError } from '../../../services/load/errors.ts';
-import { LOAD_TABLES } from '../../../services/load/tables.ts';
+} from '../../../services/lambdas/load/apply.ts';
+import { BadUnitError, PermanentLoadError } from '../../../services/lambdas/load/errors.ts';
+import { LOAD_TABLES } from '../../../services/lambdas/load/tables.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';

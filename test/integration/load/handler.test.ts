@@ -5,8 +5,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { sql } from 'slonik';
-import { createLoadHandler, type LoadDependencies } from '../../../services/load/handler.ts';
-import { freePort } from '../../../services/local-runtime/embedded-postgres.ts';
+import { createLoadHandler, type LoadDependencies } from '../../../services/lambdas/load/handler.ts';
+import { freePort } from '../../../services/tools/local-runtime/embedded-postgres.ts';
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';

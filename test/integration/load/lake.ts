@@ -1,7 +1,7 @@
 /** Writes in-memory processed units to a bucket the way the transform does: Parquet, manifest last. */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ProcessedUnit, Row } from '../../../services/load/apply.ts';
-import { PARQUET_SCHEMAS } from '../../../services/transform/parquet-schemas.ts';
+import type { ProcessedUnit, Row } from '../../../services/lambdas/load/apply.ts';
+import { PARQUET_SCHEMAS } from '../../../services/lambdas/transform/parquet-schemas.ts';
 import { type ParquetValue, writeParquet } from '../../../shared/parquet/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 

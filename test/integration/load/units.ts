@@ -5,7 +5,7 @@
 
 import type { DatabasePool } from 'slonik';
 import { sql } from 'slonik';
-import type { ProcessedUnit, Row } from '../../../services/load/apply.ts';
+import type { ProcessedUnit, Row } from '../../../services/lambdas/load/apply.ts';
 import { PROCESSED_MANIFEST_FORMAT, type ProcessedManifest } from '../../../shared/lake/units.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 

@@ -1,6 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type LocalAws, startLocalAws } from '../../../services/local-runtime/aws/index.ts';
-import { EventSourceMapping } from '../../../services/local-runtime/lambda/event-source-mapping.ts';
+import { type LocalAws, startLocalAws } from '../../../services/tools/local-runtime/aws/index.ts';
+import { EventSourceMapping } from '../../../services/tools/local-runtime/lambda/event-source-mapping.ts';
 import { type Clients, clientsFor } from './support.ts';
 
 /**

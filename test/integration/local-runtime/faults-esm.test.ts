@@ -1,12 +1,12 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type LocalAws, startLocalAws } from '../../../services/local-runtime/aws/index.ts';
-import { FaultInjector } from '../../../services/local-runtime/faults/injector.ts';
+import { type LocalAws, startLocalAws } from '../../../services/tools/local-runtime/aws/index.ts';
+import { FaultInjector } from '../../../services/tools/local-runtime/faults/injector.ts';
 import {
   type BatchReport,
   EventSourceMapping,
-} from '../../../services/local-runtime/lambda/event-source-mapping.ts';
-import type { LocalFunction } from '../../../services/local-runtime/lambda/local-function.ts';
+} from '../../../services/tools/local-runtime/lambda/event-source-mapping.ts';
+import type { LocalFunction } from '../../../services/tools/local-runtime/lambda/local-function.ts';
 import { type Clients, clientsFor, drain } from './support.ts';
 
 /** The Lambda-service faults of the local event source mapping: duplicates, reordering, timeouts. */

@@ -14,7 +14,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { Upload } from '@aws-sdk/lib-storage';
-import { type LocalAws, startLocalAws } from '../../../services/local-runtime/aws/index.ts';
+import { type LocalAws, startLocalAws } from '../../../services/tools/local-runtime/aws/index.ts';
 import { pipelineResources } from '../../../shared/config/resources.ts';
 import { type Clients, clientsFor, drain, isTestEvent, receiveAll } from './support.ts';
 

@@ -11,7 +11,7 @@ import {
   type LocalAws,
   type S3EventRecord,
   startLocalAws,
-} from '../../../services/local-runtime/aws/index.ts';
+} from '../../../services/tools/local-runtime/aws/index.ts';
 import { type Clients, clientsFor, drain, isTestEvent, tempStateDir } from './support.ts';
 
 const decode = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));

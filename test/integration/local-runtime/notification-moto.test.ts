@@ -8,8 +8,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type LocalAws, startLocalAws } from '../../../services/local-runtime/aws/index.ts';
-import { freePort } from '../../../services/local-runtime/embedded-postgres.ts';
+import { type LocalAws, startLocalAws } from '../../../services/tools/local-runtime/aws/index.ts';
+import { freePort } from '../../../services/tools/local-runtime/embedded-postgres.ts';
 import { type Clients, clientsFor, drain, isTestEvent, sleep } from './support.ts';
 
 /**

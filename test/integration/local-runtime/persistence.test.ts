@@ -18,7 +18,7 @@ import {
   readRunningLocalAws,
   StateDirInUseError,
   startLocalAws,
-} from '../../../services/local-runtime/aws/index.ts';
+} from '../../../services/tools/local-runtime/aws/index.ts';
 import { type Clients, clientsFor, drain, isTestEvent, receiveAll, sleep, tempStateDir } from './support.ts';
 
 type Started = { aws: LocalAws; clients: Clients };

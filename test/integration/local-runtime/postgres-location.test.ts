@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { embeddedDataLocation } from '../../../services/local-runtime/postgres-location.ts';
+import { embeddedDataLocation } from '../../../services/tools/local-runtime/postgres-location.ts';
 
 describe('where the embedded PostgreSQL keeps its data', () => {
   let dir: string;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { LocalAws } from '../../../services/local-runtime/aws/index.ts';
+import type { LocalAws } from '../../../services/tools/local-runtime/aws/index.ts';
 import { dynamoDbClient, s3Client, sqsClient } from '../../../shared/aws/clients.ts';
 
 /**

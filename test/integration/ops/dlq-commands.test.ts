@@ -17,20 +17,20 @@ import {
   dlqPurgeCommand,
   dlqRedriveCommand,
   dlqShowCommand,
-} from '../../../services/cli/commands/dlq.ts';
-import { CliError, UsageError } from '../../../services/cli/errors.ts';
+} from '../../../services/tools/cli/commands/dlq.ts';
+import { CliError, UsageError } from '../../../services/tools/cli/errors.ts';
 import {
   LOCAL_CREDENTIALS,
   type LocalAws,
   startLocalAws,
-} from '../../../services/local-runtime/aws/index.ts';
-import { type AlarmState, notifyChanges } from '../../../services/ops/alarms/index.ts';
+} from '../../../services/tools/local-runtime/aws/index.ts';
+import { type AlarmState, notifyChanges } from '../../../services/tools/ops/alarms/index.ts';
 import {
   type DlqListEntry,
   type DlqMessageView,
   localTarget,
   redrive,
-} from '../../../services/ops/dlq/index.ts';
+} from '../../../services/tools/ops/dlq/index.ts';
 import { failureStore } from '../../../shared/failures/index.ts';
 
 function capture(): { io: CommandIo; text: () => string } {

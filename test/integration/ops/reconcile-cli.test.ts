@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'slonik';
-import { freePort } from '../../../services/local-runtime/embedded-postgres.ts';
+import { freePort } from '../../../services/tools/local-runtime/embedded-postgres.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { sourceDdlStatements } from '../../../shared/schema/totesys.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { SOURCE_ROWS, WAREHOUSE_ROWS } from './reconcile-fixture.ts';
 
-const BIN = fileURLToPath(new URL('../../../services/cli/bin/totes.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../services/tools/cli/bin/totes.js', import.meta.url));
 
 interface Run {
   readonly code: number | null;

@@ -1,8 +1,8 @@
 import { type DatabasePool, type FragmentSqlToken, sql } from 'slonik';
-import { reconcileHistory, VersionRecorder } from '../../../services/ops/reconcile/history.ts';
-import { reconcile } from '../../../services/ops/reconcile/reconcile.ts';
-import { renderReconcileReport } from '../../../services/ops/reconcile/render.ts';
-import type { Mismatch, ReconcileResult } from '../../../services/ops/reconcile/types.ts';
+import { reconcileHistory, VersionRecorder } from '../../../services/tools/ops/reconcile/history.ts';
+import { reconcile } from '../../../services/tools/ops/reconcile/reconcile.ts';
+import { renderReconcileReport } from '../../../services/tools/ops/reconcile/render.ts';
+import type { Mismatch, ReconcileResult } from '../../../services/tools/ops/reconcile/types.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { sourceDdlStatements } from '../../../shared/schema/totesys.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';

@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import { sql } from 'slonik';
-import { main } from '../../../services/cli/main.ts';
+import { main } from '../../../services/tools/cli/main.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { integrityViolations } from './source-checks.ts';
 
-const BIN = fileURLToPath(new URL('../../../services/cli/bin/totes.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../services/tools/cli/bin/totes.js', import.meta.url));
 
 function totes(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const { TOTESYS_URL: _t, ...env } = process.env;

@@ -1,6 +1,6 @@
 import { sql } from 'slonik';
-import { SeedRefusedError, seedSource } from '../../../services/simulator/seed.ts';
-import { simulateEvents } from '../../../services/simulator/simulate.ts';
+import { SeedRefusedError, seedSource } from '../../../services/tools/simulator/seed.ts';
+import { simulateEvents } from '../../../services/tools/simulator/simulate.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { integrityViolations, tableChecksums, tableCounts } from './source-checks.ts';
 

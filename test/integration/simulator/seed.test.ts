@@ -1,5 +1,5 @@
 import { type QuerySqlToken, sql } from 'slonik';
-import { seedSource } from '../../../services/simulator/seed.ts';
+import { seedSource } from '../../../services/tools/simulator/seed.ts';
 import { SOURCE_TABLES } from '../../../shared/schema/totesys.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { integrityViolations, tableCounts } from './source-checks.ts';

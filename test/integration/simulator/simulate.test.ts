@@ -1,6 +1,10 @@
 import { sql } from 'slonik';
-import { seedSource } from '../../../services/simulator/seed.ts';
-import { SourceNotSeededError, simulate, simulateEvents } from '../../../services/simulator/simulate.ts';
+import { seedSource } from '../../../services/tools/simulator/seed.ts';
+import {
+  SourceNotSeededError,
+  simulate,
+  simulateEvents,
+} from '../../../services/tools/simulator/simulate.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { integrityViolations, tableCounts } from './source-checks.ts';
 

@@ -7,9 +7,13 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'slonik';
-import { applyProcessedUnit } from '../../../services/load/apply.ts';
-import { fetchProcessedUnit } from '../../../services/load/read-unit.ts';
-import { planFactGroups, processedPartManifestKey, transformUnit } from '../../../services/transform/unit.ts';
+import { applyProcessedUnit } from '../../../services/lambdas/load/apply.ts';
+import { fetchProcessedUnit } from '../../../services/lambdas/load/read-unit.ts';
+import {
+  planFactGroups,
+  processedPartManifestKey,
+  transformUnit,
+} from '../../../services/lambdas/transform/unit.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { manifestKey, type ProcessedManifest, type SourceValue } from '../../../shared/lake/units.ts';
 import { readParquet } from '../../../shared/parquet/index.ts';

@@ -8,7 +8,7 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'slonik';
-import { transformUnit } from '../../../services/transform/unit.ts';
+import { transformUnit } from '../../../services/lambdas/transform/unit.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import type { ProcessedManifest } from '../../../shared/lake/units.ts';
 import { parquetColumns, readParquet } from '../../../shared/parquet/index.ts';

@@ -1,6 +1,6 @@
-import { checkTargets, renderMarkdown, renderSvg } from '../../../services/bench/report.ts';
-import type { ScaleResult } from '../../../services/bench/scale-run.ts';
-import { percentile } from '../../../services/bench/scale-run.ts';
+import { checkTargets, renderMarkdown, renderSvg } from '../../../services/tools/bench/report.ts';
+import type { ScaleResult } from '../../../services/tools/bench/scale-run.ts';
+import { percentile } from '../../../services/tools/bench/scale-run.ts';
 
 function scale(n: number, over: Partial<ScaleResult> = {}): ScaleResult {
   const probe = (seconds: number, maxRssMb: number) => ({ seconds, maxRssMb });

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { describeMigration } from '../../../services/cli/commands/migrate.ts';
-import { CliError, expectedErrorMessage, redactUrl, UsageError } from '../../../services/cli/errors.ts';
+import { describeMigration } from '../../../services/tools/cli/commands/migrate.ts';
+import { CliError, expectedErrorMessage, redactUrl, UsageError } from '../../../services/tools/cli/errors.ts';
 import {
   DEFAULT_STATE_DIR,
   nonNegativeInteger,
@@ -9,7 +9,7 @@ import {
   resolveSourceUrl,
   resolveStateDir,
   resolveWarehouseUrl,
-} from '../../../services/cli/options.ts';
+} from '../../../services/tools/cli/options.ts';
 import { ConfigurationError } from '../../../shared/config/env.ts';
 
 describe('database URL options', () => {

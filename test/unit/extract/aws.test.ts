@@ -15,15 +15,15 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { acquireLease, releaseLease } from '../../../services/extract/run-lease.ts';
-import { recordHeartbeat, recordRun } from '../../../services/extract/run-log.ts';
-import { UnitWriter } from '../../../services/extract/unit-writer.ts';
+import { acquireLease, releaseLease } from '../../../services/lambdas/extract/run-lease.ts';
+import { recordHeartbeat, recordRun } from '../../../services/lambdas/extract/run-log.ts';
+import { UnitWriter } from '../../../services/lambdas/extract/unit-writer.ts';
 import {
   emptyWatermark,
   readWatermarks,
   saveWatermark,
   WatermarkConflictError,
-} from '../../../services/extract/watermark-store.ts';
+} from '../../../services/lambdas/extract/watermark-store.ts';
 
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });

@@ -2,7 +2,7 @@ import {
   FORWARD_REFERENCES,
   PartnerTracker,
   REVERSE_REFERENCES,
-} from '../../../services/extract/join-partners.ts';
+} from '../../../services/lambdas/extract/join-partners.ts';
 import type { SourceValue } from '../../../shared/lake/units.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 

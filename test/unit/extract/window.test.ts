@@ -6,7 +6,7 @@ import {
   nextWatermark,
   timestampToMs,
   versionKey,
-} from '../../../services/extract/window.ts';
+} from '../../../services/lambdas/extract/window.ts';
 
 describe('timestamps', () => {
   it('round-trips the lake format and floors sub-millisecond clocks', () => {

@@ -6,7 +6,7 @@ import {
   TransientLoadError,
   toLoadError,
   withRetry,
-} from '../../../services/load/errors.ts';
+} from '../../../services/lambdas/load/errors.ts';
 
 /** The shape pg gives a server error, wrapped the way slonik wraps it. */
 function pgError(code: string, message: string, wrapperName = 'SlonikError'): Error {

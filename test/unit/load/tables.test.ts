@@ -1,5 +1,5 @@
-import { LOAD_TABLES, type ValueKind } from '../../../services/load/tables.ts';
-import { PARQUET_SCHEMAS } from '../../../services/transform/parquet-schemas.ts';
+import { LOAD_TABLES, type ValueKind } from '../../../services/lambdas/load/tables.ts';
+import { PARQUET_SCHEMAS } from '../../../services/lambdas/transform/parquet-schemas.ts';
 import type { ParquetColumnType } from '../../../shared/parquet/index.ts';
 import { WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
 

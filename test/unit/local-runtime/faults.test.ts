@@ -1,12 +1,12 @@
-import { fauxqsBoundary } from '../../../services/local-runtime/faults/http.ts';
+import { fauxqsBoundary } from '../../../services/tools/local-runtime/faults/http.ts';
 import {
   FAULT_KINDS,
   FaultInjector,
   FaultSpecError,
   formatFaultSpec,
   parseFaultSpec,
-} from '../../../services/local-runtime/faults/injector.ts';
-import { injectedTimeoutSeconds } from '../../../services/local-runtime/faults/lambda.ts';
+} from '../../../services/tools/local-runtime/faults/injector.ts';
+import { injectedTimeoutSeconds } from '../../../services/tools/local-runtime/faults/lambda.ts';
 
 const draws = (injector: FaultInjector, kind: (typeof FAULT_KINDS)[number], n: number) =>
   Array.from({ length: n }, () => injector.draw(kind));

@@ -1,9 +1,9 @@
 import {
   failedMessageIds,
   toSqsRecord,
-} from '../../../services/local-runtime/lambda/event-source-mapping.ts';
-import { invokeLocally, lambdaContext } from '../../../services/local-runtime/lambda/local-function.ts';
-import { scheduledEvent } from '../../../services/local-runtime/lambda/schedule.ts';
+} from '../../../services/tools/local-runtime/lambda/event-source-mapping.ts';
+import { invokeLocally, lambdaContext } from '../../../services/tools/local-runtime/lambda/local-function.ts';
+import { scheduledEvent } from '../../../services/tools/local-runtime/lambda/schedule.ts';
 
 describe('partial batch response rules', () => {
   const ids = ['a', 'b', 'c'];

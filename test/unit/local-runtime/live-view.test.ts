@@ -2,7 +2,7 @@ import {
   currentAlarms,
   type LiveSources,
   renderSnapshot,
-} from '../../../services/local-runtime/live-view.ts';
+} from '../../../services/tools/local-runtime/live-view.ts';
 
 describe('live view', () => {
   it('evaluates the alarms at most once per refresh period, keeping the last states on a failure', async () => {

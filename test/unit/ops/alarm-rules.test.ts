@@ -3,7 +3,7 @@ import {
   evaluateRules,
   parseUtc,
   stateChanges,
-} from '../../../services/ops/alarms/index.ts';
+} from '../../../services/tools/ops/alarms/index.ts';
 import { alarmsFor } from '../../../shared/config/alarms.ts';
 
 const NOW = Date.parse('2026-11-28T12:00:00.000Z');

@@ -24,7 +24,7 @@ import {
   peekByReceive,
   redrive,
   showDlq,
-} from '../../../services/ops/dlq/index.ts';
+} from '../../../services/tools/ops/dlq/index.ts';
 
 const ACCOUNT = 'arn:aws:sqs:eu-west-2:123456789012';
 const url = (name: string) => `https://sqs.eu-west-2.amazonaws.com/123456789012/${name}`;

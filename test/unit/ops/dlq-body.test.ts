@@ -3,7 +3,7 @@ import {
   queueNameFromArn,
   RateLimiter,
   sourceArnFromRedriveAllowPolicy,
-} from '../../../services/ops/dlq/index.ts';
+} from '../../../services/tools/ops/dlq/index.ts';
 
 const notification = (key: string, bucket = 'totes-processed') =>
   JSON.stringify({

@@ -1,11 +1,11 @@
-import type { HistoryResult } from '../../../services/ops/reconcile/history.ts';
+import type { HistoryResult } from '../../../services/tools/ops/reconcile/history.ts';
 import {
   formatMismatch,
   formatValue,
   renderHistoryReport,
   renderReconcileReport,
-} from '../../../services/ops/reconcile/render.ts';
-import type { ReconcileResult } from '../../../services/ops/reconcile/types.ts';
+} from '../../../services/tools/ops/reconcile/render.ts';
+import type { ReconcileResult } from '../../../services/tools/ops/reconcile/types.ts';
 
 const zeroKinds = { missing: 0, extra: 0, different: 0, duplicate: 0, 'missing-date': 0, 'bad-date': 0 };
 

@@ -1,12 +1,12 @@
-import { keysetPages, mergeById } from '../../../services/ops/reconcile/merge.ts';
-import { blockRanges } from '../../../services/ops/reconcile/reconcile.ts';
+import { keysetPages, mergeById } from '../../../services/tools/ops/reconcile/merge.ts';
+import { blockRanges } from '../../../services/tools/ops/reconcile/reconcile.ts';
 import {
   canonicalDecimal,
   currencyName,
   dateAttributes,
   splitTimestamp,
   valuesEqual,
-} from '../../../services/ops/reconcile/values.ts';
+} from '../../../services/tools/ops/reconcile/values.ts';
 
 describe('dateAttributes (spec §3)', () => {
   it.each([

@@ -1,10 +1,10 @@
-import { dateAfter, formatTimestamp, parseTimestamp } from '../../../services/simulator/dates.ts';
-import { formatCents, lineAmount, parseCents } from '../../../services/simulator/money.ts';
-import { designRow, drawDesign, drawOrder, orderRows } from '../../../services/simulator/orders.ts';
-import { createRng } from '../../../services/simulator/prng.ts';
-import { buildReferenceData } from '../../../services/simulator/reference-data.ts';
-import { plannedVolumes, seedTimeline } from '../../../services/simulator/seed.ts';
-import { parseRate } from '../../../services/simulator/simulate.ts';
+import { dateAfter, formatTimestamp, parseTimestamp } from '../../../services/tools/simulator/dates.ts';
+import { formatCents, lineAmount, parseCents } from '../../../services/tools/simulator/money.ts';
+import { designRow, drawDesign, drawOrder, orderRows } from '../../../services/tools/simulator/orders.ts';
+import { createRng } from '../../../services/tools/simulator/prng.ts';
+import { buildReferenceData } from '../../../services/tools/simulator/reference-data.ts';
+import { plannedVolumes, seedTimeline } from '../../../services/tools/simulator/seed.ts';
+import { parseRate } from '../../../services/tools/simulator/simulate.ts';
 
 describe('money', () => {
   it('parses and formats cents exactly', () => {

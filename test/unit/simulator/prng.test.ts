@@ -1,4 +1,4 @@
-import { createRng } from '../../../services/simulator/prng.ts';
+import { createRng } from '../../../services/tools/simulator/prng.ts';
 
 describe('seeded generator', () => {
   const take = (seed: number, stream: string, n = 50) => {

@@ -1,10 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { currencyName, dimDateRow, UnitTransformer } from '../../../services/transform/derive.ts';
+import { currencyName, dimDateRow, UnitTransformer } from '../../../services/lambdas/transform/derive.ts';
 import {
   MissingJoinPartnerError,
   UnknownCurrencyError,
   WrongValueTypeError,
-} from '../../../services/transform/errors.ts';
+} from '../../../services/lambdas/transform/errors.ts';
 import { part, T0 } from './fixtures.ts';
 
 const dims = (t: UnitTransformer) => Object.fromEntries(t.dimensionOutputs().map((d) => [d.table, d.rows]));

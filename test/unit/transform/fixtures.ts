@@ -1,6 +1,6 @@
 /** Source rows for the transform tests, built by column name so each test states only what matters. */
 
-import type { SourceTableRows } from '../../../services/transform/validate.ts';
+import type { SourceTableRows } from '../../../services/lambdas/transform/validate.ts';
 import type { SourceValue } from '../../../shared/lake/units.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 

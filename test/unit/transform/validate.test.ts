@@ -7,8 +7,12 @@ import {
   UnknownColumnError,
   UnknownTableError,
   WrongValueTypeError,
-} from '../../../services/transform/errors.ts';
-import { parseJson, validateManifest, validateTableObject } from '../../../services/transform/validate.ts';
+} from '../../../services/lambdas/transform/errors.ts';
+import {
+  parseJson,
+  validateManifest,
+  validateTableObject,
+} from '../../../services/lambdas/transform/validate.ts';
 import { INGESTION_MANIFEST_FORMAT, INGESTION_TABLE_FORMAT } from '../../../shared/lake/units.ts';
 import { SOURCE_TABLES } from '../../../shared/schema/totesys.ts';
 import { row } from './fixtures.ts';

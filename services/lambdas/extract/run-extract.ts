@@ -1,0 +1,383 @@
+/**
+ * One extract run, testable without AWS (the clients are injected):
+ *
+ *  1. read the database clock and the commit horizon (before the snapshot; window.ts explains why);
+ *  2. take the run lease (DynamoDB conditional put) or return "skipped: lease held";
+ *  3. read the watermarks;
+ *  4. in ONE repeatable-read, read-only snapshot: stream each table's rows with
+ *     last_updated >= watermark, drop versions already delivered (the tail), write them in parts of
+ *     at most `partSize` rows, then add join partners (join-partners.ts) and write the manifest LAST;
+ *  5. advance the watermarks (conditional writes), write the run record and the heartbeat;
+ *  6. release the lease (also on failure; a crashed run's lease expires).
+ *
+ * A run with no changed row writes no unit at all. Any failure throws (the Lambda's Errors metric
+ * moves), after which the watermarks are untouched: the next run reads the same rows again.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DatabasePool } from 'slonik';
+import { type IngestionManifest, newRunId, type SourceValue } from '../../../shared/lake/units.ts';
+import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
+import { PartnerTracker, primaryKeyIndex } from './join-partners.ts';
+import { acquireLease, type LeaseHolder, releaseLease } from './run-lease.ts';
+import { recordHeartbeat, recordRun } from './run-log.ts';
+import { readClock, type SnapshotReader, withSnapshot } from './source-reader.ts';
+import { UnitWriter } from './unit-writer.ts';
+import { emptyWatermark, readWatermarks, saveWatermark, type WatermarkRecord } from './watermark-store.ts';
+import {
+  commitHorizon,
+  floorToMs,
+  latest,
+  nextTail,
+  nextWatermark,
+  timestampToMs,
+  versionKey,
+} from './window.ts';
+
+export interface ExtractDeps {
+  readonly pool: DatabasePool;
+  readonly s3: S3Client;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly bucket: string;
+  readonly stateTable: string;
+  readonly logger?: Logger;
+  /** EMF metrics; the caller publishes them (the handler does, in a finally). */
+  readonly metrics?: Metrics;
+  /** Random suffix of the run id (tests make it deterministic). */
+  readonly random?: () => string;
+}
+
+export interface ExtractOptions {
+  /**
+   * How far behind the database's now() the watermark stays even when no transaction is open:
+   * covers writers that stamp last_updated from a clock other than their own transaction's
+   * database clock. Rows are NOT delayed by it (every visible row is read), it only widens the
+   * re-read window. Default 120,000 ms.
+   */
+  readonly safetyMarginMs?: number;
+  /** Rows per table object part. Default 20,000. */
+  readonly partSize?: number;
+  /** Lease duration; the handler passes the Lambda's remaining time plus a margin. Default 15 min. */
+  readonly leaseMs?: number;
+  /** Most versions remembered per table to avoid re-emitting them. Default 5,000. */
+  readonly maxTail?: number;
+  readonly multipartThresholdBytes?: number;
+  /** Test seam: called after each table object is written (a throw simulates a crash). */
+  readonly afterObjectWritten?: (key: string) => void | Promise<void>;
+}
+
+export const DEFAULT_SAFETY_MARGIN_MS = 120_000;
+export const DEFAULT_PART_SIZE = 20_000;
+export const DEFAULT_LEASE_MS = 15 * 60_000;
+export const DEFAULT_MAX_TAIL = 5_000;
+
+export type ExtractResult =
+  | {
+      readonly status: 'skipped';
+      readonly runId: string;
+      readonly reason: 'lease held';
+      readonly holder: LeaseHolder | null;
+    }
+  | {
+      readonly status: 'unchanged';
+      readonly runId: string;
+      readonly extractedAt: string;
+      readonly changedRows: 0;
+      readonly rows: 0;
+    }
+  | {
+      readonly status: 'extracted';
+      readonly runId: string;
+      readonly extractedAt: string;
+      readonly manifestKey: string;
+      readonly manifest: IngestionManifest;
+      /** Changed rows in the unit. */
+      readonly changedRows: number;
+      /** All rows in the unit (changed plus join partners). */
+      readonly rows: number;
+      readonly rowsByTable: Readonly<Partial<Record<SourceTableName, number>>>;
+    };
+
+interface TableProgress {
+  readonly previous: WatermarkRecord;
+  readonly watermark: string;
+  changed: number;
+  partners: number;
+  newest: string | null;
+  /** Versions emitted this run at or after the new watermark (the next run reads them again). */
+  readonly emittedTail: string[];
+}
+
+const defaultRandom = () => randomBytes(4).toString('hex');
+
+export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}): Promise<ExtractResult> {
+  const started = Date.now(); // duration metric only; never used for data windows
+  const safetyMarginMs = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
+  const partSize = options.partSize ?? DEFAULT_PART_SIZE;
+  const maxTail = options.maxTail ?? DEFAULT_MAX_TAIL;
+  const { logger, metrics } = deps;
+
+  // (1) The database clock, read BEFORE the snapshot. Unreachable source ⇒ throws here.
+  const clock = await readClock(deps.pool);
+  const runId = newRunId(floorToMs(clock.now), (deps.random ?? defaultRandom)());
+  logger?.appendKeys({ runId });
+  const horizon = commitHorizon(clock, safetyMarginMs);
+
+  // (2) The lease, on the database clock.
+  const lease = await acquireLease(deps.dynamo, deps.stateTable, {
+    owner: runId,
+    nowMs: timestampToMs(clock.now),
+    durationMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+  });
+  if (!lease.acquired) {
+    logger?.info('skipped: lease held', { holder: lease.holder });
+    metrics?.addMetric('RunsSkipped', MetricUnit.Count, 1);
+    return { status: 'skipped', runId, reason: 'lease held', holder: lease.holder };
+  }
+
+  try {
+    if (clock.unobservedSessions > 0) {
+      logger?.warn('cannot see the transaction state of some source sessions; relying on the safety margin', {
+        unobservedSessions: clock.unobservedSessions,
+        safetyMarginMs,
+      });
+    }
+    // (3) Watermarks, read under the lease.
+    const marks = await readWatermarks(deps.dynamo, deps.stateTable);
+    const progress = new Map<SourceTableName, TableProgress>();
+    for (const table of SOURCE_TABLE_NAMES) {
+      const previous = marks.get(table) ?? emptyWatermark(table);
+      progress.set(table, {
+        previous,
+        watermark: nextWatermark(previous.watermark, horizon),
+        changed: 0,
+        partners: 0,
+        newest: previous.newest,
+        emittedTail: [],
+      });
+    }
+
+    // (4) One snapshot, one unit.
+    const snapshot = await withSnapshot(deps.pool, (reader) =>
+      extractSnapshot(reader, deps, options, runId, progress, partSize),
+    );
+
+    // (5) Only now, with the manifest durable, may the watermarks move.
+    for (const [table, p] of progress) {
+      const tail = nextTail(p.previous.tail, p.emittedTail, p.watermark, maxTail);
+      if (tail === null) {
+        logger?.warn('too many versions at the watermark to remember; the next run re-emits them', { table });
+      }
+      const unchanged =
+        p.previous.watermark === p.watermark &&
+        p.previous.newest === p.newest &&
+        sameList(p.previous.tail, tail);
+      if (unchanged) continue;
+      await saveWatermark(
+        deps.dynamo,
+        deps.stateTable,
+        p.previous,
+        { table, watermark: p.watermark, tail, newest: p.newest },
+        runId,
+        snapshot.extractedAt,
+      );
+    }
+
+    const changedRows = sum([...progress.values()].map((p) => p.changed));
+    const rows = changedRows + sum([...progress.values()].map((p) => p.partners));
+    const rowsByTable: Partial<Record<SourceTableName, number>> = {};
+    for (const [table, p] of progress)
+      if (p.changed + p.partners > 0) rowsByTable[table] = p.changed + p.partners;
+    const status = snapshot.manifest ? 'extracted' : 'unchanged';
+    const durationMs = Date.now() - started;
+
+    await recordRun(
+      deps.dynamo,
+      deps.stateTable,
+      {
+        runId,
+        status,
+        extractedAt: snapshot.extractedAt,
+        durationMs,
+        changedRows,
+        rows,
+        rowsByTable,
+        ...(snapshot.manifest ? { manifestKey: snapshot.manifest.key } : {}),
+      },
+      timestampToMs(snapshot.extractedAt),
+    );
+    await recordHeartbeat(deps.dynamo, deps.stateTable, {
+      runId,
+      at: snapshot.extractedAt,
+      rows,
+      changedRows,
+      status,
+    });
+
+    const newest = [...progress.values()].reduce<string | null>((acc, p) => latest(acc, p.newest), null);
+    const sourceLagSeconds =
+      newest === null ? null : (timestampToMs(snapshot.extractedAt) - timestampToMs(newest)) / 1000;
+    if (metrics) {
+      metrics.addMetric('RunsSucceeded', MetricUnit.Count, 1);
+      metrics.addMetric('RunDuration', MetricUnit.Milliseconds, durationMs);
+      metrics.addMetric('ChangedRows', MetricUnit.Count, changedRows);
+      metrics.addMetric('UnitRows', MetricUnit.Count, rows);
+      if (sourceLagSeconds !== null) metrics.addMetric('SourceLag', MetricUnit.Seconds, sourceLagSeconds);
+      for (const [table, p] of progress) {
+        const single = metrics.singleMetric();
+        single.addDimension('table', table);
+        single.addMetric('RowsExtracted', MetricUnit.Count, p.changed + p.partners);
+      }
+    }
+    logger?.info(status === 'extracted' ? 'unit written' : 'no change: no unit, heartbeat only', {
+      status,
+      changedRows,
+      rows,
+      rowsByTable,
+      durationMs,
+      sourceLagSeconds,
+      horizon,
+      manifestKey: snapshot.manifest?.key,
+    });
+
+    if (!snapshot.manifest) {
+      return { status: 'unchanged', runId, extractedAt: snapshot.extractedAt, changedRows: 0, rows: 0 };
+    }
+    return {
+      status: 'extracted',
+      runId,
+      extractedAt: snapshot.extractedAt,
+      manifestKey: snapshot.manifest.key,
+      manifest: snapshot.manifest.manifest,
+      changedRows,
+      rows,
+      rowsByTable,
+    };
+  } catch (error) {
+    metrics?.addMetric('RunsFailed', MetricUnit.Count, 1);
+    logger?.error('extract run failed; watermarks untouched', error as Error);
+    // For `status`; best effort (DynamoDB may be what failed). No heartbeat: the run did not succeed.
+    await recordRun(
+      deps.dynamo,
+      deps.stateTable,
+      {
+        runId,
+        status: 'failed',
+        extractedAt: floorToMs(clock.now),
+        durationMs: Date.now() - started,
+        changedRows: 0,
+        rows: 0,
+        error: `${(error as Error).name}: ${(error as Error).message}`.slice(0, 1_000),
+      },
+      timestampToMs(clock.now),
+    ).catch((recordError: unknown) =>
+      logger?.warn('could not record the failed run', { error: String(recordError) }),
+    );
+    throw error;
+  } finally {
+    try {
+      await releaseLease(deps.dynamo, deps.stateTable, runId);
+    } catch (releaseError) {
+      // The lease then expires by itself; the run's own outcome stands.
+      logger?.warn('could not release the run lease', { error: String(releaseError) });
+    }
+  }
+}
+
+async function extractSnapshot(
+  reader: SnapshotReader,
+  deps: ExtractDeps,
+  options: ExtractOptions,
+  runId: string,
+  progress: Map<SourceTableName, TableProgress>,
+  partSize: number,
+): Promise<{ extractedAt: string; manifest: { key: string; manifest: IngestionManifest } | null }> {
+  const writer = new UnitWriter(deps.s3, deps.bucket, runId, options.multipartThresholdBytes);
+  const tracker = new PartnerTracker();
+  const write = async (table: SourceTableName, rows: SourceValue[][]) => {
+    await writer.writeTablePart(table, rows);
+    const written = writer.objects[writer.objects.length - 1];
+    if (written && options.afterObjectWritten) await options.afterObjectWritten(written.key);
+  };
+
+  // Changed rows, table by table, streamed in pages.
+  for (const table of SOURCE_TABLE_NAMES) {
+    const p = progress.get(table)!;
+    const pk = primaryKeyIndex(table);
+    const lu = SOURCE_TABLES[table].columns.findIndex((c) => c.name === 'last_updated');
+    const delivered = p.previous.tail === null ? null : new Set(p.previous.tail);
+    let buffer: SourceValue[][] = [];
+    for await (const page of reader.changedRows(table, p.previous.watermark, partSize)) {
+      const fresh: SourceValue[][] = [];
+      for (const row of page) {
+        const lastUpdated = row[lu] as string;
+        p.newest = latest(p.newest, lastUpdated);
+        const key = versionKey(row[pk] as number, lastUpdated);
+        if (delivered?.has(key)) continue; // this exact version is already in an earlier unit
+        fresh.push(row);
+        if (lastUpdated >= p.watermark) p.emittedTail.push(key);
+      }
+      tracker.add(table, fresh, 'changed');
+      p.changed += fresh.length;
+      buffer = buffer.concat(fresh);
+      while (buffer.length >= partSize) {
+        await write(table, buffer.slice(0, partSize));
+        buffer = buffer.slice(partSize);
+      }
+    }
+    await write(table, buffer);
+  }
+
+  const changedTotal = sum([...progress.values()].map((p) => p.changed));
+  if (changedTotal === 0) return { extractedAt: reader.now, manifest: null };
+
+  // Join partners: reverse lookups for changed addresses / departments, then the forward closure.
+  const addPartners = async (table: SourceTableName, rows: SourceValue[][]) => {
+    const pk = primaryKeyIndex(table);
+    const fresh = rows.filter((r) => !tracker.has(table, r[pk] as number));
+    tracker.add(table, fresh, 'partner');
+    progress.get(table)!.partners += fresh.length;
+    for (let i = 0; i < fresh.length; i += partSize) await write(table, fresh.slice(i, i + partSize));
+  };
+  for (const lookup of tracker.reverseLookups()) {
+    for (let i = 0; i < lookup.ids.length; i += partSize) {
+      await addPartners(
+        lookup.table,
+        await reader.rowsWhereIn(lookup.table, lookup.column, lookup.ids.slice(i, i + partSize)),
+      );
+    }
+  }
+  for (let missing = tracker.missing(); missing.size > 0; missing = tracker.missing()) {
+    for (const [table, ids] of missing) {
+      for (let i = 0; i < ids.length; i += partSize) {
+        const chunk = ids.slice(i, i + partSize);
+        const rows = await reader.rowsWhereIn(table, SOURCE_TABLES[table].primaryKey, chunk);
+        if (rows.length !== chunk.length) {
+          throw new Error(`${table}: ${chunk.length - rows.length} referenced row(s) missing in the source`);
+        }
+        await addPartners(table, rows);
+      }
+    }
+  }
+
+  const windows: Partial<Record<SourceTableName, { from: string | null; to: string }>> = {};
+  const changedRows: Partial<Record<SourceTableName, number>> = {};
+  for (const [table, p] of progress) {
+    windows[table] = { from: p.previous.watermark, to: reader.now };
+    if (p.changed > 0) changedRows[table] = p.changed;
+  }
+  const manifest = await writer.writeManifest({ extractedAt: reader.now, windows, changedRows });
+  return { extractedAt: reader.now, manifest };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}

@@ -1,0 +1,403 @@
+/**
+ * One ingestion unit → one processed unit, with S3 on both sides.
+ *
+ * 1. The notified key must be an ingestion manifest; it is read and validated.
+ * 2. If the processed manifest for this run already exists, the work is done: nothing is written.
+ * 3. Every table object the manifest lists is read, validated and transformed, one part at a time
+ *    (memory holds one part's JSON plus the compressed Parquet written so far and the unit's
+ *    dimension rows). Fact parts become Parquet files as they stream through.
+ * 4. Only when the whole unit transformed cleanly is anything written (bad input writes nothing):
+ *    the Parquet files under the same `units/YYYY/MM/DD/<runId>/` prefix in the processed bucket,
+ *    then LAST the processed manifest.
+ *
+ * The lake is immutable: before each write the key is checked (HeadObject; PutObject also sends
+ * `If-None-Match: *` for S3 itself). An object already there from an earlier attempt on the same
+ * source (same source eTag in its metadata) is kept as it is — the transform is deterministic —
+ * and one from any other source is a LakeConflictError.
+ */
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { DEFAULT_MAX_OBJECT_BYTES, ENV } from '../../../shared/config/env.ts';
+import {
+  type IngestionManifest,
+  isManifestKey,
+  manifestKey,
+  PROCESSED_MANIFEST_FORMAT,
+  type ProcessedManifest,
+  type ProcessedManifestObject,
+  unitPrefix,
+} from '../../../shared/lake/units.ts';
+import { type ParquetRow, writeParquet } from '../../../shared/parquet/index.ts';
+import { normaliseETag, type S3ObjectRef } from '../../../shared/s3-events/index.ts';
+import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
+import { UnitTransformer } from './derive.ts';
+import { LakeConflictError, MissingObjectError, NotAManifestError, ObjectTooLargeError } from './errors.ts';
+import { PARQUET_SCHEMAS } from './parquet-schemas.ts';
+import { parseJson, validateManifest, validateTableObject } from './validate.ts';
+
+export interface TransformUnitOptions {
+  readonly s3: S3Client;
+  readonly processedBucket: string;
+  /** Rows per Parquet row group (default 20,000). */
+  readonly rowGroupSize?: number;
+  /** Rows per dimension file (default 50,000); fact files follow the source parts. */
+  readonly maxRowsPerFile?: number;
+  /** Largest ingestion object read whole (bytes; default DEFAULT_MAX_OBJECT_BYTES, env MAX_OBJECT_BYTES). */
+  readonly maxObjectBytes?: number;
+  /**
+   * A unit whose fact rows (as the ingestion manifest counts them) exceed this is split into
+   * several processed manifests, `<prefix>part-NNNN/manifest.json`, each its own load unit: a
+   * share of the fact objects (whole source parts, in manifest order), the dim_transaction rows its
+   * payments reference, and every other dimension object (shared; re-applying a dimension is a
+   * no-op under newest-wins). Each loads alone, atomically, in any order. Default 100,000.
+   */
+  readonly maxFactRowsPerManifest?: number;
+}
+
+export const DEFAULT_MAX_FACT_ROWS_PER_MANIFEST = 100_000;
+
+export interface TransformUnitResult {
+  readonly unitId: string;
+  readonly runId: string;
+  /** True when the processed manifest already existed and nothing was written. */
+  readonly alreadyProcessed: boolean;
+  readonly rows: Partial<Record<WarehouseTable, number>>;
+  readonly objects: number;
+  readonly newestSourceUpdate: string | null;
+  /** Processed manifests written (more than one when the unit was split). */
+  readonly manifests?: number;
+}
+
+/** Above this size an object goes up as a multipart upload (the local S3 emulator refuses ~11 MiB PUTs). */
+const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+
+interface PendingObject {
+  readonly table: WarehouseTable;
+  readonly key: string;
+  readonly rows: number;
+  readonly body: Uint8Array;
+  /** Which processed manifest lists it when the unit is split (0: every one). */
+  readonly group: number;
+}
+
+const pad4 = (n: number) => String(n).padStart(4, '0');
+
+/** The processed manifest of group `group` (1-based) of a split unit. */
+export function processedPartManifestKey(runId: string, group: number): string {
+  return `${unitPrefix(runId)}part-${pad4(group)}/manifest.json`;
+}
+
+const FACT_SOURCES: ReadonlySet<string> = new Set(['sales_order', 'purchase_order', 'payment']);
+
+/**
+ * Groups the unit's fact table objects, in manifest order, into groups of at most `maxFactRows`
+ * rows (a single larger object forms its own group). Decided from the ingestion manifest alone, so
+ * a re-run splits identically and knows its last manifest before transforming anything.
+ */
+export function planFactGroups(
+  objects: readonly { readonly table: string; readonly key: string; readonly rows: number }[],
+  maxFactRows: number,
+): { readonly groups: number; readonly groupOf: ReadonlyMap<string, number> } {
+  const groupOf = new Map<string, number>();
+  let group = 1;
+  let inGroup = 0;
+  for (const object of objects) {
+    if (!FACT_SOURCES.has(object.table)) continue;
+    if (inGroup > 0 && inGroup + object.rows > maxFactRows) {
+      group++;
+      inGroup = 0;
+    }
+    groupOf.set(object.key, group);
+    inGroup += object.rows;
+  }
+  return { groups: groupOf.size === 0 ? 1 : group, groupOf };
+}
+
+export function processedObjectKey(runId: string, table: WarehouseTable, part: number): string {
+  return `${unitPrefix(runId)}${table}.${pad4(part)}.parquet`;
+}
+
+function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof NoSuchKey ||
+    error instanceof NotFound ||
+    (error instanceof S3ServiceException &&
+      (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound'))
+  );
+}
+
+async function readText(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  what: string,
+  maxBytes: number,
+): Promise<{ text: string; eTag?: string }> {
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    // The size guard: refuse before the body is buffered (the response headers carry the length).
+    if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
+      (response.Body as { destroy?: () => void } | undefined)?.destroy?.();
+      throw new ObjectTooLargeError(
+        `${what} s3://${bucket}/${key} is ${response.ContentLength} bytes, above the memory budget of ${maxBytes} bytes (${ENV.maxObjectBytes}); it is not read`,
+      );
+    }
+    const text = (await response.Body?.transformToString('utf-8')) ?? '';
+    const eTag = normaliseETag(response.ETag);
+    return eTag ? { text, eTag } : { text };
+  } catch (error) {
+    if (isNotFound(error)) {
+      throw new MissingObjectError(`${what} s3://${bucket}/${key} does not exist`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+async function headMetadata(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<Record<string, string> | null> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return head.Metadata ?? {};
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
+interface SourceIdentity {
+  readonly bucket: string;
+  readonly key: string;
+  readonly eTag: string;
+}
+
+/**
+ * S3 user metadata travels as HTTP headers, which only carry ASCII: a key with non-ASCII characters
+ * is written percent-encoded (`%` too, so the value decodes unambiguously); plain ASCII keys stay
+ * as they are, so objects written before this encoding still compare equal.
+ */
+export function metadataValue(value: string): string {
+  return value.replace(/[^\x20-\x7E]|%/gu, (c) => encodeURIComponent(c));
+}
+
+function sourceMetadata(source: SourceIdentity, runId: string): Record<string, string> {
+  return {
+    'source-bucket': metadataValue(source.bucket),
+    'source-key': metadataValue(source.key),
+    'source-etag': metadataValue(source.eTag),
+    'run-id': metadataValue(runId),
+  };
+}
+
+/** Writes `body` at `key` unless it exists; an existing object must come from the same source. */
+async function putImmutable(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: Uint8Array,
+  contentType: string,
+  source: SourceIdentity,
+  runId: string,
+): Promise<'written' | 'existed'> {
+  const check = (metadata: Record<string, string>): 'existed' => {
+    const sameKey = [source.key, metadataValue(source.key)].includes(metadata['source-key'] ?? '');
+    const sameETag = [source.eTag, metadataValue(source.eTag)].includes(metadata['source-etag'] ?? '');
+    if (!sameKey || !sameETag) {
+      throw new LakeConflictError(
+        `s3://${bucket}/${key} already exists from ${metadata['source-key'] ?? '?'} (eTag ${metadata['source-etag'] ?? '?'}), not from ${source.key} (eTag ${source.eTag}); the lake is never overwritten`,
+      );
+    }
+    return 'existed';
+  };
+  const existing = await headMetadata(s3, bucket, key);
+  if (existing) return check(existing);
+  const params = {
+    Bucket: bucket,
+    Key: key,
+    Body: body,
+    ContentType: contentType,
+    Metadata: sourceMetadata(source, runId),
+  };
+  try {
+    if (body.byteLength > MULTIPART_THRESHOLD) {
+      await new Upload({ client: s3, params }).done();
+    } else {
+      await s3.send(new PutObjectCommand({ ...params, IfNoneMatch: '*' }));
+    }
+  } catch (error) {
+    // S3 refused because someone else wrote the key meanwhile (412): accept it only from our source.
+    if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412) {
+      const now = await headMetadata(s3, bucket, key);
+      if (now) return check(now);
+    }
+    throw error;
+  }
+  return 'written';
+}
+
+function chunk<T>(rows: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out.length > 0 ? out : [];
+}
+
+/**
+ * Transforms the unit whose ingestion manifest `ref` names. Returns a small summary (it is stored
+ * as the idempotency record's result).
+ */
+export async function transformUnit(
+  ref: S3ObjectRef,
+  options: TransformUnitOptions,
+  onTable?: (table: WarehouseTable, rows: number) => void,
+): Promise<TransformUnitResult> {
+  const { s3, processedBucket } = options;
+  const rowGroupSize = options.rowGroupSize ?? 20_000;
+  const maxRowsPerFile = options.maxRowsPerFile ?? 50_000;
+  const maxBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+  if (!isManifestKey(ref.key)) {
+    throw new NotAManifestError(
+      `s3://${ref.bucket}/${ref.key} is not an ingestion manifest (…/manifest.json)`,
+    );
+  }
+  const { text, eTag } = await readText(s3, ref.bucket, ref.key, 'ingestion manifest', maxBytes);
+  const manifest: IngestionManifest = validateManifest(parseJson(text, `manifest ${ref.key}`), ref.key);
+  const runId = manifest.runId;
+  const source: SourceIdentity = {
+    bucket: ref.bucket,
+    key: ref.key,
+    eTag: eTag ?? ref.eTag ?? ref.sequencer ?? '',
+  };
+  const unitId = manifestKey(runId);
+  const plan = planFactGroups(
+    manifest.objects,
+    options.maxFactRowsPerManifest ?? DEFAULT_MAX_FACT_ROWS_PER_MANIFEST,
+  );
+  const split = plan.groups > 1;
+  // The last manifest written marks the unit done.
+  const doneKey = split ? processedPartManifestKey(runId, plan.groups) : unitId;
+
+  if (await headMetadata(s3, processedBucket, doneKey)) {
+    return { unitId, runId, alreadyProcessed: true, rows: {}, objects: 0, newestSourceUpdate: null };
+  }
+
+  const transformer = new UnitTransformer();
+  /** Split units: transaction id → the first group whose payments reference it. */
+  const transactionGroup = new Map<number, number>();
+  const column = (table: WarehouseTable, name: string) =>
+    PARQUET_SCHEMAS[table].columns.findIndex((c) => c.name === name);
+  const paymentTransaction = column('fact_payment', 'transaction_id');
+  const dimTransactionId = column('dim_transaction', 'transaction_id');
+  const pending: PendingObject[] = [];
+  const rows: Partial<Record<WarehouseTable, number>> = {};
+  const parts = new Map<WarehouseTable, number>();
+  const encode = (table: WarehouseTable, tableRows: readonly ParquetRow[], group = 0) => {
+    for (const slice of chunk(tableRows, maxRowsPerFile)) {
+      const part = (parts.get(table) ?? 0) + 1;
+      parts.set(table, part);
+      const { buffer } = writeParquet(PARQUET_SCHEMAS[table], slice, {
+        rowGroupSize,
+        kvMetadata: { 'totes.run-id': runId, 'totes.source-key': ref.key },
+      });
+      pending.push({
+        table,
+        key: processedObjectKey(runId, table, part),
+        rows: slice.length,
+        body: buffer,
+        group,
+      });
+      rows[table] = (rows[table] ?? 0) + slice.length;
+    }
+  };
+
+  for (const entry of manifest.objects) {
+    const object = await readText(s3, ref.bucket, entry.key, `table object listed by ${ref.key}:`, maxBytes);
+    const validated = validateTableObject(parseJson(object.text, `table object ${entry.key}`), entry, runId);
+    const facts = transformer.addTable(validated);
+    if (facts && facts.rows.length > 0) {
+      const group = split ? (plan.groupOf.get(entry.key) ?? 1) : 0;
+      if (split && facts.table === 'fact_payment') {
+        for (const row of facts.rows) {
+          const id = row[paymentTransaction] as number;
+          if (!transactionGroup.has(id)) transactionGroup.set(id, group);
+        }
+      }
+      encode(facts.table, facts.rows, group);
+    }
+  }
+  const dimensions = transformer.dimensionOutputs();
+  // Dimensions (dim_date first) are listed before the facts that reference them.
+  const factObjects = pending.splice(0, pending.length);
+  for (const { table, rows: dimensionRows } of dimensions) {
+    if (!split || table !== 'dim_transaction') {
+      encode(table, dimensionRows);
+      continue;
+    }
+    // Each dim_transaction row travels with the payments that reference it (unreferenced: group 1).
+    const byGroup = new Map<number, ParquetRow[]>();
+    for (const row of dimensionRows) {
+      const group = transactionGroup.get(row[dimTransactionId] as number) ?? 1;
+      const rowsOfGroup = byGroup.get(group);
+      if (rowsOfGroup) rowsOfGroup.push(row);
+      else byGroup.set(group, [row]);
+    }
+    for (const group of [...byGroup.keys()].sort((a, b) => a - b))
+      encode(table, byGroup.get(group) ?? [], group);
+  }
+  pending.push(...factObjects);
+
+  for (const object of pending) {
+    await putImmutable(
+      s3,
+      processedBucket,
+      object.key,
+      object.body,
+      'application/vnd.apache.parquet',
+      source,
+      runId,
+    );
+  }
+  // One manifest, or (split) one per group in order: the last one written marks the unit done.
+  for (let group = 1; group <= plan.groups; group++) {
+    const key = split ? processedPartManifestKey(runId, group) : unitId;
+    const objects: ProcessedManifestObject[] = pending
+      .filter((o) => o.group === 0 || o.group === group)
+      .map((o) => ({ table: o.table, key: o.key, rows: o.rows }));
+    const processed: ProcessedManifest = {
+      format: PROCESSED_MANIFEST_FORMAT,
+      unitId: key,
+      runId,
+      source: { bucket: source.bucket, key: source.key, eTag: source.eTag },
+      newestSourceUpdate: transformer.newestSourceUpdate,
+      objects,
+    };
+    await putImmutable(
+      s3,
+      processedBucket,
+      key,
+      new TextEncoder().encode(JSON.stringify(processed, null, 2)),
+      'application/json',
+      source,
+      runId,
+    );
+  }
+  for (const [table, count] of Object.entries(rows)) onTable?.(table as WarehouseTable, count);
+  return {
+    unitId,
+    runId,
+    alreadyProcessed: false,
+    rows,
+    objects: pending.length,
+    newestSourceUpdate: transformer.newestSourceUpdate,
+    manifests: plan.groups,
+  };
+}

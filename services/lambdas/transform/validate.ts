@@ -1,0 +1,212 @@
+/**
+ * Input validation: an ingestion manifest or table object that does not match the contract
+ * (shared/lake/units.ts, spec §1) fails with a specific error class before anything is written.
+ */
+import {
+  INGESTION_MANIFEST_FORMAT,
+  INGESTION_TABLE_FORMAT,
+  type IngestionManifest,
+  type IngestionManifestObject,
+  type SourceValue,
+  unitPrefix,
+} from '../../../shared/lake/units.ts';
+import { isSourceTableName, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
+import {
+  BadManifestError,
+  BadTableObjectError,
+  MalformedJsonError,
+  MissingColumnError,
+  UnknownColumnError,
+  UnknownTableError,
+  WrongValueTypeError,
+} from './errors.ts';
+
+/** Rows re-ordered to the source table's canonical column order (SOURCE_TABLES[table].columns). */
+export interface SourceTableRows {
+  readonly table: SourceTableName;
+  readonly part: number;
+  readonly key: string;
+  readonly rows: readonly (readonly SourceValue[])[];
+}
+
+const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;
+const DECIMAL_PATTERN = /^-?\d+(\.\d+)?$/;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new MalformedJsonError(`${what} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Checks the ingestion manifest read from `key`. */
+export function validateManifest(raw: unknown, key: string): IngestionManifest {
+  if (!isObject(raw)) throw new BadManifestError(`${key}: the manifest is not a JSON object`);
+  if (raw.format !== INGESTION_MANIFEST_FORMAT) {
+    throw new BadManifestError(
+      `${key}: format is ${JSON.stringify(raw.format)}, expected ${JSON.stringify(INGESTION_MANIFEST_FORMAT)}`,
+    );
+  }
+  const runId = raw.runId;
+  if (typeof runId !== 'string' || runId === '') throw new BadManifestError(`${key}: runId is missing`);
+  let prefix: string;
+  try {
+    prefix = unitPrefix(runId);
+  } catch (error) {
+    throw new BadManifestError(`${key}: ${(error as Error).message}`, { cause: error });
+  }
+  if (!key.startsWith(prefix)) {
+    throw new BadManifestError(
+      `${key}: the manifest's runId ${runId} does not match its key (expected ${prefix}…)`,
+    );
+  }
+  if (typeof raw.extractedAt !== 'string') throw new BadManifestError(`${key}: extractedAt is missing`);
+  if (!Array.isArray(raw.objects)) throw new BadManifestError(`${key}: objects is not an array`);
+  const seen = new Set<string>();
+  raw.objects.forEach((entry, index) => {
+    const where = `${key}: objects[${index}]`;
+    if (!isObject(entry)) throw new BadManifestError(`${where} is not an object`);
+    if (typeof entry.table !== 'string' || !isSourceTableName(entry.table)) {
+      throw new UnknownTableError(`${where}: unknown source table ${JSON.stringify(entry.table)}`);
+    }
+    if (typeof entry.key !== 'string' || !entry.key.startsWith(prefix)) {
+      throw new BadManifestError(
+        `${where}: key ${JSON.stringify(entry.key)} is not inside the unit ${prefix}`,
+      );
+    }
+    if (!Number.isInteger(entry.part) || (entry.part as number) < 1) {
+      throw new BadManifestError(`${where}: part ${JSON.stringify(entry.part)} is not a positive integer`);
+    }
+    if (!Number.isInteger(entry.rows) || (entry.rows as number) < 0) {
+      throw new BadManifestError(`${where}: rows ${JSON.stringify(entry.rows)} is not a count`);
+    }
+    if (seen.has(entry.key)) throw new BadManifestError(`${where}: key ${entry.key} is listed twice`);
+    seen.add(entry.key);
+  });
+  return raw as unknown as IngestionManifest;
+}
+
+function checkValue(
+  value: unknown,
+  column: (typeof SOURCE_TABLES)[SourceTableName]['columns'][number],
+  where: () => string,
+): SourceValue {
+  if (value === null) {
+    if (!column.nullable) throw new WrongValueTypeError(`${where()}: null in NOT NULL column ${column.name}`);
+    return null;
+  }
+  const wrong = (expected: string): never => {
+    throw new WrongValueTypeError(
+      `${where()}: column ${column.name} (${column.type}) holds ${JSON.stringify(value)}, expected ${expected}`,
+    );
+  };
+  switch (column.type) {
+    case 'int':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) {
+        return wrong('a 32-bit integer');
+      }
+      return value;
+    case 'numeric':
+      if (typeof value !== 'string' || !DECIMAL_PATTERN.test(value))
+        return wrong("a decimal string like '2.57'");
+      return value;
+    case 'varchar':
+      if (typeof value !== 'string') return wrong('a string');
+      if (column.length !== undefined && value.length > column.length) {
+        return wrong(`at most ${column.length} characters`);
+      }
+      return value;
+    case 'timestamp':
+      if (typeof value !== 'string' || !TIMESTAMP_PATTERN.test(value)) {
+        return wrong("a timestamp 'YYYY-MM-DD HH:MM:SS.mmm'");
+      }
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') return wrong('a boolean');
+      return value;
+  }
+}
+
+/**
+ * Checks one table object against the manifest entry that named it and the source schema, and
+ * returns its rows in the canonical column order.
+ */
+export function validateTableObject(
+  raw: unknown,
+  entry: IngestionManifestObject,
+  runId: string,
+): SourceTableRows {
+  const where = entry.key;
+  if (!isObject(raw)) throw new BadTableObjectError(`${where}: not a JSON object`);
+  if (raw.format !== INGESTION_TABLE_FORMAT) {
+    throw new BadTableObjectError(
+      `${where}: format is ${JSON.stringify(raw.format)}, expected ${JSON.stringify(INGESTION_TABLE_FORMAT)}`,
+    );
+  }
+  if (typeof raw.table !== 'string' || !isSourceTableName(raw.table)) {
+    throw new UnknownTableError(`${where}: unknown source table ${JSON.stringify(raw.table)}`);
+  }
+  if (raw.table !== entry.table) {
+    throw new BadTableObjectError(`${where}: holds table ${raw.table}, the manifest says ${entry.table}`);
+  }
+  if (raw.runId !== runId) {
+    throw new BadTableObjectError(
+      `${where}: runId ${JSON.stringify(raw.runId)} differs from the manifest's ${runId}`,
+    );
+  }
+  if (raw.part !== entry.part) {
+    throw new BadTableObjectError(
+      `${where}: part ${JSON.stringify(raw.part)}, the manifest says ${entry.part}`,
+    );
+  }
+  const table = SOURCE_TABLES[raw.table];
+  if (!Array.isArray(raw.columns)) throw new BadTableObjectError(`${where}: columns is not an array`);
+  const declared = raw.columns.map((c, i) => {
+    if (!isObject(c) || typeof c.name !== 'string') {
+      throw new BadTableObjectError(`${where}: columns[${i}] has no name`);
+    }
+    return { name: c.name, type: c.type };
+  });
+  const names = new Set<string>();
+  for (const column of declared) {
+    const known = table.columns.find((c) => c.name === column.name);
+    if (!known) {
+      throw new UnknownColumnError(
+        `${where}: table ${table.name} has no column ${JSON.stringify(column.name)}`,
+      );
+    }
+    if (names.has(column.name))
+      throw new UnknownColumnError(`${where}: column ${column.name} is listed twice`);
+    names.add(column.name);
+    if (column.type !== known.type) {
+      throw new WrongValueTypeError(
+        `${where}: column ${table.name}.${column.name} is declared ${JSON.stringify(column.type)}, the source type is ${known.type}`,
+      );
+    }
+  }
+  const missing = table.columns.filter((c) => !names.has(c.name)).map((c) => c.name);
+  if (missing.length > 0) {
+    throw new MissingColumnError(`${where}: table ${table.name} is missing column(s) ${missing.join(', ')}`);
+  }
+  if (!Array.isArray(raw.rows)) throw new BadTableObjectError(`${where}: rows is not an array`);
+  if (raw.rows.length !== entry.rows) {
+    throw new BadManifestError(`${where}: holds ${raw.rows.length} rows, the manifest says ${entry.rows}`);
+  }
+  // Position of each canonical column in the object's rows.
+  const positions = table.columns.map((c) => declared.findIndex((d) => d.name === c.name));
+  const rows = raw.rows.map((row: unknown, r: number) => {
+    if (!Array.isArray(row) || row.length !== declared.length) {
+      throw new WrongValueTypeError(`${where}: row ${r} is not an array of ${declared.length} values`);
+    }
+    return table.columns.map((column, c) =>
+      checkValue(row[positions[c]!], column, () => `${where}: row ${r}`),
+    );
+  });
+  return { table: table.name, part: entry.part, key: entry.key, rows };
+}

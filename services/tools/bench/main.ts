@@ -1,0 +1,186 @@
+/**
+ * `npm run bench -- [--scale S ...] [--runs N] [--json]`: the pipeline's benchmark on the embedded
+ * stack, in one run (see BENCHMARKS.md for the method and the last figures):
+ *
+ * - per scale (default 1 and 10), in its own process (services/tools/bench/scale-run.ts): full-load
+ *   throughput of the whole pipeline, the COPY baseline on the same data and server, each stage
+ *   alone with its peak RSS, DuckDB on the same JSON unit, and (at the smallest scale) the
+ *   incremental latency over `--runs` cycles;
+ * - the Lambda bundles (`npm run build`'s code): size and cold module initialisation.
+ *
+ * Prints a table, writes BENCHMARKS.md and docs/bench-throughput.svg; with --json the last line of
+ * stdout is one JSON object holding every figure.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildStage, STAGES } from '../cli/build.ts';
+import { RESULT_MARK } from './probe.ts';
+import {
+  type BenchResult,
+  type BundleResult,
+  checkTargets,
+  type MachineInfo,
+  renderConsole,
+  renderMarkdown,
+  renderSvg,
+} from './report.ts';
+import type { ScaleResult, ScaleRunArgs } from './scale-run.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SCALE_RUN = fileURLToPath(new URL('./scale-run.ts', import.meta.url));
+const SVG_PATH = 'docs/bench-throughput.svg';
+const COLD_INIT_REPEATS = 5;
+
+const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+};
+
+function runScaleProcess(args: ScaleRunArgs): ScaleResult {
+  const out = execFileSync(process.execPath, [SCALE_RUN, JSON.stringify(args)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
+  if (!line) throw new Error(`scale ${args.scale}: no result`);
+  return JSON.parse(line.slice(RESULT_MARK.length)) as ScaleResult;
+}
+
+/** Imports a bundle in a fresh Node process: ms for import() alone and since process start. */
+function coldInit(bundle: string): { importMs: number; sinceStartMs: number } {
+  const script = [
+    'const t0 = performance.now();',
+    `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)});`,
+    "if (typeof m.handler !== 'function') throw new Error('no handler export');",
+    'const t1 = performance.now();',
+    'process.stdout.write(JSON.stringify({ importMs: t1 - t0, sinceStartMs: t1 }));',
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, AWS_REGION: 'eu-west-2', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out) as { importMs: number; sinceStartMs: number };
+}
+
+async function bundles(): Promise<BundleResult[]> {
+  const results: BundleResult[] = [];
+  for (const stage of STAGES) {
+    const built = await buildStage(stage);
+    const runs = Array.from({ length: COLD_INIT_REPEATS }, () => coldInit(built.bundle));
+    results.push({
+      stage,
+      bundleBytes: built.bundleBytes,
+      zipBytes: built.zipBytes,
+      coldInitMs: Math.round(median(runs.map((r) => r.importMs))),
+      processToReadyMs: Math.round(median(runs.map((r) => r.sinceStartMs))),
+    });
+  }
+  return results;
+}
+
+function machine(postgres: string): MachineInfo {
+  return {
+    nproc: os.availableParallelism(),
+    memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    node: process.versions.node,
+    postgres,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scale: { type: 'string', multiple: true },
+      runs: { type: 'string', default: '20' },
+      json: { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+      'state-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(
+      [
+        'usage: npm run bench -- [--scale S ...] [--runs N] [--json] [--no-write] [--state-dir DIR]',
+        '  --scale S     scale(s) to measure (default 1 and 10; repeat or comma-separate)',
+        '  --runs N      incremental cycles at the smallest scale (default 20)',
+        '  --json        end with one JSON line holding every figure',
+        '  --no-write    do not write BENCHMARKS.md and docs/bench-throughput.svg',
+        '  --state-dir   scratch folder (default: a folder under the OS temp dir, deleted at the end)',
+      ].join('\n'),
+    );
+    return 0;
+  }
+  const scales = (values.scale ?? ['1', '10'])
+    .flatMap((s) => s.split(','))
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (scales.length === 0 || scales.some((s) => !Number.isFinite(s) || s <= 0)) {
+    console.error('bench: --scale takes positive numbers');
+    return 2;
+  }
+  const runs = Number(values.runs);
+  if (!Number.isSafeInteger(runs) || runs < 0) {
+    console.error('bench: --runs takes a non-negative integer');
+    return 2;
+  }
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const load = os.loadavg();
+  const scratch = values['state-dir'] ?? path.join(os.tmpdir(), `totes-bench-${process.pid}`);
+  mkdirSync(scratch, { recursive: true });
+  const scaleResults: ScaleResult[] = [];
+  try {
+    for (const [index, scale] of scales.entries()) {
+      scaleResults.push(
+        runScaleProcess({
+          scale,
+          stateDir: path.join(scratch, `scale-${scale}`),
+          incrementalRuns: index === 0 ? runs : 0,
+        }),
+      );
+    }
+  } finally {
+    if (!values['state-dir']) rmSync(scratch, { recursive: true, force: true });
+  }
+  progress('bundles: build and cold init');
+  const bundleResults = await bundles();
+  const result: BenchResult = {
+    startedAt,
+    totalSeconds: Math.round((performance.now() - t0) / 1000),
+    machine: { ...machine(scaleResults[0]?.postgresVersion ?? 'unknown'), loadAverage: load },
+    scales: scaleResults,
+    bundles: bundleResults,
+    targets: checkTargets(scaleResults, bundleResults),
+  };
+  console.log(renderConsole(result));
+  if (!values['no-write']) {
+    const notes = readFileSync(new URL('./method.md', import.meta.url), 'utf8');
+    mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+    writeFileSync(path.join(ROOT, SVG_PATH), renderSvg(scaleResults));
+    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), renderMarkdown(result, SVG_PATH, notes));
+    progress(`wrote BENCHMARKS.md and ${SVG_PATH}`);
+  }
+  if (values.json) console.log(JSON.stringify(result));
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}

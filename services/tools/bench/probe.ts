@@ -1,0 +1,226 @@
+/**
+ * One measured piece of work in a fresh Node process, so its peak RSS is its own
+ * (`process.resourceUsage().maxRSS` at the end). Started by the benchmark (services/tools/bench), never
+ * by users: `node services/tools/bench/probe.ts <kind> '<json arguments>'`. The AWS endpoints and
+ * credentials come from the environment the parent inherited from the local stack.
+ *
+ * Prints one line `BENCH_RESULT {...}` with `seconds` (the work alone, module loading and
+ * connections excluded where possible) and `maxRssMb`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { dynamoDbDocumentClient, s3Client } from '../../../shared/aws/clients.ts';
+import { migrateWarehouse } from '../../../shared/db/migrate.ts';
+import { createDatabasePool } from '../../../shared/db/pool.ts';
+import { type IngestionManifest, isManifestKey, unitPrefix } from '../../../shared/lake/units.ts';
+import type { S3ObjectRef } from '../../../shared/s3-events/index.ts';
+import {
+  SOURCE_TABLES,
+  type SourceColumnType,
+  type SourceTableName,
+} from '../../../shared/schema/totesys.ts';
+import type { ProcessContext } from '../../../shared/sqs-consumer/index.ts';
+
+export const RESULT_MARK = 'BENCH_RESULT ';
+
+type Args = Record<string, unknown>;
+
+const str = (args: Args, name: string): string => {
+  const value = args[name];
+  if (typeof value !== 'string') throw new Error(`probe: argument ${name} missing`);
+  return value;
+};
+
+function report(result: Record<string, unknown>): void {
+  const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(`${RESULT_MARK}${JSON.stringify({ ...result, maxRssMb })}\n`);
+}
+
+const since = (t0: number) => (performance.now() - t0) / 1000;
+
+async function seed(args: Args): Promise<void> {
+  const { seedSource } = await import('../simulator/seed.ts');
+  const pool = await createDatabasePool(str(args, 'sourceUrl'), { applicationName: 'totes-bench-seed' });
+  try {
+    const t0 = performance.now();
+    const result = await seedSource(pool, { scale: Number(args.scale), seed: Number(args.seed ?? 1) });
+    report({ seconds: since(t0), counts: result.counts });
+  } finally {
+    await pool.end();
+  }
+}
+
+async function extract(args: Args): Promise<void> {
+  const { runExtract } = await import('../../lambdas/extract/run-extract.ts');
+  const pool = await createDatabasePool(str(args, 'sourceUrl'), {
+    maximumPoolSize: 2,
+    applicationName: 'totes-bench-extract',
+  });
+  const s3 = s3Client();
+  try {
+    const t0 = performance.now();
+    const result = await runExtract({
+      pool,
+      s3,
+      dynamo: dynamoDbDocumentClient(),
+      bucket: str(args, 'bucket'),
+      stateTable: str(args, 'stateTable'),
+    });
+    if (result.status !== 'extracted') throw new Error(`probe extract: ${result.status}`);
+    report({ seconds: since(t0), manifestKey: result.manifestKey, rows: result.rows, runId: result.runId });
+  } finally {
+    s3.destroy();
+    await pool.end();
+  }
+}
+
+async function manifestRef(bucket: string, key: string): Promise<S3ObjectRef> {
+  const s3 = s3Client();
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { bucket, key, eTag: (head.ETag ?? '').replaceAll('"', ''), eventName: 'ObjectCreated:Put' };
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function transform(args: Args): Promise<void> {
+  const { transformUnit } = await import('../../lambdas/transform/unit.ts');
+  const ref = await manifestRef(str(args, 'bucket'), str(args, 'manifestKey'));
+  const s3 = s3Client();
+  try {
+    const t0 = performance.now();
+    const result = await transformUnit(ref, { s3, processedBucket: str(args, 'processedBucket') });
+    report({ seconds: since(t0), rows: result.rows, objects: result.objects });
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function listManifests(bucket: string, prefix: string): Promise<string[]> {
+  const s3 = s3Client();
+  const keys: string[] = [];
+  try {
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) if (o.Key && isManifestKey(o.Key)) keys.push(o.Key);
+      token = page.NextContinuationToken;
+    } while (token);
+  } finally {
+    s3.destroy();
+  }
+  return keys.sort();
+}
+
+async function load(args: Args): Promise<void> {
+  const { createLoadProcessor } = await import('../../lambdas/load/handler.ts');
+  const bucket = str(args, 'processedBucket');
+  const manifests = await listManifests(bucket, unitPrefix(str(args, 'runId')));
+  const pool = await createDatabasePool(str(args, 'warehouseUrl'), {
+    maximumPoolSize: 2,
+    applicationName: 'totes-bench-load',
+  });
+  await migrateWarehouse(pool);
+  const s3 = s3Client();
+  const logger = new Logger({ serviceName: 'totes-bench-load', logLevel: 'SILENT' });
+  const metrics = new Metrics({ namespace: 'totes-bench', serviceName: 'totes-bench-load' });
+  const processor = createLoadProcessor({ pool: async () => pool, s3: () => s3 });
+  try {
+    const t0 = performance.now();
+    let inserted = 0;
+    for (const key of manifests) {
+      const ref = await manifestRef(bucket, key);
+      const ctx = { stage: 'load', logger, metrics, attempt: 1, runId: null } as unknown as ProcessContext;
+      const result = await processor(ref, ctx);
+      inserted += result.rowsInserted;
+    }
+    report({ seconds: since(t0), manifests: manifests.length, rowsInserted: inserted });
+  } finally {
+    s3.destroy();
+    await pool.end();
+  }
+}
+
+const DUCKDB_TYPES: Record<SourceColumnType, string> = {
+  int: 'INTEGER',
+  varchar: 'VARCHAR',
+  numeric: 'DECIMAL(12,2)',
+  timestamp: 'TIMESTAMP_MS',
+  boolean: 'BOOLEAN',
+};
+
+/** Downloads the ingestion unit's table objects to `dir` (not timed); returns the files. */
+async function downloadUnit(
+  bucket: string,
+  manifestKey: string,
+  dir: string,
+): Promise<{ file: string; table: SourceTableName }[]> {
+  const s3 = s3Client();
+  try {
+    const text = async (key: string) =>
+      (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString()) ??
+      '';
+    const manifest = JSON.parse(await text(manifestKey)) as IngestionManifest;
+    mkdirSync(dir, { recursive: true });
+    const files: { file: string; table: SourceTableName }[] = [];
+    for (const o of manifest.objects) {
+      const file = path.join(dir, path.basename(o.key));
+      writeFileSync(file, await text(o.key));
+      files.push({ file, table: o.table });
+    }
+    return files;
+  } finally {
+    s3.destroy();
+  }
+}
+
+/**
+ * The physical anchor for the transform: DuckDB reads the same JSON table objects (rows as arrays)
+ * and writes one Parquet file per object with the source column types. No joins or derivations:
+ * the least work that turns this JSON into typed Parquet. Rows are read as VARCHAR[][] and cast
+ * (measured 1.6× faster than JSON[] with JSON-path extraction); each object is one JSON value,
+ * which DuckDB parses on one thread.
+ */
+async function duckdb(args: Args): Promise<void> {
+  const dir = str(args, 'dir');
+  const files = await downloadUnit(str(args, 'bucket'), str(args, 'manifestKey'), path.join(dir, 'json'));
+  mkdirSync(path.join(dir, 'parquet'), { recursive: true });
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  const t0 = performance.now();
+  let rows = 0;
+  for (const { file, table } of files) {
+    const columns = SOURCE_TABLES[table].columns
+      .map((c, i) => `CAST(r[${i + 1}] AS ${DUCKDB_TYPES[c.type]}) AS "${c.name}"`)
+      .join(', ');
+    const out = path.join(dir, 'parquet', `${path.basename(file, '.json')}.parquet`);
+    const reader = await connection.runAndReadAll(
+      `COPY (SELECT ${columns} FROM (SELECT unnest("rows") AS r FROM read_json(${quote(file)}, columns={"rows": 'VARCHAR[][]'}, maximum_object_size=1073741824))) TO ${quote(out)} (FORMAT parquet)`,
+    );
+    rows += Number(Object.values(reader.getRowObjects()[0] ?? {})[0] ?? 0);
+  }
+  const seconds = since(t0);
+  connection.closeSync();
+  instance.closeSync();
+  report({ seconds, rows, files: files.length });
+}
+
+const PROBES: Record<string, (args: Args) => Promise<void>> = { seed, extract, transform, load, duckdb };
+
+if (import.meta.main) {
+  const [kind = '', json = '{}'] = process.argv.slice(2);
+  const probe = PROBES[kind];
+  if (!probe) {
+    console.error(`probe: unknown kind ${kind} (${Object.keys(PROBES).join(', ')})`);
+    process.exit(2);
+  }
+  await probe(JSON.parse(json) as Args);
+}

@@ -1,0 +1,367 @@
+/**
+ * The benchmark at one scale, in its own process (so the whole local runtime's peak RSS is this
+ * process's, and every scale starts from fresh module state):
+ *
+ *   node services/tools/bench/scale-run.ts '{"scale":10,"stateDir":"/tmp/x","incrementalRuns":20}'
+ *
+ * 1. an embedded PostgreSQL in `stateDir`, a fresh source seeded at `scale` (in a probe process;
+ *    not part of any measured time);
+ * 2. the COPY baseline: every source table COPY'd out of the source and into an empty copy of
+ *    itself (same DDL, keys and foreign keys) in another database of the same server;
+ * 3. the full load through the whole local pipeline (LocalStack + runOnce), checked against the
+ *    source's row counts;
+ * 4. each stage alone in its own process on the same data (extract → transform → load into an
+ *    empty warehouse), and DuckDB on the same JSON unit;
+ * 5. `incrementalRuns` incremental cycles of a typical 5-minute change set.
+ *
+ * Progress goes to stderr; the result is one `BENCH_RESULT {...}` line on stdout.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { sql } from 'slonik';
+import { createDatabasePool } from '../../../shared/db/pool.ts';
+import { SOURCE_TABLES_IN_DEPENDENCY_ORDER, sourceDdlStatements } from '../../../shared/schema/totesys.ts';
+import { PIPELINE_SCHEMA } from '../../../shared/schema/warehouse.ts';
+import { LOCAL_CREDENTIALS } from '../local-runtime/aws/index.ts';
+import { startEmbeddedPostgres } from '../local-runtime/embedded-postgres.ts';
+import { runOnce } from '../local-runtime/run-once.ts';
+import { LocalStack } from '../local-runtime/stack.ts';
+import { RESULT_MARK } from './probe.ts';
+
+export interface ScaleRunArgs {
+  readonly scale: number;
+  readonly stateDir: string;
+  readonly incrementalRuns: number;
+  /** Business events per incremental cycle (the real rate: about 35 per 5 minutes). */
+  readonly eventsPerCycle?: number;
+}
+
+export interface ProbeResult {
+  readonly seconds: number;
+  readonly maxRssMb: number;
+  readonly [key: string]: unknown;
+}
+
+export interface ScaleResult {
+  readonly scale: number;
+  readonly sourceRows: number;
+  readonly seedSeconds: number;
+  readonly postgresVersion: string;
+  readonly copy: { readonly seconds: number; readonly rowsPerSecond: number };
+  readonly pipeline: {
+    readonly seconds: number;
+    readonly rowsPerSecond: number;
+    readonly stageBusySeconds: {
+      readonly extract: number;
+      readonly transform: number;
+      readonly load: number;
+    };
+    readonly factsVerified: boolean;
+    readonly failedRecords: number;
+  };
+  readonly ratioPipelineToCopy: number;
+  readonly stages: {
+    readonly extract: ProbeResult;
+    readonly transform: ProbeResult;
+    readonly load: ProbeResult;
+  };
+  readonly duckdb: ProbeResult;
+  readonly ratioTransformToDuckdb: number;
+  readonly incremental?: {
+    readonly runs: number;
+    readonly eventsPerCycle: number;
+    readonly changedRowsMedian: number;
+    readonly p50Ms: number;
+    readonly p95Ms: number;
+    readonly maxMs: number;
+    readonly samplesMs: readonly number[];
+  };
+  readonly runtimeMaxRssMb: number;
+}
+
+const PROBE = new URL('./probe.ts', import.meta.url);
+const STAGE_PROBES: ReadonlySet<string> = new Set(['extract', 'transform', 'load']);
+/** V8 old-space limit of the stage probes (BENCH_STAGE_HEAP_MB; default as a 512 MB Lambda). */
+export const STAGE_HEAP_MB = Number(process.env.BENCH_STAGE_HEAP_MB ?? 410);
+const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/**
+ * Runs a probe in a fresh Node (the same binary as this one) and returns its result line. Never
+ * synchronously: the AWS stand-ins serve from this process's event loop.
+ */
+export async function runProbe(kind: string, args: Record<string, unknown>): Promise<ProbeResult> {
+  // BENCH_CPU_PROF=<dir>: each probe writes a V8 CPU profile there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${kind}.cpuprofile`]
+    : [];
+  // Stages run under a V8 heap limit below a 512 MB Lambda (80%): V8 collects before outgrowing it.
+  const heap = STAGE_PROBES.has(kind) ? [`--max-old-space-size=${STAGE_HEAP_MB}`] : [];
+  const child = promisify(execFile)(
+    process.execPath,
+    [...heap, ...profile, PROBE.pathname, kind, JSON.stringify(args)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_DEV: 'false' },
+    },
+  );
+  const { stdout, stderr } = await child;
+  if (stderr.trim()) process.stderr.write(stderr);
+  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK));
+  if (!line) throw new Error(`probe ${kind} printed no result`);
+  return JSON.parse(line.slice(RESULT_MARK.length)) as ProbeResult;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] as number;
+}
+
+/** COPY of every source table out of `sourceUrl` and into an empty copy of it at `targetUrl`. */
+async function copyBaseline(
+  sourceUrl: string,
+  targetUrl: string,
+): Promise<{ seconds: number; rows: number }> {
+  const target = new pg.Client({ connectionString: targetUrl });
+  const source = new pg.Client({ connectionString: sourceUrl });
+  await Promise.all([target.connect(), source.connect()]);
+  try {
+    for (const statement of sourceDdlStatements()) await target.query(statement.sql);
+    const t0 = performance.now();
+    let rows = 0;
+    for (const table of SOURCE_TABLES_IN_DEPENDENCY_ORDER) {
+      const name = source.escapeIdentifier(table);
+      const out = source.query(copyTo(`COPY ${name} TO STDOUT`));
+      const into = target.query(copyFrom(`COPY ${name} FROM STDIN`));
+      await pipeline(out, into);
+      rows += Number(into.rowCount ?? 0);
+    }
+    return { seconds: (performance.now() - t0) / 1000, rows };
+  } finally {
+    await Promise.all([target.end(), source.end()]);
+  }
+}
+
+async function createBenchResources(stack: LocalStack): Promise<void> {
+  const s3 = new S3Client({
+    region: stack.aws.region,
+    endpoint: stack.aws.endpoints.s3,
+    forcePathStyle: true,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const dynamo = new DynamoDBClient({
+    region: stack.aws.region,
+    endpoint: stack.aws.endpoints.dynamodb,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    for (const bucket of ['bench-ingestion', 'bench-processed'])
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: 'bench-state',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200)); // dynalite: CREATING → ACTIVE
+  } finally {
+    s3.destroy();
+    dynamo.destroy();
+  }
+}
+
+export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
+  const { scale, stateDir } = args;
+  rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
+  const server = await startEmbeddedPostgres(path.join(stateDir, 'postgres'));
+  // An interrupted benchmark must not leave its PostgreSQL running.
+  const interrupted = () => void server.stop().finally(() => process.exit(130));
+  process.once('SIGTERM', interrupted).once('SIGINT', interrupted);
+  let stack: LocalStack | undefined;
+  try {
+    const sourceUrl = await server.ensureDatabase('totesys');
+    const warehouseUrl = await server.ensureDatabase('warehouse');
+    const copyUrl = await server.ensureDatabase('copy_target');
+    const stageLoadUrl = await server.ensureDatabase('stage_load');
+
+    progress(`scale ${scale}: seeding`);
+    const seeded = await runProbe('seed', { sourceUrl, scale, seed: 1 });
+    const counts = seeded.counts as Record<string, number>;
+    const sourceRows = Object.values(counts).reduce((a, b) => a + b, 0);
+
+    const meta = await createDatabasePool(sourceUrl, { applicationName: 'totes-bench' });
+    let postgresVersion: string;
+    try {
+      await meta.query(sql.unsafe`VACUUM ANALYZE`);
+      postgresVersion = String(await meta.oneFirst(sql.unsafe`SHOW server_version`));
+    } finally {
+      await meta.end();
+    }
+
+    progress(`scale ${scale}: COPY baseline (${sourceRows} rows)`);
+    const copy = await copyBaseline(sourceUrl, copyUrl);
+    if (copy.rows !== sourceRows)
+      throw new Error(`COPY moved ${copy.rows} rows, the source has ${sourceRows}`);
+
+    progress(`scale ${scale}: full load through the local pipeline`);
+    stack = await LocalStack.start({
+      stateDir: path.join(stateDir, 'stack'),
+      sourceUrl,
+      warehouseUrl,
+      timeouts: { extract: 900, transform: 900, load: 900 },
+      retryDelaySeconds: 1,
+    });
+    const full = await runOnce(stack, { drainTimeoutMs: 30 * 60_000 });
+    const warehouse = await createDatabasePool(warehouseUrl, { applicationName: 'totes-bench' });
+    let incremental: ScaleResult['incremental'];
+    let factsVerified = false;
+    try {
+      const facts = Number(await warehouse.oneFirst(sql.unsafe`SELECT count(*) FROM "fact_sales_order"`));
+      const payments = Number(await warehouse.oneFirst(sql.unsafe`SELECT count(*) FROM "fact_payment"`));
+      factsVerified = facts === counts.sales_order && payments === counts.payment;
+      if (full.status !== 'extracted' || full.failed > 0 || !factsVerified) {
+        throw new Error(
+          `full load incomplete: status ${full.status}, failed ${full.failed}, fact_sales_order ${facts}/${counts.sales_order}, fact_payment ${payments}/${counts.payment}; stages ${JSON.stringify(stack.counters)}`,
+        );
+      }
+
+      progress(`scale ${scale}: each stage alone (own process)`);
+      await createBenchResources(stack);
+      const extract = await runProbe('extract', {
+        sourceUrl,
+        bucket: 'bench-ingestion',
+        stateTable: 'bench-state',
+      });
+      const unit = { bucket: 'bench-ingestion', manifestKey: extract.manifestKey };
+      const transform = await runProbe('transform', { ...unit, processedBucket: 'bench-processed' });
+      const load = await runProbe('load', {
+        processedBucket: 'bench-processed',
+        runId: extract.runId,
+        warehouseUrl: stageLoadUrl,
+      });
+      const duckdb = await runProbe('duckdb', { ...unit, dir: path.join(stateDir, 'duckdb') });
+      rmSync(path.join(stateDir, 'duckdb'), { recursive: true, force: true });
+
+      if (args.incrementalRuns > 0) {
+        progress(`scale ${scale}: ${args.incrementalRuns} incremental cycles`);
+        incremental = await incrementalCycles(stack, sourceUrl, warehouse, args);
+      }
+
+      return {
+        scale,
+        sourceRows,
+        seedSeconds: round(seeded.seconds),
+        postgresVersion,
+        copy: { seconds: round(copy.seconds), rowsPerSecond: Math.round(sourceRows / copy.seconds) },
+        pipeline: {
+          seconds: full.seconds.total,
+          rowsPerSecond: Math.round(sourceRows / full.seconds.total),
+          stageBusySeconds: {
+            extract: full.seconds.extract,
+            transform: full.seconds.transform,
+            load: full.seconds.load,
+          },
+          factsVerified,
+          failedRecords: full.failed,
+        },
+        ratioPipelineToCopy: round(full.seconds.total / copy.seconds),
+        stages: { extract: rounded(extract), transform: rounded(transform), load: rounded(load) },
+        duckdb: rounded(duckdb),
+        ratioTransformToDuckdb: round(transform.seconds / duckdb.seconds),
+        ...(incremental ? { incremental } : {}),
+        runtimeMaxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      };
+    } finally {
+      await warehouse.end();
+    }
+  } finally {
+    await stack?.stop();
+    await server.stop();
+  }
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+const rounded = (p: ProbeResult): ProbeResult => ({ ...p, seconds: round(p.seconds) });
+
+/**
+ * Each cycle: a typical 5-minute change set is written to the source (simulateEvents: about 35
+ * business events, 85% new sales or purchases with their transaction and payment, the rest
+ * updates), then the clock starts, the extract fires, and the clock stops when the load ledger
+ * shows the unit committed (polled every 5 ms on the warehouse). One warm-up cycle is not counted.
+ */
+async function incrementalCycles(
+  stack: LocalStack,
+  sourceUrl: string,
+  warehouse: Awaited<ReturnType<typeof createDatabasePool>>,
+  args: ScaleRunArgs,
+): Promise<NonNullable<ScaleResult['incremental']>> {
+  const { simulateEvents } = await import('../simulator/simulate.ts');
+  const source = await createDatabasePool(sourceUrl, { applicationName: 'totes-bench-simulate' });
+  const eventsPerCycle = args.eventsPerCycle ?? 35;
+  const ledgerRows = async () =>
+    Number(
+      await warehouse.oneFirst(
+        sql.unsafe`SELECT count(*) FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}`,
+      ),
+    );
+  const samples: number[] = [];
+  const changed: number[] = [];
+  try {
+    for (let cycle = 0; cycle <= args.incrementalRuns; cycle++) {
+      await simulateEvents(source, { events: eventsPerCycle, seed: 7000 + cycle });
+      const before = await ledgerRows();
+      const t0 = performance.now();
+      const firing = stack.schedule.fire();
+      let committedMs: number | undefined;
+      const deadline = Date.now() + 120_000;
+      while (committedMs === undefined) {
+        if ((await ledgerRows()) > before) committedMs = performance.now() - t0;
+        else if (Date.now() > deadline) throw new Error('incremental cycle: no load within 120 s');
+        else await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const outcome = await firing;
+      await stack.waitUntilDrained(120_000);
+      const result = outcome.ok ? (outcome.result as { status?: string; changedRows?: number }) : undefined;
+      if (result?.status !== 'extracted') throw new Error(`incremental cycle: extract ${result?.status}`);
+      if (cycle === 0) continue; // warm-up
+      samples.push(committedMs);
+      changed.push(result.changedRows ?? 0);
+    }
+  } finally {
+    await source.end();
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  const sortedChanged = [...changed].sort((a, b) => a - b);
+  return {
+    runs: samples.length,
+    eventsPerCycle,
+    changedRowsMedian: percentile(sortedChanged, 50),
+    p50Ms: Math.round(percentile(sorted, 50)),
+    p95Ms: Math.round(percentile(sorted, 95)),
+    maxMs: Math.round(sorted.at(-1) ?? Number.NaN),
+    samplesMs: samples.map((s) => Math.round(s)),
+  };
+}
+
+if (import.meta.main) {
+  const args = JSON.parse(process.argv[2] ?? '{}') as ScaleRunArgs;
+  const result = await runScale(args);
+  process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
+}

@@ -1,0 +1,100 @@
+import { ConfigurationError } from '../../../shared/config/env.ts';
+
+/**
+ * An expected failure: main.ts prints its message as one line on stderr and exits with
+ * `exitCode`, without a stack trace. Throw it (or UsageError) from commands for anything the user
+ * can fix: a missing option, an unreachable server, a state folder in use.
+ */
+export class CliError extends Error {
+  override name = 'CliError';
+  readonly exitCode: number;
+  constructor(message: string, options: { exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** The command line itself is wrong (a bad or missing option value). Exit code 2. */
+export class UsageError extends CliError {
+  override name = 'UsageError';
+  constructor(message: string) {
+    super(message, { exitCode: 2 });
+  }
+}
+
+/** Network error codes that mean "the server is not there or not answering". */
+const UNREACHABLE_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'connection closed',
+};
+
+/** PostgreSQL SQLSTATE codes a user can fix from the command line. */
+const POSTGRES_CODES: Readonly<Record<string, string>> = {
+  '28P01': 'password authentication failed',
+  '28000': 'authentication rejected',
+  '3D000': 'database does not exist',
+  '53300': 'too many connections',
+  '57P03': 'server is starting up or shutting down',
+};
+
+function* causeChain(error: unknown): Generator<Record<string, unknown>> {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current && typeof current === 'object'; depth += 1) {
+    yield current as Record<string, unknown>;
+    const record = current as { cause?: unknown; errors?: unknown };
+    // AggregateError (happy-eyeballs connects to ::1 and 127.0.0.1) keeps its parts in `errors`.
+    current = record.cause ?? (Array.isArray(record.errors) ? record.errors[0] : undefined);
+  }
+}
+
+/**
+ * The one-line message for an expected error, or undefined when the error is a bug (then main.ts
+ * prints the stack). Database connection problems are recognised by their error codes anywhere in
+ * the cause chain.
+ */
+export function expectedErrorMessage(error: unknown): string | undefined {
+  if (error instanceof CliError) return error.message;
+  if (error instanceof ConfigurationError) return error.message;
+  for (const part of causeChain(error)) {
+    const code = typeof part.code === 'string' ? part.code : undefined;
+    if (code && code in UNREACHABLE_CODES) {
+      return `cannot reach the database: ${UNREACHABLE_CODES[code]} (${String(part.message ?? code)})`;
+    }
+    if (code && code in POSTGRES_CODES) {
+      return `database error: ${POSTGRES_CODES[code]} (${String(part.message ?? code)})`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Wraps a database step so a connection failure names which database it was (without its
+ * password). Other errors pass through unchanged.
+ */
+export async function describingDatabase<T>(label: string, url: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const message = expectedErrorMessage(error);
+    if (message === undefined) throw error;
+    throw new CliError(`${label} (${redactUrl(url)}): ${message}`, { cause: error });
+  }
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable URL>';
+  }
+}

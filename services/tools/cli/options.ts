@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { ENV } from '../../../shared/config/env.ts';
+import { UsageError } from './errors.ts';
+
+/**
+ * Options every command shares, defined once: the database URLs (`--source-url`,
+ * `--warehouse-url`, falling back to TOTESYS_URL / WAREHOUSE_URL) and the local state folder.
+ */
+
+/** The git-ignored folder (under the working directory) that holds all local state. */
+export const DEFAULT_STATE_DIR = '.totes';
+
+export interface SourceUrlOption {
+  readonly sourceUrl?: string;
+}
+export interface WarehouseUrlOption {
+  readonly warehouseUrl?: string;
+}
+export interface StateDirOption {
+  readonly stateDir?: string;
+}
+
+export function addSourceUrlOption(command: Command, required = true): Command {
+  return command.option(
+    '--source-url <url>',
+    `totesys (source) database, postgres:// URL (default: $${ENV.totesysUrl}${required ? '' : ', else embedded'})`,
+  );
+}
+
+export function addWarehouseUrlOption(command: Command, required = true): Command {
+  return command.option(
+    '--warehouse-url <url>',
+    `warehouse database, postgres:// URL (default: $${ENV.warehouseUrl}${required ? '' : ', else embedded'})`,
+  );
+}
+
+export function addStateDirOption(command: Command): Command {
+  return command.option(
+    '--state-dir <dir>',
+    `folder for local state: embedded PostgreSQL data, lake, queues (default: ./${DEFAULT_STATE_DIR})`,
+  );
+}
+
+function checkedUrl(value: string, from: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new UsageError(`${from}: not a URL (expected postgres://user:password@host:port/database)`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new UsageError(`${from}: expected a postgres:// URL, got ${parsed.protocol}//...`);
+  }
+  return value;
+}
+
+function optionalUrl(
+  given: string | undefined,
+  flag: string,
+  envName: string,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  if (given !== undefined && given !== '') return checkedUrl(given, flag);
+  const fromEnv = env[envName];
+  if (fromEnv !== undefined && fromEnv !== '') return checkedUrl(fromEnv, envName);
+  return undefined;
+}
+
+/** The source URL from `--source-url` or TOTESYS_URL, or undefined when neither is set. */
+export function optionalSourceUrl(options: SourceUrlOption, env: NodeJS.ProcessEnv = process.env) {
+  return optionalUrl(options.sourceUrl, '--source-url', ENV.totesysUrl, env);
+}
+
+/** The warehouse URL from `--warehouse-url` or WAREHOUSE_URL, or undefined when neither is set. */
+export function optionalWarehouseUrl(options: WarehouseUrlOption, env: NodeJS.ProcessEnv = process.env) {
+  return optionalUrl(options.warehouseUrl, '--warehouse-url', ENV.warehouseUrl, env);
+}
+
+/** The source URL, or a UsageError naming both ways to give it. */
+export function resolveSourceUrl(options: SourceUrlOption, env: NodeJS.ProcessEnv = process.env): string {
+  const url = optionalSourceUrl(options, env);
+  if (url === undefined)
+    throw new UsageError(`no source database: pass --source-url or set ${ENV.totesysUrl}`);
+  return url;
+}
+
+/** The warehouse URL, or a UsageError naming both ways to give it. */
+export function resolveWarehouseUrl(
+  options: WarehouseUrlOption,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const url = optionalWarehouseUrl(options, env);
+  if (url === undefined) {
+    throw new UsageError(`no warehouse database: pass --warehouse-url or set ${ENV.warehouseUrl}`);
+  }
+  return url;
+}
+
+/** Absolute state folder: `--state-dir`, else `.totes` under the working directory. */
+export function resolveStateDir(options: StateDirOption, cwd: string = process.cwd()): string {
+  return path.resolve(
+    cwd,
+    options.stateDir && options.stateDir !== '' ? options.stateDir : DEFAULT_STATE_DIR,
+  );
+}
+
+/** Commander argument parser for a positive finite number (`--scale 0.05`). */
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError('expected a positive number.');
+  }
+  return n;
+}
+
+/** Commander argument parser for a non-negative integer (`--seed 42`, `--duration 0`). */
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError('expected a whole number (0 or more).');
+  }
+  return n;
+}

@@ -1,0 +1,176 @@
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { sql } from 'slonik';
+import type { Stage } from '../../../shared/config/resources.ts';
+import { createDatabasePool } from '../../../shared/db/pool.ts';
+import { isManifestKey, type ProcessedManifest, unitPrefix } from '../../../shared/lake/units.ts';
+import { PIPELINE_SCHEMA } from '../../../shared/schema/warehouse.ts';
+import type { LocalStack, StageCounters } from './stack.ts';
+
+export interface RunSummary {
+  readonly runId: string | null;
+  /** What the extract did: extracted, unchanged (no unit), skipped (lease held) or failed. */
+  readonly status: 'extracted' | 'unchanged' | 'skipped' | 'failed';
+  readonly extractError?: string;
+  /** Source table → rows in the unit (changed rows and join partners). */
+  readonly extracted: Record<string, number>;
+  /** Source table → changed rows in the unit. */
+  readonly changed: Record<string, number>;
+  /** Warehouse table → rows the transform wrote for this run. */
+  readonly transformed: Record<string, number>;
+  /** Warehouse table → rows inserted or updated by the loads of this run. */
+  readonly loaded: Record<string, number>;
+  /** Failed record attempts (transform and load) plus a failed extract. */
+  readonly failed: number;
+  /** DLQ name → messages resting in it. */
+  readonly dlq: Record<string, number>;
+  readonly seconds: {
+    readonly extract: number;
+    readonly transform: number;
+    readonly load: number;
+    readonly total: number;
+  };
+}
+
+const snapshot = (c: StageCounters): StageCounters => ({ ...c });
+
+/**
+ * One extract cycle through the whole local pipeline: fire the extract, wait until every queue is
+ * drained and nothing is in flight, then summarise what each stage did for this run's unit.
+ */
+export async function runOnce(
+  stack: LocalStack,
+  options: { drainTimeoutMs?: number } = {},
+): Promise<RunSummary> {
+  const started = Date.now();
+  const before = Object.fromEntries(
+    (['extract', 'transform', 'load'] as const).map((s) => [s, snapshot(stack.counters[s])]),
+  ) as Record<Stage, StageCounters>;
+  stack.startConsumers();
+  const outcome = await stack.schedule.fire();
+  await stack.waitUntilDrained(options.drainTimeoutMs);
+
+  const delta = (stage: Stage, key: 'recordsFailed' | 'busyMs' | 'invocationErrors') =>
+    stack.counters[stage][key] - before[stage][key];
+  const result = outcome.ok ? (outcome.result as ExtractOutcome) : undefined;
+  const runId = result?.runId ?? null;
+  const status: RunSummary['status'] = outcome.ok ? (result?.status ?? 'unchanged') : 'failed';
+  const extracted = status === 'extracted' ? { ...(result?.rowsByTable ?? {}) } : {};
+  const changed = status === 'extracted' ? { ...(result?.manifest?.changedRows ?? {}) } : {};
+  const transformed = status === 'extracted' && runId ? await transformedRows(stack, runId) : {};
+  const loaded = status === 'extracted' && runId ? await loadedRows(stack.warehouseUrl, runId) : {};
+  return {
+    runId,
+    status,
+    ...(outcome.ok ? {} : { extractError: describe(outcome.error) }),
+    extracted,
+    changed,
+    transformed,
+    loaded,
+    failed: delta('transform', 'recordsFailed') + delta('load', 'recordsFailed') + (outcome.ok ? 0 : 1),
+    dlq: await dlqDepths(stack),
+    seconds: {
+      extract: round(outcome.durationMs / 1000),
+      transform: round(delta('transform', 'busyMs') / 1000),
+      load: round(delta('load', 'busyMs') / 1000),
+      total: round((Date.now() - started) / 1000),
+    },
+  };
+}
+
+interface ExtractOutcome {
+  readonly status: 'extracted' | 'unchanged' | 'skipped';
+  readonly runId: string;
+  readonly rowsByTable?: Record<string, number>;
+  readonly manifest?: { readonly changedRows: Record<string, number> };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+async function transformedRows(stack: LocalStack, runId: string): Promise<Record<string, number>> {
+  const s3 = new S3Client({
+    region: stack.aws.region,
+    endpoint: stack.aws.endpoints.s3,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const bucket = stack.resources.buckets.processed;
+  const rows: Record<string, number> = {};
+  try {
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: unitPrefix(runId), ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (!object.Key || !isManifestKey(object.Key)) continue;
+        const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+        const manifest = JSON.parse(await body.Body!.transformToString()) as ProcessedManifest;
+        for (const o of manifest.objects) rows[o.table] = (rows[o.table] ?? 0) + o.rows;
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+  } finally {
+    s3.destroy();
+  }
+  return rows;
+}
+
+async function loadedRows(warehouseUrl: string, runId: string): Promise<Record<string, number>> {
+  const pool = await createDatabasePool(warehouseUrl, { applicationName: 'totes-summary' });
+  try {
+    const ledgers = await pool.anyFirst(sql.unsafe`
+      SELECT "rows" FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])} WHERE "run_id" = ${runId}`);
+    const rows: Record<string, number> = {};
+    for (const ledger of ledgers as Array<Record<string, { inserted?: number; updated?: number }>>) {
+      for (const [table, counts] of Object.entries(ledger)) {
+        rows[table] = (rows[table] ?? 0) + (counts.inserted ?? 0) + (counts.updated ?? 0);
+      }
+    }
+    return rows;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Messages resting in each DLQ (visible, in flight or delayed). */
+export async function dlqDepths(stack: LocalStack): Promise<Record<string, number>> {
+  const depths: Record<string, number> = {};
+  for (const queue of Object.values(stack.resources.queues)) {
+    depths[queue.dlqName] = await stack.queueDepth(queue.dlqName);
+  }
+  return depths;
+}
+
+/** The human-readable summary `totes run --once` prints. */
+export function renderSummary(summary: RunSummary): string {
+  const lines: string[] = [];
+  lines.push(
+    summary.runId
+      ? `run ${summary.runId}: ${summary.status}${summary.extractError ? ` (${summary.extractError})` : ''}`
+      : `extract ${summary.status}${summary.extractError ? `: ${summary.extractError}` : ''}`,
+  );
+  const table = (title: string, rows: Record<string, number>) => {
+    const entries = Object.entries(rows).filter(([, n]) => n > 0);
+    if (entries.length === 0) return;
+    lines.push(`${title}:`);
+    const width = Math.max(...entries.map(([name]) => name.length));
+    for (const [name, n] of entries.sort())
+      lines.push(`  ${name.padEnd(width)}  ${n.toLocaleString('en-GB')}`);
+  };
+  table('extracted (rows in the unit)', summary.extracted);
+  table('transformed (rows written to Parquet)', summary.transformed);
+  table('loaded (rows inserted or updated)', summary.loaded);
+  lines.push(`failed record attempts: ${summary.failed}`);
+  lines.push(
+    `DLQ depths: ${Object.entries(summary.dlq)
+      .map(([q, n]) => `${q} ${n}`)
+      .join(', ')}`,
+  );
+  const s = summary.seconds;
+  lines.push(`seconds: extract ${s.extract}, transform ${s.transform}, load ${s.load}, total ${s.total}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,427 @@
+import { Console } from 'node:console';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { ENV } from '../../../shared/config/env.ts';
+import {
+  DEFAULT_PREFIX,
+  type PipelineResources,
+  pipelineResources,
+  type Stage,
+} from '../../../shared/config/resources.ts';
+import { LOCAL_CREDENTIALS, type LocalAws, startLocalAws } from './aws/index.ts';
+import { type LocalDatabases, startLocalDatabases } from './databases.ts';
+import { type FaultInjector, InjectedCrashError } from './faults/injector.ts';
+import { installPostgresFaults } from './faults/postgres.ts';
+import { type BatchReport, EventSourceMapping } from './lambda/event-source-mapping.ts';
+import type { InvocationOutcome, LocalFunction } from './lambda/local-function.ts';
+import { Schedule } from './lambda/schedule.ts';
+
+export interface LocalStackOptions {
+  readonly stateDir: string;
+  readonly sourceUrl?: string | undefined;
+  readonly warehouseUrl?: string | undefined;
+  readonly prefix?: string;
+  /** Scale for seeding an empty embedded source (default 1, the real volumes). */
+  readonly seedScale?: number;
+  /** Seconds between scheduled extracts (AWS: 300; locally short). */
+  readonly scheduleSeconds?: number;
+  /** Function timeouts in seconds (visibility timeouts follow at 6×); default: the local profile. */
+  readonly timeouts?: Partial<Record<Stage, number>>;
+  /** Seconds before a failed message is retried (AWS: the visibility timeout). */
+  readonly retryDelaySeconds?: number;
+  /** Where the handlers' JSON logs go (default `<stateDir>/logs/pipeline.log`); 'inherit' keeps stdout. */
+  readonly logFile?: string;
+  readonly log?: (line: string) => void;
+  /**
+   * Seeded fault injection (`--faults SPEC --seed N`): emulator HTTP errors, database errors
+   * through slonik interceptors, crashes after the load's COMMIT, Lambda timeouts, duplicate
+   * deliveries, reordering. Absent (the default): none of it is installed.
+   */
+  readonly faults?: FaultInjector;
+}
+
+export interface StageCounters {
+  invocations: number;
+  batches: number;
+  recordsSucceeded: number;
+  recordsFailed: number;
+  invocationErrors: number;
+  busyMs: number;
+  lastError?: string;
+}
+
+export interface RuntimeInfo {
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly stateDir: string;
+  readonly endpoints: LocalAws['endpoints'];
+  readonly sourceUrl: string;
+  readonly warehouseUrl: string;
+  readonly prefix: string;
+}
+
+export class RuntimeBusyError extends Error {
+  override name = 'RuntimeBusyError';
+}
+
+const RUNTIME_FILE = 'runtime.json';
+
+/** The runtime that currently owns `stateDir`, if its process is alive. */
+export function runningRuntime(stateDir: string): RuntimeInfo | undefined {
+  const file = path.join(stateDir, RUNTIME_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The whole pipeline on one machine: the databases, the AWS stand-ins, and the three real
+ * handlers wired the way AWS wires them (an EventBridge-style schedule for extract, SQS event
+ * source mappings for transform and load). Handlers run in this process, with the environment
+ * the Terraform gives them on AWS.
+ */
+export class LocalStack {
+  readonly counters: Record<Stage, StageCounters> = {
+    extract: emptyCounters(),
+    transform: emptyCounters(),
+    load: emptyCounters(),
+  };
+  lastExtract: InvocationOutcome<unknown> | undefined;
+
+  readonly options: LocalStackOptions;
+  readonly databases: LocalDatabases;
+  readonly aws: LocalAws;
+  readonly schedule: Schedule<unknown>;
+  readonly mappings: Readonly<Record<'transform' | 'load', EventSourceMapping>>;
+  readonly sqs: SQSClient;
+  private readonly restoreConsole: () => void;
+  private readonly uninstallPostgresFaults: () => void;
+
+  private constructor(parts: {
+    options: LocalStackOptions;
+    databases: LocalDatabases;
+    aws: LocalAws;
+    schedule: Schedule<unknown>;
+    mappings: Readonly<Record<'transform' | 'load', EventSourceMapping>>;
+    sqs: SQSClient;
+    restoreConsole: () => void;
+    uninstallPostgresFaults: () => void;
+  }) {
+    this.options = parts.options;
+    this.databases = parts.databases;
+    this.aws = parts.aws;
+    this.schedule = parts.schedule;
+    this.mappings = parts.mappings;
+    this.sqs = parts.sqs;
+    this.restoreConsole = parts.restoreConsole;
+    this.uninstallPostgresFaults = parts.uninstallPostgresFaults;
+  }
+
+  get resources(): PipelineResources {
+    return this.aws.resources;
+  }
+  get sourceUrl(): string {
+    return this.databases.sourceUrl;
+  }
+  get warehouseUrl(): string {
+    return this.databases.warehouseUrl;
+  }
+
+  static async start(options: LocalStackOptions): Promise<LocalStack> {
+    const stateDir = path.resolve(options.stateDir);
+    mkdirSync(stateDir, { recursive: true });
+    const other = runningRuntime(stateDir);
+    if (other && other.pid !== process.pid) {
+      throw new RuntimeBusyError(
+        `another totes runtime (pid ${other.pid}) is using ${stateDir}; stop it or pass another --state-dir`,
+      );
+    }
+    const databases = await startLocalDatabases({
+      stateDir,
+      sourceUrl: options.sourceUrl,
+      warehouseUrl: options.warehouseUrl,
+      ...(options.seedScale === undefined ? {} : { seedScale: options.seedScale }),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    let aws: LocalAws | undefined;
+    const { faults } = options;
+    const uninstallPostgresFaults = faults ? installPostgresFaults(faults) : () => {};
+    try {
+      aws = await startLocalAws({
+        stateDir: path.join(stateDir, 'aws'),
+        resources: pipelineResources(options.prefix ?? DEFAULT_PREFIX, 'local', options.timeouts),
+        faults,
+      });
+      const resources = aws.resources;
+      Object.assign(process.env, aws.env, {
+        [ENV.ingestionBucket]: resources.buckets.ingestion,
+        [ENV.processedBucket]: resources.buckets.processed,
+        [ENV.stateTable]: resources.tables.state.name,
+        [ENV.idempotencyTable]: resources.tables.idempotency.name,
+        [ENV.totesysUrl]: databases.sourceUrl,
+        [ENV.warehouseUrl]: databases.warehouseUrl,
+        [ENV.metricsNamespace]: process.env[ENV.metricsNamespace] ?? 'TotesPipeline',
+        // Powertools then writes through the global console, which is pointed at the log file.
+        POWERTOOLS_DEV: 'true',
+      });
+      const restoreConsole = redirectConsole(options.logFile ?? path.join(stateDir, 'logs', 'pipeline.log'));
+
+      // Imported only now: the handlers read their environment when first invoked.
+      const extract = await loadFunction<ScheduledEvent, unknown>('extract', resources);
+      const transform = await loadFunction<SQSEvent, SQSBatchResponse | undefined>('transform', resources);
+      const load = faults
+        ? await faultedLoadFunction(faults, resources)
+        : await loadFunction<SQSEvent, SQSBatchResponse | undefined>('load', resources);
+
+      const sqs = new SQSClient({
+        region: aws.region,
+        endpoint: aws.endpoints.sqs,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      let stack: LocalStack | undefined;
+      const schedule = new Schedule<unknown>({
+        ruleName: `${resources.prefix}-extract-schedule`,
+        region: aws.region,
+        everySeconds: options.scheduleSeconds ?? 30,
+        fn: extract,
+        onRun: (outcome) => stack?.recordExtract(outcome),
+        faults,
+      });
+      const mapping = (
+        stage: 'transform' | 'load',
+        fn: LocalFunction<SQSEvent, SQSBatchResponse | undefined>,
+      ) => {
+        const queue = resources.queues[stage];
+        const settings = resources.mappings.find((m) => m.function === stage);
+        const queueUrl = aws?.queueUrls[queue.name];
+        if (!settings || !queueUrl) throw new Error(`no queue or mapping declared for ${stage}`);
+        return new EventSourceMapping({
+          sqs,
+          queueUrl,
+          queueArn: `arn:aws:sqs:${aws?.region}:000000000000:${queue.name}`,
+          region: aws?.region ?? 'eu-west-2',
+          fn,
+          batchSize: settings.batchSize,
+          maximumBatchingWindowSeconds: settings.maximumBatchingWindowSeconds,
+          maximumConcurrency: settings.maximumConcurrency,
+          retryDelaySeconds: options.retryDelaySeconds ?? 1,
+          onBatch: (report) => stack?.recordBatch(stage, report),
+          faults,
+        });
+      };
+      stack = new LocalStack({
+        options: { ...options, stateDir },
+        databases,
+        aws,
+        schedule,
+        mappings: { transform: mapping('transform', transform), load: mapping('load', load) },
+        sqs,
+        restoreConsole,
+        uninstallPostgresFaults,
+      });
+      stack.writeRuntimeInfo();
+      return stack;
+    } catch (error) {
+      uninstallPostgresFaults();
+      await aws?.stop();
+      await databases.stop();
+      throw error;
+    }
+  }
+
+  private writeRuntimeInfo(): void {
+    const info: RuntimeInfo = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      stateDir: this.options.stateDir,
+      endpoints: this.aws.endpoints,
+      sourceUrl: this.sourceUrl,
+      warehouseUrl: this.warehouseUrl,
+      prefix: this.resources.prefix,
+    };
+    writeFileSync(path.join(this.options.stateDir, RUNTIME_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  }
+
+  recordExtract(outcome: InvocationOutcome<unknown>): void {
+    this.lastExtract = outcome;
+    const c = this.counters.extract;
+    c.invocations++;
+    c.busyMs += outcome.durationMs;
+    if (!outcome.ok) {
+      c.invocationErrors++;
+      c.lastError = describe(outcome.error);
+    }
+  }
+
+  recordBatch(stage: 'transform' | 'load', report: BatchReport): void {
+    const c = this.counters[stage];
+    if (report.received > 0) {
+      c.batches++;
+      c.invocations++;
+    }
+    c.recordsSucceeded += report.succeeded;
+    c.recordsFailed += report.failed;
+    c.busyMs += report.durationMs;
+    if (report.invocationError !== undefined) {
+      c.invocationErrors++;
+      c.lastError = describe(report.invocationError);
+    }
+  }
+
+  /** Starts the schedule and the event source mappings (what `npm start` runs). */
+  startPipeline(): void {
+    this.mappings.transform.start();
+    this.mappings.load.start();
+    this.schedule.start();
+  }
+
+  /** Starts only the consumers (`run --once` fires the extract itself). */
+  startConsumers(): void {
+    this.mappings.transform.start();
+    this.mappings.load.start();
+  }
+
+  /** Visible, in-flight and delayed messages of one queue. */
+  async queueDepth(name: string): Promise<number> {
+    const { Attributes = {} } = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.aws.queueUrls[name],
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    return (
+      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+    );
+  }
+
+  /** Messages in the main queues (DLQs excluded). */
+  async pendingMessages(): Promise<number> {
+    let total = 0;
+    for (const queue of Object.values(this.resources.queues)) total += await this.queueDepth(queue.name);
+    return total;
+  }
+
+  /**
+   * Resolves once both main queues are empty and no handler runs, twice in a row (a message
+   * resting in a DLQ counts as drained). Rejects after `timeoutMs`.
+   */
+  async waitUntilDrained(timeoutMs = 10 * 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let quietChecks = 0;
+    while (quietChecks < 2) {
+      if (Date.now() > deadline) throw new Error(`the pipeline did not drain within ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const busy =
+        this.schedule.running ||
+        this.mappings.transform.inFlight > 0 ||
+        this.mappings.load.inFlight > 0 ||
+        (await this.pendingMessages()) > 0;
+      quietChecks = busy ? 0 : quietChecks + 1;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.schedule.stop();
+    await Promise.all([this.mappings.transform.stop(), this.mappings.load.stop()]);
+    this.sqs.destroy();
+    rmSync(path.join(this.options.stateDir, RUNTIME_FILE), { force: true });
+    await this.aws.stop();
+    await this.databases.stop();
+    this.uninstallPostgresFaults();
+    this.restoreConsole();
+  }
+}
+
+function emptyCounters(): StageCounters {
+  return {
+    invocations: 0,
+    batches: 0,
+    recordsSucceeded: 0,
+    recordsFailed: 0,
+    invocationErrors: 0,
+    busyMs: 0,
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+const HANDLER_MODULES: Record<Stage, URL> = {
+  extract: new URL('../../lambdas/extract/handler.ts', import.meta.url),
+  transform: new URL('../../lambdas/transform/handler.ts', import.meta.url),
+  load: new URL('../../lambdas/load/handler.ts', import.meta.url),
+};
+
+async function loadFunction<E, R>(stage: Stage, resources: PipelineResources): Promise<LocalFunction<E, R>> {
+  const module = (await import(HANDLER_MODULES[stage].href)) as {
+    handler: LocalFunction<E, R>['handler'];
+  };
+  const declared = resources.functions[stage];
+  return {
+    name: declared.name,
+    timeoutSeconds: declared.timeoutSeconds,
+    memoryMb: declared.memoryMb,
+    handler: module.handler,
+  };
+}
+
+/**
+ * The load function with a crash injected after the warehouse COMMIT and before the consumer marks
+ * the record done (the handler's own afterCommit seam): the record fails, comes back, and the load
+ * ledger must turn the second application into a no-op.
+ */
+async function faultedLoadFunction(
+  faults: FaultInjector,
+  resources: PipelineResources,
+): Promise<LocalFunction<SQSEvent, SQSBatchResponse | undefined>> {
+  const { createLoadHandler } = (await import(
+    HANDLER_MODULES.load.href
+  )) as typeof import('../../lambdas/load/handler.ts');
+  const handler = createLoadHandler({
+    deps: {
+      afterCommit: (result) => {
+        if (result.status === 'applied' && faults.draw('post-commit-crash'))
+          throw new InjectedCrashError(
+            `injected crash after COMMIT of ${result.unitId}, before the acknowledgement`,
+          );
+      },
+    },
+  });
+  const declared = resources.functions.load;
+  return {
+    name: declared.name,
+    timeoutSeconds: declared.timeoutSeconds,
+    memoryMb: declared.memoryMb,
+    handler: handler as LocalFunction<SQSEvent, SQSBatchResponse | undefined>['handler'],
+  };
+}
+
+/**
+ * Points the global console (which Powertools uses when POWERTOOLS_DEV is set) at a log file, so
+ * the handlers' JSON logs do not mix with the command's own output. Returns the undo.
+ */
+function redirectConsole(logFile: string): () => void {
+  if (logFile === 'inherit') return () => {};
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const stream = createWriteStream(logFile, { flags: 'a' });
+  const original = globalThis.console;
+  globalThis.console = new Console({ stdout: stream, stderr: stream });
+  return () => {
+    globalThis.console = original;
+    stream.end();
+  };
+}
