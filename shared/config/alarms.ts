@@ -3,7 +3,7 @@
  * - infra-terraform/alarms.tf deploys every definition whose `environments` include "aws" as a
  *   CloudWatch metric alarm named `<prefix>-<id>`, notifying the alarm SNS topic;
  * - `totes alarms` evaluates the definitions whose `environments` include "local" against the
- *   local stack (by `kind`: queue attributes, failure records, heartbeat, ledger).
+ *   local stack (by `kind`: queue attributes, failure records, heartbeat, ledger, run records).
  *
  * Custom metrics (namespace METRICS_NAMESPACE on AWS, from POWERTOOLS_METRICS_NAMESPACE) are
  * emitted with Powertools Metrics (EMF). A CloudWatch alarm matches an EXACT dimension set, so each
@@ -14,7 +14,11 @@
  * - `RunsSucceeded` (Count), dimension service: extract, 1 per successful run, also when nothing
  *   changed (services/lambdas/extract/run-extract.ts);
  * - `WarehouseFreshnessSeconds` (Seconds), dimensions service + stage: load, after each commit,
- *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/handler.ts).
+ *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/handler.ts);
+ * - `SourceUnobservable` (Count), dimension service: extract, every run that read the source, the
+ *   number of causes that put rows at risk (replica source, TimeZone not UTC; 0 when none); the
+ *   same metric with dimensions service + cause is 1 per cause, for the dashboard and diagnosis
+ *   (services/lambdas/extract/source-observability.ts).
  *
  * This module reads the JSON lazily (only `loadAlarmDefinitions` touches the file), so Lambda
  * bundles may import the constants without shipping the file.
@@ -27,6 +31,7 @@ export const CUSTOM_METRICS = {
   recordsFailed: 'RecordsFailed',
   extractRunsSucceeded: 'RunsSucceeded',
   warehouseFreshnessSeconds: 'WarehouseFreshnessSeconds',
+  sourceUnobservable: 'SourceUnobservable',
 } as const;
 
 /** Placeholder in dimension values for the deployment prefix (`totes` by default). */
@@ -40,6 +45,7 @@ export const ALARM_KINDS = [
   'lambda-throttles',
   'heartbeat',
   'freshness',
+  'source-unobservable',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 

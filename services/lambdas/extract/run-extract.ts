@@ -23,6 +23,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DatabasePool } from 'slonik';
+import { CUSTOM_METRICS } from '../../../shared/config/alarms.ts';
 import { type IngestionManifest, newRunId, type SourceValue } from '../../../shared/lake/units.ts';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import {
@@ -446,11 +447,11 @@ function reportFindings(findings: readonly SourceFinding[], reading: SourceReadi
   const { metrics } = deps;
   if (!metrics) return;
   const causes = pagingCauses(findings);
-  metrics.addMetric('SourceUnobservable', MetricUnit.Count, causes.length);
+  metrics.addMetric(CUSTOM_METRICS.sourceUnobservable, MetricUnit.Count, causes.length);
   for (const cause of causes) {
     const single = metrics.singleMetric();
     single.addDimension('cause', cause);
-    single.addMetric('SourceUnobservable', MetricUnit.Count, 1);
+    single.addMetric(CUSTOM_METRICS.sourceUnobservable, MetricUnit.Count, 1);
   }
   metrics.addMetric(
     'SourceSessionsHidden',
