@@ -146,11 +146,22 @@ export async function observe(stack: AlarmSubject, now = Date.now()): Promise<Al
       const ok = (runs.Items ?? []).find((r) => r.status !== 'failed' && typeof r.extractedAt === 'string');
       lastSuccessfulExtract = ok ? String(ok.extractedAt) : null;
     }
+    const drift = (await doc.send(new GetCommand({ TableName: table, Key: { pk: 'DRIFT', sk: 'extract' } })))
+      .Item;
     return {
       now,
       queues,
       failures,
       lastSuccessfulExtract,
+      schemaDrift:
+        drift && typeof drift.at === 'string'
+          ? {
+              at: drift.at,
+              findings: Number(drift.findings ?? 0),
+              incompatible: Number(drift.incompatible ?? 0),
+              subjects: Array.isArray(drift.subjects) ? drift.subjects.map(String) : [],
+            }
+          : null,
       freshness: await measureFreshness(s.sourceUrl, s.warehouseUrl),
     };
   } finally {
