@@ -263,16 +263,31 @@ export function compareSourceSchema(observed: ObservedSchema): DriftFinding[] {
     columnsByTable.set(column.table, list);
   }
   const present = new Set(observed.tables);
+  const known = new Set<string>([...SOURCE_TABLE_NAMES, ...IGNORED_SOURCE_TABLES]);
+  const unknownTables = [...present].filter((t) => !known.has(t)).sort();
+  const renamedTables = new Set<string>();
   const findings: DriftFinding[] = [];
   for (const table of SOURCE_TABLE_NAMES) {
     if (!present.has(table)) {
+      // A new table holding every known column of the missing one: most likely a rename.
+      const names = SOURCE_TABLES[table].columns.map((c) => c.name);
+      const renamed = unknownTables.find(
+        (t) =>
+          !renamedTables.has(t) &&
+          names.every((n) => (columnsByTable.get(t) ?? []).some((c) => c.column === n)),
+      );
+      if (renamed) renamedTables.add(renamed);
       findings.push(
         finding(
           'missing-table',
           table,
           null,
-          `table ${table} is missing from the source (or renamed)`,
-          `restore the table, or point the extract at the right database (TOTESYS_URL / the totesys secret)`,
+          renamed
+            ? `table ${table} is missing from the source, and ${renamed} has its columns (renamed?)`
+            : `table ${table} is missing from the source (or renamed)`,
+          renamed
+            ? `rename it back (ALTER TABLE ${renamed} RENAME TO ${table}), or teach the pipeline the new name in shared/schema/totesys.ts`
+            : `restore the table, or point the extract at the right database (TOTESYS_URL / the totesys secret)`,
         ),
       );
       continue;
@@ -280,8 +295,7 @@ export function compareSourceSchema(observed: ObservedSchema): DriftFinding[] {
     const columns = [...(columnsByTable.get(table) ?? [])].sort((a, b) => a.position - b.position);
     findings.push(...compareTable(table, columns));
   }
-  const known = new Set<string>([...SOURCE_TABLE_NAMES, ...IGNORED_SOURCE_TABLES]);
-  for (const table of [...present].filter((t) => !known.has(t)).sort()) {
+  for (const table of unknownTables.filter((t) => !renamedTables.has(t))) {
     findings.push(
       finding(
         'new-table',

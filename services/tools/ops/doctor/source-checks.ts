@@ -193,13 +193,14 @@ export async function sourceChecks(url: string): Promise<CheckResult[]> {
 
     const findings = compareSourceSchema(await readSourceSchema(pool));
     const incompatible = findings.filter((f) => !f.compatible);
+    const compatible = findings.filter((f) => f.compatible);
     const list = (fs: typeof findings) => fs.map((f) => `${f.subject}: ${f.detail}`).join('; ');
     if (incompatible.length > 0) {
       checks.push(
         fail(
           G,
           'source columns',
-          `the extract would stop (SourceSchemaError): ${list(incompatible)}`,
+          `the extract would stop (SourceSchemaError): ${list(incompatible)}${compatible.length > 0 ? `; also (carried without it): ${list(compatible)}` : ''}`,
           incompatible.map((f) => `${f.subject}: ${f.action}`).join('; '),
         ),
       );

@@ -33,9 +33,10 @@ const WHOLE_HOUR_TOLERANCE_S = 2 * 60;
 function human(seconds: number): string {
   const s = Math.round(Math.abs(seconds));
   if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}min`;
-  const h = Math.floor(s / 3600);
-  const m = Math.round((s - h * 3600) / 60);
+  const minutes = Math.round(s / 60);
+  if (minutes < 59) return `${minutes}min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
   return m === 0 ? `${h}h` : `${h}h${String(m).padStart(2, '0')}`;
 }
 
