@@ -34,12 +34,3 @@ export async function withDatabase<T>(
 function reason(error: unknown, url: string): string {
   return `${redactUrl(url)}: ${expectedErrorMessage(error) ?? (error as Error).message}`;
 }
-
-/** The identity and settings every database check starts with. */
-export interface ServerIdentity {
-  readonly role: string;
-  readonly database: string;
-  readonly versionNum: number;
-  readonly version: string;
-  readonly superuser: boolean;
-}
