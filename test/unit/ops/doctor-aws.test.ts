@@ -267,6 +267,25 @@ describe('totes doctor --aws', () => {
     ]);
   });
 
+  it('an unreachable database on AWS is a FAIL whose fix says where doctor must run from', async () => {
+    secretsMock
+      .on(GetSecretValueCommand)
+      .rejects(new NoSecret({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
+    const { io: streams, text } = io();
+    const code = await doctorCommand(
+      { aws: true, json: true, warehouseUrl: 'postgres://load:secret@127.0.0.1:1/warehouse' },
+      streams,
+    );
+    expect(code).toBe(1);
+    const report = JSON.parse(text()) as {
+      checks: Array<{ name: string; status: string; detail: string; fix?: string }>;
+    };
+    const reach = report.checks.find((c) => c.name === 'warehouse reachable');
+    expect(reach).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('connection refused') });
+    expect(reach?.detail).not.toContain('secret@');
+    expect(reach?.fix).toContain('a private RDS is not reachable from outside its VPC');
+  });
+
   it('no usable AWS credentials: doctor could not run, exit 2', async () => {
     secretsMock.on(GetSecretValueCommand).rejects(
       Object.assign(new Error('Could not load credentials from any providers'), {

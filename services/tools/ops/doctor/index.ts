@@ -32,9 +32,16 @@ export interface DoctorTarget {
 
 /** Runs every group the target allows; a group's checks keep their order. */
 export async function runDoctor(target: DoctorTarget): Promise<DoctorReport> {
+  // A database in a VPC is often out of reach from a laptop: say where doctor must run from.
+  const reachHint =
+    target.kind === 'aws'
+      ? '; run doctor from a machine with a route to it (a private RDS is not reachable from outside its VPC)'
+      : '';
   const [source, warehouse, resources] = await Promise.all([
-    target.sourceUrl ? sourceChecks(target.sourceUrl) : [],
-    target.warehouseUrl ? warehouseChecks(target.warehouseUrl, target.warehouseFixUrl ?? '<url>') : [],
+    target.sourceUrl ? sourceChecks(target.sourceUrl, reachHint) : [],
+    target.warehouseUrl
+      ? warehouseChecks(target.warehouseUrl, target.warehouseFixUrl ?? '<url>', reachHint)
+      : [],
     target.resources ? resourceChecks(target.resources.clients, target.resources.options) : [],
   ]);
   return {

@@ -96,7 +96,8 @@ function isUtcZone(id: SourceIdentity): boolean {
   return id.offsetNow === 0 && id.offsetJanuary === 0 && id.offsetJuly === 0;
 }
 
-export async function sourceChecks(url: string): Promise<CheckResult[]> {
+/** `reachHint` ends the fix of an unreachable server (on AWS: where doctor must run from). */
+export async function sourceChecks(url: string, reachHint = ''): Promise<CheckResult[]> {
   const outcome = await withDatabase(url, async (pool) => {
     const checks: CheckResult[] = [];
     const id = await identity(pool);
@@ -224,7 +225,7 @@ export async function sourceChecks(url: string): Promise<CheckResult[]> {
         G,
         'source reachable',
         outcome.unreachable,
-        'check --source-url / TOTESYS_URL (or the totesys secret): host, port, database, user, password',
+        `check --source-url / TOTESYS_URL (or the totesys secret): host, port, database, user, password${reachHint}`,
       ),
     ];
   }

@@ -131,7 +131,7 @@ async function rightsCheck(pool: DatabasePool, role: string, pending: boolean): 
   );
 }
 
-export async function warehouseChecks(url: string, fixUrl: string): Promise<CheckResult[]> {
+export async function warehouseChecks(url: string, fixUrl: string, reachHint = ''): Promise<CheckResult[]> {
   const outcome = await withDatabase(url, async (pool) => {
     const id = (await pool.one(sql.unsafe`
       SELECT current_user AS "role", current_database() AS "database",
@@ -157,7 +157,7 @@ export async function warehouseChecks(url: string, fixUrl: string): Promise<Chec
         G,
         'warehouse reachable',
         outcome.unreachable,
-        'check --warehouse-url / WAREHOUSE_URL (or the warehouse secret): host, port, database, user, password',
+        `check --warehouse-url / WAREHOUSE_URL (or the warehouse secret): host, port, database, user, password${reachHint}`,
       ),
     ];
   }
