@@ -18,7 +18,9 @@
  * - `SourceUnobservable` (Count), dimension service: extract, every run that read the source, the
  *   number of causes that put rows at risk (replica source, TimeZone not UTC; 0 when none); the
  *   same metric with dimensions service + cause is 1 per cause, for the dashboard and diagnosis
- *   (services/lambdas/extract/source-observability.ts).
+ *   (services/lambdas/extract/source-observability.ts);
+ * - `SchemaDrift` (Count), dimension service: extract, drift findings of each run (0 when none;
+ *   services/lambdas/extract/source-schema.ts, which also keeps the last drift in `DRIFT/extract`).
  *
  * This module reads the JSON lazily (only `loadAlarmDefinitions` touches the file), so Lambda
  * bundles may import the constants without shipping the file.
@@ -32,6 +34,7 @@ export const CUSTOM_METRICS = {
   extractRunsSucceeded: 'RunsSucceeded',
   warehouseFreshnessSeconds: 'WarehouseFreshnessSeconds',
   sourceUnobservable: 'SourceUnobservable',
+  extractSchemaDrift: 'SchemaDrift',
 } as const;
 
 /** Placeholder in dimension values for the deployment prefix (`totes` by default). */
@@ -46,6 +49,7 @@ export const ALARM_KINDS = [
   'heartbeat',
   'freshness',
   'source-unobservable',
+  'schema-drift',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 

@@ -46,6 +46,7 @@ import {
   type SourceReading,
   withSnapshot,
 } from './source-reader.ts';
+import { asSourceSchemaError, checkSourceSchema } from './source-schema.ts';
 import { UnitWriter } from './unit-writer.ts';
 import { emptyWatermark, readWatermarks, saveWatermark, type WatermarkRecord } from './watermark-store.ts';
 import {
@@ -174,6 +175,8 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
 
   try {
     reportFindings(findings, clock, deps);
+    // Schema drift (source-schema.ts): incompatible drift throws here, before anything is written.
+    await checkSourceSchema(deps, { runId, at: floorToMs(clock.now) });
     // (3) Watermarks and checkpoints, read under the lease; then the commit horizon.
     const marks = await readWatermarks(deps.dynamo, deps.stateTable);
     const stored = await readCheckpoints(deps.dynamo, deps.stateTable);
@@ -212,7 +215,9 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
     // (4) One snapshot, one unit.
     const snapshot = await withSnapshot(deps.pool, (reader) =>
       extractSnapshot(reader, deps, options, runId, progress, partSize),
-    );
+    ).catch(async (error: unknown) => {
+      throw await asSourceSchemaError(error, deps.pool);
+    });
 
     // (5) Only now, with the manifest durable, may the watermarks move.
     for (const [table, p] of progress) {

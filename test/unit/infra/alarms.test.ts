@@ -22,7 +22,15 @@ describe('shared/config/alarms.json', () => {
   test('the local stack evaluates the alarm kinds of the on-call issue and issue 13, DLQ alarms named "dlq"', () => {
     const local = alarmsFor('local', 'totes', definitions);
     expect(new Set(local.map((a) => a.kind))).toEqual(
-      new Set(['dlq-depth', 'queue-age', 'records-failed', 'heartbeat', 'freshness', 'source-unobservable']),
+      new Set([
+        'dlq-depth',
+        'queue-age',
+        'records-failed',
+        'heartbeat',
+        'freshness',
+        'schema-drift',
+        'source-unobservable',
+      ]),
     );
     const resources = pipelineResources('totes', 'local');
     for (const consumer of ['transform', 'load'] as const) {

@@ -362,6 +362,7 @@ describe('alarms (brief section 5)', () => {
         'RecordsFailed',
         'RecordsFailed',
         'RunsSucceeded',
+        'SchemaDrift',
         'SourceUnobservable',
         'WarehouseFreshnessSeconds',
       ].sort(),
