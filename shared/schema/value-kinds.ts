@@ -34,7 +34,6 @@ export const INT32_MAX = 2_147_483_647;
 const DAY_MS = 86_400_000;
 const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIME = /^(\d{2}):(\d{2}):(\d{2})\.(\d{3})$/;
 
 export function isInt32(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX;
@@ -91,12 +90,28 @@ export function daysToDate(days: number): string {
   return new Date(days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** Milliseconds since midnight of an 'HH:MM:SS.mmm' time of day; undefined otherwise. */
+/** The number written by `length` ASCII digits at `start`, or -1 if any is not a digit. */
+function digitsAt(value: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Milliseconds since midnight of an 'HH:MM:SS.mmm' time of day; undefined otherwise. Read digit by
+ * digit, not by a regex: the load checks two times per fact row.
+ */
 export function timeToMillis(value: string): number | undefined {
-  const match = TIME.exec(value);
-  if (!match) return undefined;
-  const [h, m, s, ms] = [Number(match[1]), Number(match[2]), Number(match[3]), Number(match[4])];
-  if (h > 23 || m > 59 || s > 59) return undefined;
+  if (value.length !== 12 || value[2] !== ':' || value[5] !== ':' || value[8] !== '.') return undefined;
+  const h = digitsAt(value, 0, 2);
+  const m = digitsAt(value, 3, 2);
+  const s = digitsAt(value, 6, 2);
+  const ms = digitsAt(value, 9, 3);
+  if (h < 0 || m < 0 || s < 0 || ms < 0 || h > 23 || m > 59 || s > 59) return undefined;
   return ((h * 60 + m) * 60 + s) * 1000 + ms;
 }
 
