@@ -3,8 +3,8 @@ import { type Interceptor, SchemaValidationError } from 'slonik';
 /**
  * Checks every row of a query written with `sql.type(schema)` against its schema (slonik's result
  * parser recipe; slonik itself only carries the schema). A row that does not match fails the query
- * with slonik's SchemaValidationError instead of flowing on under a wrong static type. Queries
- * without a schema (`sql.unsafe`) pass untouched, at the cost of one property read per row.
+ * with slonik's SchemaValidationError instead of flowing on under a wrong static type. Untyped
+ * queries pass untouched, at the cost of one property read per row.
  */
 export const resultParserInterceptor: Interceptor = {
   name: 'totes-result-parser',
