@@ -18,10 +18,8 @@ import { WAREHOUSE_SPECS } from '../../../shared/schema/warehouse/index.ts';
 import { SOURCE_VERSION } from '../../../shared/schema/warehouse/lake.ts';
 import { type DimensionTable, FACT_TABLES, type FactTable } from '../../../shared/schema/warehouse.ts';
 import { MissingJoinPartnerError, UnknownCurrencyError, WrongValueTypeError } from './errors.ts';
-import { type RowBuilder, type RowSources, rowBuilder, type SourceRow, sourceIndex } from './rows.ts';
+import { type RowBuilder, type RowSources, rowBuilder, type SourceRow } from './rows.ts';
 import type { SourceTableRows } from './validate.ts';
-
-export { checkDate } from './rows.ts';
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 const MONTH_NAMES = [
@@ -89,7 +87,7 @@ export function currencyName(code: string): string {
 const IDX = Object.fromEntries(
   (Object.keys(SOURCE_TABLES) as SourceTableName[]).map((t) => [
     t,
-    Object.fromEntries(SOURCE_TABLES[t].columns.map((c) => [c.name, sourceIndex(t, c.name, t)])),
+    Object.fromEntries(SOURCE_TABLES[t].columns.map((c, i) => [c.name, i])),
   ]),
 ) as Record<SourceTableName, Record<string, number>>;
 
