@@ -14,19 +14,23 @@
  * - `RunsSucceeded` (Count), dimension service: extract, 1 per successful run, also when nothing
  *   changed (services/lambdas/extract/run-extract.ts);
  * - `WarehouseFreshnessSeconds` (Seconds), dimensions service + stage: load, after each commit,
- *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/handler.ts).
+ *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/processor.ts).
  *
  * This module reads the JSON lazily (only `loadAlarmDefinitions` touches the file), so Lambda
  * bundles may import the constants without shipping the file.
  */
 import { readFileSync } from 'node:fs';
+import { CONSUMER_METRICS } from '../metrics/consumer.ts';
+import { EXTRACT_METRICS } from '../metrics/extract.ts';
+import { LOAD_METRICS } from '../metrics/load.ts';
 
-export const METRICS_NAMESPACE = 'TotesPipeline';
+export { METRICS_NAMESPACE } from '../metrics/namespace.ts';
 
+/** The custom metrics the alarms watch, by their catalogue entries (shared/metrics). */
 export const CUSTOM_METRICS = {
-  recordsFailed: 'RecordsFailed',
-  extractRunsSucceeded: 'RunsSucceeded',
-  warehouseFreshnessSeconds: 'WarehouseFreshnessSeconds',
+  recordsFailed: CONSUMER_METRICS.recordsFailed.name,
+  extractRunsSucceeded: EXTRACT_METRICS.runsSucceeded.name,
+  warehouseFreshnessSeconds: LOAD_METRICS.freshness.name,
 } as const;
 
 /** Placeholder in dimension values for the deployment prefix (`totes` by default). */

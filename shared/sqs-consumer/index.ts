@@ -33,7 +33,7 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
@@ -41,6 +41,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { dynamoDbClient, dynamoDbDocumentClient } from '../aws/clients.ts';
 import { ENV, requireEnv } from '../config/env.ts';
 import { describeError, type FailureStore, failureStore } from '../failures/index.ts';
+import { addMetric, CONSUMER_METRICS, metricsNamespace } from '../metrics/index.ts';
 import {
   type ObjectIdentity,
   objectIdentity,
@@ -98,20 +99,6 @@ export interface SqsHandlerOptions<TResult extends JsonValue = JsonValue> {
 }
 
 export type SqsHandler = MiddyfiedHandler<SQSEvent, SQSBatchResponse, Error, Context>;
-
-/** Metric names (namespace POWERTOOLS_METRICS_NAMESPACE, dimensions `service` and `stage`). */
-export const METRICS = {
-  recordsSucceeded: 'RecordsSucceeded',
-  recordsFailed: 'RecordsFailed',
-  handlerFailures: 'HandlerFailures',
-  testEvents: 'TestEventsAcknowledged',
-  objectsProcessed: 'ObjectsProcessed',
-  objectsSkippedDuplicate: 'ObjectsSkippedDuplicate',
-  recordDuration: 'RecordDuration',
-  batchDuration: 'BatchDuration',
-} as const;
-
-export const DEFAULT_METRICS_NAMESPACE = 'totes';
 
 /** What a record's settled promise resolves to. */
 export type RecordOutcome =
@@ -187,7 +174,7 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
   const metrics =
     options.metrics ??
     new Metrics({
-      namespace: process.env[ENV.metricsNamespace] ?? DEFAULT_METRICS_NAMESPACE,
+      namespace: metricsNamespace(),
       serviceName: process.env[ENV.serviceName] ?? `totes-${stage}`,
     });
   metrics.setDefaultDimensions({ stage });
@@ -270,9 +257,9 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
       throw error;
     }
     const duplicate = !executed;
-    metrics.addMetric(
-      duplicate ? METRICS.objectsSkippedDuplicate : METRICS.objectsProcessed,
-      MetricUnit.Count,
+    addMetric(
+      metrics,
+      duplicate ? CONSUMER_METRICS.objectsSkippedDuplicate : CONSUMER_METRICS.objectsProcessed,
       1,
     );
     child.info(duplicate ? 'object already processed (idempotency record), skipped' : 'object processed', {
@@ -310,8 +297,8 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
         ...described,
         error: error as Error,
       });
-      metrics.addMetric(METRICS.handlerFailures, MetricUnit.Count, 1);
-      if (records.length > 0) metrics.addMetric(METRICS.recordsFailed, MetricUnit.Count, records.length);
+      addMetric(metrics, CONSUMER_METRICS.handlerFailures, 1);
+      if (records.length > 0) addMetric(metrics, CONSUMER_METRICS.recordsFailed, records.length);
       metrics.publishStoredMetrics();
       throw new HandlerSetupError(`${stage} handler cannot run: ${described.errorMessage}`, { cause: error });
     }
@@ -357,7 +344,7 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
             messageId: record.messageId,
             bucket: parsed.bucket,
           });
-          metrics.addMetric(METRICS.testEvents, MetricUnit.Count, 1);
+          addMetric(metrics, CONSUMER_METRICS.testEvents, 1);
           return { kind: 'test-event' };
         }
         const results: { key: string; duplicate: boolean }[] = [];
@@ -377,13 +364,13 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
           }
         }
         if (firstError !== undefined) throw firstError;
-        metrics.addMetric(METRICS.recordsSucceeded, MetricUnit.Count, 1);
+        addMetric(metrics, CONSUMER_METRICS.recordsSucceeded, 1);
         return { kind: 'objects', results };
       } catch (error) {
-        metrics.addMetric(METRICS.recordsFailed, MetricUnit.Count, 1);
+        addMetric(metrics, CONSUMER_METRICS.recordsFailed, 1);
         throw error;
       } finally {
-        metrics.addMetric(METRICS.recordDuration, MetricUnit.Milliseconds, performance.now() - started);
+        addMetric(metrics, CONSUMER_METRICS.recordDuration, performance.now() - started);
       }
     };
 
@@ -393,7 +380,7 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
         concurrency,
       );
     } finally {
-      metrics.addMetric(METRICS.batchDuration, MetricUnit.Milliseconds, performance.now() - batchStarted);
+      addMetric(metrics, CONSUMER_METRICS.batchDuration, performance.now() - batchStarted);
       metrics.publishStoredMetrics();
     }
   };

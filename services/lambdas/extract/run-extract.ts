@@ -15,18 +15,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DatabasePool } from 'slonik';
 import { type IngestionManifest, newRunId, type SourceValue } from '../../../shared/lake/units.ts';
+import { addMetric, EXTRACT_METRICS } from '../../../shared/metrics/index.ts';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
+import {
+  acquireLease,
+  emptyWatermark,
+  type LeaseHolder,
+  readWatermarks,
+  recordHeartbeat,
+  recordRun,
+  releaseLease,
+  saveWatermark,
+  type WatermarkRecord,
+} from '../../../shared/state/index.ts';
 import { PartnerTracker, primaryKeyIndex } from './join-partners.ts';
-import { acquireLease, type LeaseHolder, releaseLease } from './run-lease.ts';
-import { recordHeartbeat, recordRun } from './run-log.ts';
 import { readClock, type SnapshotReader, withSnapshot } from './source-reader.ts';
 import { UnitWriter } from './unit-writer.ts';
-import { emptyWatermark, readWatermarks, saveWatermark, type WatermarkRecord } from './watermark-store.ts';
 import {
   commitHorizon,
   floorToMs,
@@ -134,7 +143,7 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
   });
   if (!lease.acquired) {
     logger?.info('skipped: lease held', { holder: lease.holder });
-    metrics?.addMetric('RunsSkipped', MetricUnit.Count, 1);
+    if (metrics) addMetric(metrics, EXTRACT_METRICS.runsSkipped, 1);
     return { status: 'skipped', runId, reason: 'lease held', holder: lease.holder };
   }
 
@@ -221,15 +230,15 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
     const sourceLagSeconds =
       newest === null ? null : (timestampToMs(snapshot.extractedAt) - timestampToMs(newest)) / 1000;
     if (metrics) {
-      metrics.addMetric('RunsSucceeded', MetricUnit.Count, 1);
-      metrics.addMetric('RunDuration', MetricUnit.Milliseconds, durationMs);
-      metrics.addMetric('ChangedRows', MetricUnit.Count, changedRows);
-      metrics.addMetric('UnitRows', MetricUnit.Count, rows);
-      if (sourceLagSeconds !== null) metrics.addMetric('SourceLag', MetricUnit.Seconds, sourceLagSeconds);
+      addMetric(metrics, EXTRACT_METRICS.runsSucceeded, 1);
+      addMetric(metrics, EXTRACT_METRICS.runDuration, durationMs);
+      addMetric(metrics, EXTRACT_METRICS.changedRows, changedRows);
+      addMetric(metrics, EXTRACT_METRICS.unitRows, rows);
+      if (sourceLagSeconds !== null) addMetric(metrics, EXTRACT_METRICS.sourceLag, sourceLagSeconds);
       for (const [table, p] of progress) {
         const single = metrics.singleMetric();
         single.addDimension('table', table);
-        single.addMetric('RowsExtracted', MetricUnit.Count, p.changed + p.partners);
+        addMetric(single, EXTRACT_METRICS.rowsExtracted, p.changed + p.partners);
       }
     }
     logger?.info(status === 'extracted' ? 'unit written' : 'no change: no unit, heartbeat only', {
@@ -257,7 +266,7 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
       rowsByTable,
     };
   } catch (error) {
-    metrics?.addMetric('RunsFailed', MetricUnit.Count, 1);
+    if (metrics) addMetric(metrics, EXTRACT_METRICS.runsFailed, 1);
     logger?.error('extract run failed; watermarks untouched', error as Error);
     // For `status`; best effort (DynamoDB may be what failed). No heartbeat: the run did not succeed.
     await recordRun(
