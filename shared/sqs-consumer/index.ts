@@ -41,13 +41,13 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { dynamoDbClient, dynamoDbDocumentClient } from '../aws/clients.ts';
 import { ENV, requireEnv } from '../config/env.ts';
 import { describeError, type FailureStore, failureStore } from '../failures/index.ts';
+import { runIdFromKey } from '../lake/keys.ts';
 import { addMetric, CONSUMER_METRICS, metricsNamespace } from '../metrics/index.ts';
 import {
   type ObjectIdentity,
   objectIdentity,
   objectIdentityKey,
   parseS3NotificationBody,
-  runIdFromKey,
   type S3ObjectRef,
 } from '../s3-events/index.ts';
 

@@ -5,7 +5,7 @@
  * boolean → boolean, NULL → null.
  */
 import { type DatabasePool, type DatabaseTransactionConnection, type ListSqlToken, sql } from 'slonik';
-import type { SourceValue } from '../../../shared/lake/units.ts';
+import type { SourceValue } from '../../../shared/lake/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import type { ClockReading } from './window.ts';
 

@@ -5,7 +5,7 @@ import {
   type IdentifierSqlToken,
   sql,
 } from 'slonik';
-import { PROCESSED_MANIFEST_FORMAT, type ProcessedManifest } from '../../../shared/lake/units.ts';
+import { type ProcessedManifest, validateProcessedManifest } from '../../../shared/lake/index.ts';
 import { PIPELINE_SCHEMA, type WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { BadUnitError, type RetryOptions, withRetry } from './errors.ts';
 import {
@@ -93,29 +93,6 @@ const IS_KIND: Readonly<Record<ValueKind, (value: unknown) => boolean>> = {
   timestamp: (v) => typeof v === 'string' && TIMESTAMP.test(v),
   boolean: (v) => typeof v === 'boolean',
 };
-
-export function validateProcessedManifest(value: unknown, where = 'processed manifest'): ProcessedManifest {
-  const m = value as Partial<ProcessedManifest> | null;
-  const fail = (why: string): never => {
-    throw new BadUnitError(`${where}: ${why}`);
-  };
-  if (!m || typeof m !== 'object') return fail('not a JSON object');
-  if (m.format !== PROCESSED_MANIFEST_FORMAT)
-    fail(`format is ${JSON.stringify(m.format)}, expected ${PROCESSED_MANIFEST_FORMAT}`);
-  if (typeof m.unitId !== 'string' || m.unitId === '') fail('unitId is missing');
-  if (typeof m.runId !== 'string' || m.runId === '') fail('runId is missing');
-  if (m.newestSourceUpdate !== null && !IS_KIND.timestamp(m.newestSourceUpdate))
-    fail(`newestSourceUpdate ${JSON.stringify(m.newestSourceUpdate)} is not a timestamp`);
-  if (!Array.isArray(m.objects)) return fail('objects is not a list');
-  for (const [i, o] of m.objects.entries()) {
-    if (!o || typeof o !== 'object') fail(`objects[${i}] is not an object`);
-    if (!Object.hasOwn(LOAD_TABLES, o.table))
-      fail(`objects[${i}] names unknown table ${JSON.stringify(o.table)}`);
-    if (typeof o.key !== 'string' || o.key === '') fail(`objects[${i}] has no key`);
-    if (!Number.isSafeInteger(o.rows) || o.rows < 0) fail(`objects[${i}] has no row count`);
-  }
-  return m as ProcessedManifest;
-}
 
 type Tuple = unknown[];
 
@@ -332,7 +309,7 @@ export async function applyProcessedUnit(
   unit: ProcessedUnit,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  validateProcessedManifest(unit.manifest);
+  validateProcessedManifest(unit.manifest, 'processed manifest', BadUnitError);
   const chunkRows = options.chunkRows ?? 5_000;
   return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows), 0);
 }

@@ -12,7 +12,7 @@
  * - Fact parts stream through (`addTable` returns their rows); every date a fact row references is
  *   remembered for dim_date.
  */
-import type { SourceValue } from '../../../shared/lake/units.ts';
+import type { SourceValue } from '../../../shared/lake/index.ts';
 import type { ParquetRow } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import type { DimensionTable, FactTable } from '../../../shared/schema/warehouse.ts';

@@ -15,7 +15,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-
 import { dynamoDbDocumentClient, s3Client } from '../../../shared/aws/clients.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
-import { type IngestionManifest, isManifestKey, unitPrefix } from '../../../shared/lake/units.ts';
+import { type IngestionManifest, isManifestKey, unitPrefix } from '../../../shared/lake/index.ts';
 import type { S3ObjectRef } from '../../../shared/s3-events/index.ts';
 import {
   SOURCE_TABLES,

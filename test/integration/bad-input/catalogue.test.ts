@@ -36,7 +36,7 @@ import {
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
 import { ENV } from '../../../shared/config/env.ts';
 import { type FailureRecord, failureStore } from '../../../shared/failures/index.ts';
-import { manifestKey, unitPrefix } from '../../../shared/lake/units.ts';
+import { manifestKey, unitPrefix } from '../../../shared/lake/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { parquetOf } from '../load/lake.ts';
