@@ -7,7 +7,7 @@ import {
 } from 'slonik';
 import { type ProcessedManifest, validateProcessedManifest } from '../../../shared/lake/index.ts';
 import { PIPELINE_SCHEMA, type WarehouseTable } from '../../../shared/schema/warehouse.ts';
-import { BadUnitError, type RetryOptions, withRetry } from './errors.ts';
+import { BadUnitError } from './errors.ts';
 import {
   LOAD_ORDER,
   LOAD_TABLES,
@@ -33,7 +33,8 @@ import {
  * Rows are read from `tables` inside the transaction callback. Slonik's own transaction retry is
  * switched off (limit 0): it would replay the callback on a serialization failure, and a one-shot
  * async iterable would then be staged empty and the ledger row committed over missing data.
- * Retries happen one level up (loadWithRetry), which rebuilds the unit for every attempt.
+ * Retries happen one level up (processor.ts, through errors.ts withRetry), which rebuilds the unit
+ * (FetchedUnit.open) for every attempt.
  */
 
 export type Row = Readonly<Record<string, unknown>>;
@@ -312,27 +313,4 @@ export async function applyProcessedUnit(
   validateProcessedManifest(unit.manifest, 'processed manifest', BadUnitError);
   const chunkRows = options.chunkRows ?? 5_000;
   return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows), 0);
-}
-
-/**
- * Applies a unit, retrying transient failures (connection lost, deadlock, serialization failure,
- * …) with backoff; permanent ones fail at once. `open` is called once per attempt so that every
- * attempt stages the unit's rows from the start. Failures come out as LoadError / BadUnitError /
- * MissingObjectError with the database's message in `message`.
- */
-export async function applyWithRetry(
-  pool: DatabasePool,
-  label: string,
-  open: () => ProcessedUnit | Promise<ProcessedUnit>,
-  options: ApplyOptions & { readonly retry?: RetryOptions } = {},
-): Promise<ApplyResult> {
-  return withRetry(label, async () => applyProcessedUnit(pool, await open(), options), options.retry);
-}
-
-/** Newest source update loaded so far, over every applied unit ('YYYY-MM-DD HH:MM:SS.mmm' UTC). */
-export async function newestLoadedSourceUpdate(pool: DatabasePool): Promise<string | null> {
-  const value = await pool.oneFirst(
-    sql.unsafe`SELECT to_char(max("newest_source_update"), 'YYYY-MM-DD HH24:MI:SS.MS') FROM ${LEDGER}`,
-  );
-  return value as string | null;
 }

@@ -119,7 +119,7 @@ async function listManifests(bucket: string, prefix: string): Promise<string[]> 
 }
 
 async function load(args: Args): Promise<void> {
-  const { createLoadProcessor } = await import('../../lambdas/load/handler.ts');
+  const { createLoadProcessor } = await import('../../lambdas/load/processor.ts');
   const bucket = str(args, 'processedBucket');
   const manifests = await listManifests(bucket, unitPrefix(str(args, 'runId')));
   const pool = await createDatabasePool(str(args, 'warehouseUrl'), {

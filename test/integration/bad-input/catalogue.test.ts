@@ -367,7 +367,7 @@ describe('bad-input catalogue through the local runtime', () => {
     s3?.destroy();
     dynamo?.destroy();
     await stack?.stop();
-    const { closeWarehousePool } = await import('../../../services/lambdas/load/handler.ts');
+    const { closeWarehousePool } = await import('../../../services/lambdas/load/warehouse-pool.ts');
     await closeWarehousePool();
     await source?.drop();
     await warehouse?.drop();
