@@ -10,10 +10,11 @@
  *    the Parquet files under the same `units/YYYY/MM/DD/<runId>/` prefix in the processed bucket,
  *    then LAST the processed manifest.
  *
- * The lake is immutable: before each write the key is checked (HeadObject; PutObject also sends
- * `If-None-Match: *` for S3 itself). An object already there from an earlier attempt on the same
- * source (same source eTag in its metadata) is kept as it is — the transform is deterministic —
- * and one from any other source is a LakeConflictError.
+ * The lake is immutable (shared/lake/write.ts): before each write the key is checked (HeadObject),
+ * and every write, single PUT or multipart, also sends `If-None-Match: *` for S3 itself. An object
+ * already there from an earlier attempt on the same source (same source eTag in its metadata) is
+ * kept as it is — the transform is deterministic — and one from any other source is a
+ * LakeConflictError.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_MAX_OBJECT_BYTES } from '../../../shared/config/env.ts';
@@ -81,8 +82,6 @@ interface PendingObject {
   /** Which processed manifest lists it when the unit is split (0: every one). */
   readonly group: number;
 }
-
-const pad4 = (n: number) => String(n).padStart(4, '0');
 
 const FACT_SOURCES: ReadonlySet<string> = new Set(['sales_order', 'purchase_order', 'payment']);
 
