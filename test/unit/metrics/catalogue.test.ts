@@ -1,4 +1,5 @@
 /** The metrics catalogue (shared/metrics) against the alarm definitions that name its metrics. */
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadAlarmDefinitions } from '../../../shared/config/alarms.ts';
 import { METRICS_NAMESPACE, metricsNamespace, STAGE_METRICS } from '../../../shared/metrics/index.ts';
 
@@ -41,5 +42,18 @@ describe('shared/metrics catalogue', () => {
   test('a handler without POWERTOOLS_METRICS_NAMESPACE uses the catalogue namespace', () => {
     expect(metricsNamespace({})).toBe('TotesPipeline');
     expect(metricsNamespace({ POWERTOOLS_METRICS_NAMESPACE: 'Other' })).toBe('Other');
+  });
+
+  test('the Terraform names the catalogue namespace and only catalogued custom metrics (dashboard)', () => {
+    const folder = new URL('../../../infra-terraform/', import.meta.url);
+    const terraform = readdirSync(folder)
+      .filter((file) => file.endsWith('.tf'))
+      .map((file) => readFileSync(new URL(file, folder), 'utf8'))
+      .join('\n');
+    expect(terraform).toContain(`metrics_namespace = "${METRICS_NAMESPACE}"`);
+    const named = [...terraform.matchAll(/\[local\.metrics_namespace, "([A-Za-z]+)"/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    const catalogued = new Set(Object.values(STAGE_METRICS).flatMap((metrics) => metrics.map((m) => m.name)));
+    for (const name of named) expect(catalogued).toContain(name);
   });
 });
