@@ -15,6 +15,8 @@
  *   changed (services/lambdas/extract/run-extract.ts);
  * - `WarehouseFreshnessSeconds` (Seconds), dimensions service + stage: load, after each commit,
  *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/processor.ts).
+ * - `SchemaDrift` (Count), dimension service: extract, drift findings of each run (0 when none;
+ *   services/lambdas/extract/source-schema.ts, which also keeps the last drift in `DRIFT/extract`).
  *
  * This module reads the JSON lazily (only `loadAlarmDefinitions` touches the file), so Lambda
  * bundles may import the constants without shipping the file.
@@ -31,6 +33,7 @@ export const CUSTOM_METRICS = {
   recordsFailed: CONSUMER_METRICS.recordsFailed.name,
   extractRunsSucceeded: EXTRACT_METRICS.runsSucceeded.name,
   warehouseFreshnessSeconds: LOAD_METRICS.freshness.name,
+  extractSchemaDrift: EXTRACT_METRICS.schemaDrift.name,
 } as const;
 
 /** Placeholder in dimension values for the deployment prefix (`totes` by default). */
@@ -44,6 +47,7 @@ export const ALARM_KINDS = [
   'lambda-throttles',
   'heartbeat',
   'freshness',
+  'schema-drift',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 

@@ -30,6 +30,11 @@ export const EXTRACT_METRICS = {
     unit: MetricUnit.Seconds,
     description: 'the snapshot time minus the newest source last_updated',
   },
+  schemaDrift: {
+    name: 'SchemaDrift',
+    unit: MetricUnit.Count,
+    description: 'source schema drift findings of a run (0 when none; the extract-schema-drift alarm)',
+  },
   rowsExtracted: {
     name: 'RowsExtracted',
     unit: MetricUnit.Count,

@@ -20,13 +20,14 @@ export {
   failureSk,
   failureStore,
 } from '../failures/index.ts';
+export { readSchemaDrift, type SchemaDriftRecord } from './drift.ts';
 export {
   type LedgerFreshness,
   ledgerFreshness,
   newestLoadedSourceUpdate,
   oldestUnloadedSourceChangeAge,
 } from './freshness.ts';
-export { HEARTBEAT_KEY, LEASE_KEY, RUN_PK, WATERMARK_PK } from './keys.ts';
+export { DRIFT_KEY, HEARTBEAT_KEY, LEASE_KEY, RUN_PK, WATERMARK_PK } from './keys.ts';
 export { acquireLease, type LeaseHolder, type LeaseRequest, releaseLease } from './lease.ts';
 export { type QueueDepth, queueDepth, queueUrl, totalMessages } from './queues.ts';
 export {

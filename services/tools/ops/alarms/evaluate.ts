@@ -14,6 +14,7 @@ import {
   lastSuccessfulExtract,
   ledgerFreshness,
   oldestUnloadedSourceChangeAge,
+  readSchemaDrift,
 } from '../../../../shared/state/index.ts';
 import type { AttachedStack } from '../../local-runtime/attach.ts';
 import type { LocalStack } from '../../local-runtime/stack.ts';
@@ -104,8 +105,14 @@ export async function observe(stack: AlarmSubject, now = Date.now()): Promise<Al
     const queues: Record<string, { visible: number; oldestAgeSeconds: number | null }> = {};
     for (const queue of Object.values(s.resources.queues)) {
       for (const name of [queue.name, queue.dlqName]) {
-        const stats = await queueStats(sqs, name, { localEndpoint: s.endpoints.sqs });
-        queues[name] = { visible: stats.visible, oldestAgeSeconds: stats.oldestAgeSeconds };
+        // A deleted queue is a finding for its alarm ("queue … not found"), not a crash.
+        const stats = await queueStats(sqs, name, { localEndpoint: s.endpoints.sqs }).catch(
+          (error: unknown) => {
+            if ((error as { name?: string }).name === 'QueueDoesNotExist') return undefined;
+            throw error;
+          },
+        );
+        if (stats) queues[name] = { visible: stats.visible, oldestAgeSeconds: stats.oldestAgeSeconds };
       }
     }
     const table = s.resources.tables.state.name;
@@ -119,6 +126,7 @@ export async function observe(stack: AlarmSubject, now = Date.now()): Promise<Al
       queues,
       failures,
       lastSuccessfulExtract: await lastSuccessfulExtract(doc, table),
+      schemaDrift: await readSchemaDrift(doc, table),
       freshness: await measureFreshness(s.sourceUrl, s.warehouseUrl),
     };
   } finally {
