@@ -9,6 +9,8 @@ import type { LocalStack } from './stack.ts';
 export interface LiveSnapshot {
   readonly uptimeSeconds: number;
   readonly extract: { runs: number; failures: number; last: string };
+  /** The schedule is paused (`totes schedule pause`): no scheduled extract runs. */
+  readonly schedulePaused?: boolean;
   readonly stages: Record<
     'transform' | 'load',
     { ok: number; failed: number; batches: number; lastError?: string }
@@ -90,6 +92,7 @@ export async function takeSnapshot(sources: LiveSources): Promise<LiveSnapshot> 
       failures: stack.counters.extract.invocationErrors,
       last: describeExtract(stack),
     },
+    schedulePaused: stack.schedule.paused,
     stages: { transform: stage('transform'), load: stage('load') },
     queues,
     dlq: await dlqDepths(stack),
@@ -105,7 +108,7 @@ const n = (value: number) => value.toLocaleString('en-GB');
 export function renderSnapshot(s: LiveSnapshot, stateDir: string): string[] {
   const lines = [
     `totes pipeline, local — up ${s.uptimeSeconds}s — state in ${stateDir} — Ctrl-C to stop`,
-    `extract    runs ${s.extract.runs}, failed ${s.extract.failures}; last: ${s.extract.last}`,
+    `extract    ${s.schedulePaused ? 'schedule PAUSED (`npx totes schedule resume` to resume); ' : ''}runs ${s.extract.runs}, failed ${s.extract.failures}; last: ${s.extract.last}`,
   ];
   for (const name of ['transform', 'load'] as const) {
     const st = s.stages[name];
