@@ -15,7 +15,9 @@ import {
   nonNegativeInteger,
   optionalSourceUrl,
   optionalWarehouseUrl,
+  resolveSourceUrl,
   resolveStateDir,
+  resolveWarehouseUrl,
   type SourceUrlOption,
   type StateDirOption,
   type WarehouseUrlOption,
@@ -62,15 +64,18 @@ export async function reconcileUrls(
 }
 
 /**
- * The two databases the options name; a URL not given (flag or environment) comes from the local
+ * The two databases the options name. With neither URL given (flags or environment), the local
  * stack of `--state-dir`, attached like `status` does: the running runtime's databases, else the
- * state folder's embedded PostgreSQL started for the comparison and stopped after it.
+ * state folder's embedded PostgreSQL started for the comparison and stopped after it. One URL
+ * without the other is a usage error: half a local stack compared with a server is never meant.
  */
 export async function reconcileCommand(options: ReconcileCommandOptions): Promise<ReconcileResult> {
   const sourceUrl = optionalSourceUrl(options);
   const warehouseUrl = optionalWarehouseUrl(options);
-  if (sourceUrl !== undefined && warehouseUrl !== undefined) return reconcileUrls(sourceUrl, warehouseUrl);
-  const stack = await attachLocalStack({ stateDir: resolveStateDir(options), sourceUrl, warehouseUrl });
+  if (sourceUrl !== undefined || warehouseUrl !== undefined) {
+    return reconcileUrls(resolveSourceUrl(options), resolveWarehouseUrl(options));
+  }
+  const stack = await attachLocalStack({ stateDir: resolveStateDir(options) });
   try {
     return await reconcileUrls(stack.sourceUrl, stack.warehouseUrl);
   } finally {
