@@ -48,25 +48,21 @@ describe('totes logs --aws (CloudWatch Logs)', () => {
       .resolvesOnce({
         events: [{ eventId: 'l2', timestamp: T + 4000, message: 'REPORT RequestId: x Duration: 5 ms' }],
       });
-    logs
-      .on(FilterLogEventsCommand, { logGroupName: '/aws/lambda/acme-extract' })
-      .resolves({
-        events: [
-          {
-            eventId: 'e1',
-            timestamp: T + 1000,
-            message: line('unit written', { runId: 'r1', service: 'acme-extract' }),
-          },
-        ],
-      });
+    logs.on(FilterLogEventsCommand, { logGroupName: '/aws/lambda/acme-extract' }).resolves({
+      events: [
+        {
+          eventId: 'e1',
+          timestamp: T + 1000,
+          message: line('unit written', { runId: 'r1', service: 'acme-extract' }),
+        },
+      ],
+    });
     // EMF blobs are not log lines.
-    logs
-      .on(FilterLogEventsCommand, { logGroupName: '/aws/lambda/acme-transform' })
-      .resolves({
-        events: [
-          { eventId: 't1', timestamp: T + 2000, message: JSON.stringify({ _aws: {}, RowsTransformed: 3 }) },
-        ],
-      });
+    logs.on(FilterLogEventsCommand, { logGroupName: '/aws/lambda/acme-transform' }).resolves({
+      events: [
+        { eventId: 't1', timestamp: T + 2000, message: JSON.stringify({ _aws: {}, RowsTransformed: 3 }) },
+      ],
+    });
 
     const out = sink();
     await logsCommand(
