@@ -1,5 +1,5 @@
 /** `totes run --once --aws`: Invoke, then follow the unit through S3 and the ledger (mocked AWS). */
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
