@@ -5,6 +5,7 @@ import { register as registerDlq } from './commands/dlq.ts';
 import { register as registerEnv } from './commands/env.ts';
 import { register as registerLogs } from './commands/logs.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
+import { register as registerQuery } from './commands/query.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
 import { register as registerRun } from './commands/run.ts';
 import { register as registerSchedule } from './commands/schedule.ts';
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   registerReconcile(program);
   registerRun(program);
   registerStatus(program);
+  registerQuery(program);
   registerDlq(program);
   registerAlarms(program);
   registerLogs(program);
