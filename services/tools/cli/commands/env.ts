@@ -49,5 +49,9 @@ export function register(program: Command): void {
     .option('--no-pg', 'leave out PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE (use "$WAREHOUSE_URL" instead)')
     .option('--json', 'print one JSON object {NAME: value} instead of export lines')
     .option('--unset', 'print the `unset` line that undoes `eval "$(npx totes env)"`')
+    .addHelpText(
+      'after',
+      '\nThen: psql -c "select count(*) from fact_sales_order", aws s3 ls s3://totes-processed/, aws dynamodb list-tables.\nAWS CLI v1 ignores AWS_ENDPOINT_URL_SQS for SQS: aws --endpoint-url "$AWS_ENDPOINT_URL_SQS" sqs list-queues.',
+    )
     .action((options: EnvCommandOptions) => envCommand(options));
 }
