@@ -1,4 +1,6 @@
 import { createDatabasePool } from '../../../../shared/db/pool.ts';
+import type { AttachedStack } from '../../local-runtime/attach.ts';
+import { localDeployment } from '../deployment/local.ts';
 import type { Deployment } from '../deployment/types.ts';
 import type { ScheduleStatus } from '../schedule/types.ts';
 import {
@@ -40,9 +42,21 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  * still shown.
  */
 export async function collectStatus(
-  deployment: Deployment,
+  subject: Deployment | AttachedStack,
   options: { runs?: number } = {},
 ): Promise<PipelineStatus> {
+  if ('kind' in subject) return collectFrom(subject, options);
+  // An attached local stack (callers that attach themselves): look through a deployment that
+  // leaves the stack attached; the caller detaches it.
+  const deployment = localDeployment({ ...subject, detach: async () => {} });
+  try {
+    return await collectFrom(deployment, options);
+  } finally {
+    await deployment.close();
+  }
+}
+
+async function collectFrom(deployment: Deployment, options: { runs?: number }): Promise<PipelineStatus> {
   const queues: QueueReading[] = [];
   const oldest = (name: string) => deployment.oldestAgeSeconds(name);
   for (const queue of Object.values(deployment.resources.queues)) {
