@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { register as registerAlarms } from './commands/alarms.ts';
 import { register as registerDlq } from './commands/dlq.ts';
+import { register as registerDoctor } from './commands/doctor.ts';
 import { register as registerEnv } from './commands/env.ts';
 import { register as registerLogs } from './commands/logs.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerSchedule(program);
   registerEnv(program);
+  registerDoctor(program);
   registerSeed(program);
   registerSimulate(program);
   return program;
