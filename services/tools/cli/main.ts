@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { register as registerAlarms } from './commands/alarms.ts';
+import { register as registerConsole } from './commands/console.ts';
 import { register as registerDlq } from './commands/dlq.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerDlq(program);
   registerAlarms(program);
+  registerConsole(program);
   registerSeed(program);
   registerSimulate(program);
   return program;

@@ -1,0 +1,150 @@
+/**
+ * The Pipeline page's numbers on the local stack, from the readers `totes status` and
+ * `totes alarms` use (ops/status/collect.ts, ops/alarms/evaluate.ts), plus the load ledger's
+ * throughput. Every open page polls: one read serves all requests for `cacheMs`, and the alarms
+ * (which read both databases and the state table) are re-evaluated every `alarmsEveryMs` only.
+ */
+import type { DatabasePool } from 'slonik';
+import type { AttachedStack } from '../../local-runtime/attach.ts';
+import { type AlarmState, evaluateAlarms } from '../../ops/alarms/index.ts';
+import { collectStatus, type PipelineStatus } from '../../ops/status/collect.ts';
+import type { PipelineReader } from '../target.ts';
+import {
+  FRESHNESS_PROMISE_SECONDS,
+  type PipelineView,
+  type RunView,
+  type StageActivity,
+  type ThroughputPoint,
+} from './pipeline-view.ts';
+import { readOnly } from './read-only.ts';
+import { lastHourTotals, loadThroughput } from './throughput.ts';
+
+export interface LocalPipelineReaderOptions {
+  readonly stack: AttachedStack;
+  readonly warehouse: DatabasePool;
+  readonly scheduleSeconds: number | null;
+  /** The consumers' counters, when they run in this process (`totes start`). */
+  readonly stageActivity?: () => { transform: StageActivity; load: StageActivity };
+  readonly cacheMs?: number;
+  readonly alarmsEveryMs?: number;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+export function runView(item: Record<string, unknown>): RunView {
+  const byTable = item.rowsByTable;
+  return {
+    runId: String(item.runId ?? item.sk ?? ''),
+    status: String(item.status ?? 'unknown'),
+    extractedAt: typeof item.extractedAt === 'string' ? item.extractedAt : null,
+    durationMs: num(item.durationMs),
+    changedRows: num(item.changedRows),
+    rows: num(item.rows),
+    rowsByTable:
+      byTable && typeof byTable === 'object'
+        ? Object.fromEntries(Object.entries(byTable).map(([t, n]) => [t, Number(n)]))
+        : {},
+    error: typeof item.error === 'string' ? item.error : null,
+  };
+}
+
+export class LocalPipelineReader implements PipelineReader {
+  readonly #options: LocalPipelineReaderOptions;
+  #cached: { at: number; view: Promise<PipelineView> } | undefined;
+  #alarms: { at: number; states: Promise<AlarmState[]> } | undefined;
+
+  constructor(options: LocalPipelineReaderOptions) {
+    this.#options = options;
+  }
+
+  read(): Promise<PipelineView> {
+    const now = Date.now();
+    if (!this.#cached || now - this.#cached.at >= (this.#options.cacheMs ?? 2000)) {
+      const view = this.#collect();
+      // A failed read is not kept: the next request tries again.
+      view.catch(() => {
+        if (this.#cached?.view === view) this.#cached = undefined;
+      });
+      this.#cached = { at: now, view };
+    }
+    return this.#cached.view;
+  }
+
+  #alarmStates(): Promise<AlarmState[]> {
+    const now = Date.now();
+    if (!this.#alarms || now - this.#alarms.at >= (this.#options.alarmsEveryMs ?? 10_000)) {
+      const states = evaluateAlarms(this.#options.stack);
+      states.catch(() => {
+        if (this.#alarms?.states === states) this.#alarms = undefined;
+      });
+      this.#alarms = { at: now, states };
+    }
+    return this.#alarms.states;
+  }
+
+  async #collect(): Promise<PipelineView> {
+    const { stack, warehouse } = this.#options;
+    const problems: string[] = [];
+    const [status, alarms, ledger] = await Promise.all([
+      collectStatus(stack, { runs: 10 }).catch((error: unknown): PipelineStatus | null => {
+        problems.push(`status: ${message(error)}`);
+        return null;
+      }),
+      this.#alarmStates().catch((error: unknown): AlarmState[] => {
+        problems.push(`alarms: ${message(error)}`);
+        return [];
+      }),
+      readOnly(warehouse, async (connection) => ({
+        throughput: await loadThroughput(connection),
+        lastHour: await lastHourTotals(connection),
+      })).catch((error: unknown): { throughput: ThroughputPoint[]; lastHour: PipelineView['lastHour'] } => {
+        problems.push(`load ledger: ${message(error)}`);
+        return { throughput: [], lastHour: { units: 0, inserted: 0, updated: 0 } };
+      }),
+    ]);
+    const queues = stack.resources.queues;
+    const freshness = alarms.find((a) => a.kind === 'freshness');
+    return {
+      at: new Date().toISOString(),
+      scheduleSeconds: this.#options.scheduleSeconds,
+      lastHeartbeat: typeof status?.heartbeat?.at === 'string' ? status.heartbeat.at : null,
+      runs: (status?.latestRuns ?? []).map(runView),
+      hops: {
+        transformQueue: queues.transform.name,
+        transformDlq: queues.transform.dlqName,
+        loadQueue: queues.load.name,
+        loadDlq: queues.load.dlqName,
+        ingestionBucket: stack.resources.buckets.ingestion,
+        processedBucket: stack.resources.buckets.processed,
+      },
+      queues: (status?.queues ?? []).map((q) => ({
+        name: q.queue,
+        dlq: q.dlq,
+        visible: q.visible,
+        inFlight: q.inFlight,
+        delayed: q.delayed,
+        oldestAgeSeconds: q.oldestAgeSeconds,
+      })),
+      stages: this.#options.stageActivity?.() ?? null,
+      warehouseRows: status?.warehouse ?? {},
+      unitsLoaded: status?.unitsLoaded ?? 0,
+      lastHour: ledger.lastHour,
+      freshness: {
+        newestSourceUpdate: status?.freshness.newestSourceUpdate ?? null,
+        lagSeconds: freshness ? freshness.value : (status?.freshness.ageSeconds ?? null),
+        detail: freshness?.reason ?? 'freshness alarm not evaluated',
+        promiseSeconds: FRESHNESS_PROMISE_SECONDS,
+      },
+      alarms: alarms.map((a) => ({
+        name: a.name,
+        stage: a.stage,
+        state: a.state,
+        reason: a.reason,
+        runbook: a.runbook,
+      })),
+      throughput: ledger.throughput,
+      problems,
+    };
+  }
+}
