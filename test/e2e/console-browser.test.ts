@@ -296,7 +296,14 @@ describe('web console in a real browser (issue 17)', () => {
     const inDlq = failing.dlq[LOAD_DLQ] ?? 0;
     expect(inDlq).toBeGreaterThan(0);
 
-    await page.goto(`${server.url}dead-letters`);
+    const opened = await page.goto(`${server.url}dead-letters`);
+    expect({
+      status: opened?.status(),
+      text: (await page.locator('main').innerText()).slice(0, 300),
+    }).toEqual({
+      status: 200,
+      text: expect.stringContaining(LOAD_DLQ),
+    });
     const section = page.locator(`section[data-queue="${LOAD_DLQ}"]`);
     await expect(section.locator('[data-key="depth"]').textContent()).resolves.toBe(String(inDlq));
     const reasons = await section.locator('[data-key="reason"]').allTextContents();
@@ -336,6 +343,7 @@ describe('web console in a real browser (issue 17)', () => {
     // The confirm button has the focus: Enter confirms (keyboard-usable).
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/dead-letters\/redrive$/);
+    await expect(page.locator('main').innerText()).resolves.toContain(`Redriven: ${inDlq} message`);
     await expect(page.locator('[data-key="moved"]').textContent()).resolves.toBe(String(inDlq));
 
     await stack.waitUntilDrained();
@@ -346,11 +354,11 @@ describe('web console in a real browser (issue 17)', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('shows no secret: the database passwords never reach a page', async () => {
-    const password = new URL(warehouse.url).password;
-    for (const p of ['pipeline', 'dead-letters', 'warehouse']) {
+  it('shows no secret: no database URL with its password reaches a page', async () => {
+    for (const p of ['pipeline', 'dead-letters', 'warehouse', 'runbook']) {
       const body = await (await page.request.get(`${server.url}${p}`)).text();
-      if (password) expect(body).not.toContain(password);
+      expect(body).not.toContain(warehouse.url);
+      expect(body).not.toContain(source.url);
       expect(body).not.toMatch(/postgres(ql)?:\/\/[^\s:@/]+:[^*\s@]+@/);
     }
   });

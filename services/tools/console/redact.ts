@@ -5,14 +5,18 @@
  * carried them (an error message, a failure record, a run record).
  */
 
+/** Literal secrets shorter than this are not searched for (see the constructor). */
+export const MIN_LITERAL = 8;
+
 export class SecretScrubber {
   readonly #secrets: string[];
 
   constructor(secrets: readonly (string | null | undefined)[] = []) {
-    // Longest first, so a secret containing another is removed whole; very short ones would
-    // blank ordinary words (a password "a" must not erase every "a").
+    // Longest first, so a secret containing another is removed whole. Short ones are left to the
+    // URL pattern: they would blank ordinary words (the embedded server's fixed local password is
+    // "totes", which is also every queue's prefix).
     this.#secrets = [
-      ...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4)),
+      ...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_LITERAL)),
     ].sort((a, b) => b.length - a.length);
   }
 
