@@ -5,6 +5,7 @@ export {
   ConsoleSetupError,
   DEFAULT_CONSOLE_HOST,
   DEFAULT_CONSOLE_PORT,
+  PortInUseError,
   type RunningConsole,
   startConsoleServer,
 } from './server.ts';

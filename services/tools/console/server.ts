@@ -57,6 +57,11 @@ export class ConsoleSetupError extends Error {
   override name = 'ConsoleSetupError';
 }
 
+/** The port is taken (another console, another program). */
+export class PortInUseError extends ConsoleSetupError {
+  override name = 'PortInUseError';
+}
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const MAX_FORM_BYTES = 16 * 1024;
 

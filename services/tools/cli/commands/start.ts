@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { attachedFromLocalStack, openLocalTarget, stageActivityOf } from '../../console/local-target.ts';
 import { addConsoleListenOptions, type ConsoleListenOptions, openUrl } from '../../console/options.ts';
 import { SecretScrubber } from '../../console/redact.ts';
-import { startConsoleServer } from '../../console/server.ts';
+import { PortInUseError, startConsoleServer } from '../../console/server.ts';
 import { addFaultOptions, type FaultOptions, faultsFromOptions } from '../../local-runtime/faults/cli.ts';
 import { type LocalStack, RuntimeBusyError } from '../../local-runtime/stack.ts';
 import { startPipeline } from '../../local-runtime/start-pipeline.ts';
@@ -63,12 +63,18 @@ function serveConsole(options: StartOptions) {
       stageActivity: stageActivityOf(stack),
     });
     try {
-      const server = await startConsoleServer({
-        target,
-        host: options.host,
-        port: options.consolePort,
-        accessToken: options.token ?? null,
-        secrets: SecretScrubber.fromUrls([stack.sourceUrl, stack.warehouseUrl]),
+      const listen = (port: number) =>
+        startConsoleServer({
+          target,
+          host: options.host,
+          port,
+          accessToken: options.token ?? null,
+          secrets: SecretScrubber.fromUrls([stack.sourceUrl, stack.warehouseUrl]),
+        });
+      // A second `npm start` (another state folder) must not lose its console to the first's port.
+      const server = await listen(options.consolePort).catch((error: unknown) => {
+        if (error instanceof PortInUseError && options.consolePort !== 0) return listen(0);
+        throw error;
       });
       return {
         url: openUrl(server.url, options.token),
