@@ -83,7 +83,9 @@ export async function runConsole(args: ConsoleRunArgs): Promise<ConsoleResult> {
           await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0);
           const timing = await page.evaluate(() => {
             const paint = performance.getEntriesByName('first-contentful-paint')[0];
-            const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+            const nav = performance.getEntriesByType('navigation')[0] as
+              | PerformanceNavigationTiming
+              | undefined;
             return { paint: paint?.startTime ?? Number.NaN, response: nav?.responseEnd ?? Number.NaN };
           });
           await context.close();

@@ -18,8 +18,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildStage, STAGES } from '../cli/build.ts';
-import { RESULT_MARK } from './probe.ts';
 import type { ConsoleResult, ConsoleRunArgs } from './console-run.ts';
+import { RESULT_MARK } from './probe.ts';
 import {
   type BenchResult,
   type BundleResult,

@@ -67,7 +67,12 @@ export function consoleTargets(result: ConsoleResult): TargetCheck[] {
   }));
 }
 
-export const CONSOLE_HEADER = ['console page', 'first paint median', 'first paint max', 'server response median'];
+export const CONSOLE_HEADER = [
+  'console page',
+  'first paint median',
+  'first paint max',
+  'server response median',
+];
 
 export function consoleRows(result: ConsoleResult): string[][] {
   return result.pages.map((p) => [

@@ -244,7 +244,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       const { filters, currencies } = await filtersFrom(url.searchParams);
       const warehouse = target.warehouse!;
       const [results, stats] = [await warehouse.views(filters), await warehouse.tables()];
-      const at = new Date().toISOString();
+      const at = results[0]?.readAt ?? new Date().toISOString();
       if (path.endsWith('/live')) return { body: warehouseLive({ results, stats, filters, at }).text };
       const body = warehouseBody({ results, stats, filters, currencies, at });
       const query = url.search;
@@ -350,6 +350,15 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   });
   const port = (server.address() as AddressInfo).port;
   security.listeningOn(host, port);
+  // Read once now, so the first page opened paints from a snapshot instead of waiting for it.
+  void (async () => {
+    await target.pipeline.read();
+    if (target.warehouse) {
+      const { filters } = await filtersFrom(new URLSearchParams());
+      await target.warehouse.views(filters);
+      await target.warehouse.tables();
+    }
+  })().catch(() => {});
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}/`,

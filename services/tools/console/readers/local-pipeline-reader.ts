@@ -1,13 +1,15 @@
 /**
  * The Pipeline page's numbers on the local stack, from the readers `totes status` and
  * `totes alarms` use (ops/status/collect.ts, ops/alarms/evaluate.ts), plus the load ledger's
- * throughput. Every open page polls: one read serves all requests for `cacheMs`, and the alarms
- * (which read both databases and the state table) are re-evaluated every `alarmsEveryMs` only.
+ * throughput. Every open page polls: one read serves all requests for `cacheMs` (then, up to a
+ * minute, the last one is served while the next is read: snapshot-cache.ts), and the alarms (which
+ * read both databases and the state table) are re-evaluated every `alarmsEveryMs` only.
  */
 import type { DatabasePool } from 'slonik';
 import type { AttachedStack } from '../../local-runtime/attach.ts';
 import { type AlarmState, evaluateAlarms } from '../../ops/alarms/index.ts';
 import { collectStatus, type PipelineStatus } from '../../ops/status/collect.ts';
+import { SnapshotCache } from '../snapshot-cache.ts';
 import type { PipelineReader } from '../target.ts';
 import {
   FRESHNESS_PROMISE_SECONDS,
@@ -51,24 +53,16 @@ export function runView(item: Record<string, unknown>): RunView {
 
 export class LocalPipelineReader implements PipelineReader {
   readonly #options: LocalPipelineReaderOptions;
-  #cached: { at: number; view: Promise<PipelineView> } | undefined;
+  readonly #cache: SnapshotCache<PipelineView>;
   #alarms: { at: number; states: Promise<AlarmState[]> } | undefined;
 
   constructor(options: LocalPipelineReaderOptions) {
     this.#options = options;
+    this.#cache = new SnapshotCache({ freshMs: options.cacheMs ?? 2000, staleMs: 60_000 });
   }
 
   read(): Promise<PipelineView> {
-    const now = Date.now();
-    if (!this.#cached || now - this.#cached.at >= (this.#options.cacheMs ?? 2000)) {
-      const view = this.#collect();
-      // A failed read is not kept: the next request tries again.
-      view.catch(() => {
-        if (this.#cached?.view === view) this.#cached = undefined;
-      });
-      this.#cached = { at: now, view };
-    }
-    return this.#cached.view;
+    return this.#cache.get('pipeline', () => this.#collect());
   }
 
   #alarmStates(): Promise<AlarmState[]> {

@@ -5,6 +5,7 @@
 import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 import { PIPELINE_SCHEMA, WAREHOUSE_TABLES } from '../../../../shared/schema/warehouse.ts';
+import { SnapshotCache } from '../snapshot-cache.ts';
 import { DEFAULT_STATEMENT_TIMEOUT_MS, readOnly } from './read-only.ts';
 import {
   type ViewFilters,
@@ -17,6 +18,8 @@ import {
 export interface ViewResult {
   readonly view: WarehouseView;
   readonly rows: readonly ViewRow[];
+  /** When the rows were read (ISO, UTC). */
+  readonly readAt: string;
 }
 
 export interface TableStats {
@@ -26,16 +29,42 @@ export interface TableStats {
   readonly lastLoaded: string | null;
 }
 
+/**
+ * The views are aggregates over every fact version: at scale 1 reading all of them takes most of a
+ * second. A page is served from a snapshot at most `freshMs` old (then, up to `staleMs`, the last
+ * one while the next is read; snapshot-cache.ts); the page says when its numbers were read.
+ */
 export class WarehouseReader {
   readonly #pool: DatabasePool;
   readonly #timeoutMs: number;
+  readonly #views: SnapshotCache<ViewResult[]>;
+  readonly #tables: SnapshotCache<TableStats[]>;
+  readonly #currencies: SnapshotCache<string[]>;
 
-  constructor(pool: DatabasePool, timeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS) {
+  constructor(pool: DatabasePool, options: { timeoutMs?: number; freshMs?: number; staleMs?: number } = {}) {
     this.#pool = pool;
-    this.#timeoutMs = timeoutMs;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+    const ages = { freshMs: options.freshMs ?? 10_000, staleMs: options.staleMs ?? 5 * 60_000 };
+    this.#views = new SnapshotCache(ages);
+    this.#tables = new SnapshotCache(ages);
+    this.#currencies = new SnapshotCache(ages);
   }
 
   currencies(): Promise<string[]> {
+    return this.#currencies.get('currencies', () => this.#readCurrencies());
+  }
+
+  /** Every view (or one), for these filters. */
+  views(filters: ViewFilters, only?: WarehouseView): Promise<ViewResult[]> {
+    const key = JSON.stringify([filters.from, filters.to, filters.currency, only?.id ?? '*']);
+    return this.#views.get(key, () => this.#readViews(filters, only));
+  }
+
+  tables(): Promise<TableStats[]> {
+    return this.#tables.get('tables', () => this.#readTables());
+  }
+
+  #readCurrencies(): Promise<string[]> {
     return readOnly(
       this.#pool,
       async (connection) =>
@@ -50,13 +79,17 @@ export class WarehouseReader {
     );
   }
 
-  views(filters: ViewFilters, only?: WarehouseView): Promise<ViewResult[]> {
+  #readViews(filters: ViewFilters, only?: WarehouseView): Promise<ViewResult[]> {
     return readOnly(
       this.#pool,
       async (connection) => {
         const results: ViewResult[] = [];
         for (const view of only ? [only] : WAREHOUSE_VIEWS) {
-          results.push({ view, rows: await connection.any(viewQuery(view, filters)) });
+          results.push({
+            view,
+            rows: await connection.any(viewQuery(view, filters)),
+            readAt: new Date().toISOString(),
+          });
         }
         return results;
       },
@@ -64,7 +97,7 @@ export class WarehouseReader {
     );
   }
 
-  tables(): Promise<TableStats[]> {
+  #readTables(): Promise<TableStats[]> {
     return readOnly(
       this.#pool,
       async (connection) => {
