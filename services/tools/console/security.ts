@@ -52,6 +52,8 @@ export class ConsoleSecurity {
   readonly #key = randomBytes(32);
   readonly #accessToken: string | null;
   #hosts: Set<string> = new Set();
+  /** Listening on every interface (0.0.0.0 / ::): any name may reach it; the token guards it. */
+  #anyHost = false;
 
   constructor(options: { accessToken?: string | null | undefined }) {
     this.#accessToken = options.accessToken ? options.accessToken : null;
@@ -67,6 +69,7 @@ export class ConsoleSecurity {
       ? ['127.0.0.1', 'localhost', '[::1]']
       : [host.includes(':') ? `[${host}]` : host];
     this.#hosts = new Set(names.map((name) => `${name}:${port}`.toLowerCase()));
+    this.#anyHost = host === '0.0.0.0' || host === '::';
   }
 
   #mac(purpose: string, value: string): string {
@@ -75,7 +78,7 @@ export class ConsoleSecurity {
 
   access(request: IncomingMessage, url: URL): AccessDecision {
     const host = (request.headers.host ?? '').toLowerCase();
-    if (!this.#hosts.has(host)) {
+    if (!this.#anyHost && !this.#hosts.has(host)) {
       return { kind: 'deny', status: 421, message: 'this console does not answer to that host name' };
     }
     if (this.#accessToken === null) return { kind: 'allow' };
@@ -122,7 +125,11 @@ export class ConsoleSecurity {
     if (!id || !token) return false;
     // A browser says where a POST comes from; anything but this console is refused outright.
     const origin = request.headers.origin;
-    if (origin !== undefined && !this.#hosts.has(origin.replace(/^https?:\/\//, '').toLowerCase())) {
+    const from = origin?.replace(/^https?:\/\//, '').toLowerCase();
+    const ours = this.#anyHost
+      ? from === (request.headers.host ?? '').toLowerCase()
+      : this.#hosts.has(from ?? '');
+    if (origin !== undefined && !ours) {
       return false;
     }
     return sameText(token, this.#mac('csrf', id));

@@ -82,4 +82,25 @@ describe('console security', () => {
     expect(security.access(request({ host, cookie }), new URL('http://x/pipeline')).kind).toBe('allow');
     expect(security.access(request({ host }), new URL('http://x/pipeline?token=wrong')).kind).toBe('deny');
   });
+
+  it('on every interface (0.0.0.0): any host name, but the token is still needed and the Origin must be the Host', () => {
+    const token = 'a-long-enough-access-token';
+    const security = new ConsoleSecurity({ accessToken: token });
+    security.listeningOn('0.0.0.0', 7717);
+    const host = 'build-box.lan:7717';
+    expect(security.access(request({ host }), new URL('http://x/'))).toMatchObject({
+      kind: 'deny',
+      status: 401,
+    });
+    expect(
+      security.access(request({ host, authorization: `Bearer ${token}` }), new URL('http://x/')).kind,
+    ).toBe('allow');
+    const session = security.session(request({}));
+    const cookie = `${SESSION_COOKIE}=${session.id}`;
+    const form = new URLSearchParams({ csrf: session.csrf });
+    expect(security.mayChange(request({ host, cookie, origin: `http://${host}` }, 'POST'), form)).toBe(true);
+    expect(security.mayChange(request({ host, cookie, origin: 'http://evil.example' }, 'POST'), form)).toBe(
+      false,
+    );
+  });
 });
