@@ -13,6 +13,7 @@
  * Progress goes to stderr; the result is one `BENCH_RESULT {...}` line on stdout.
  */
 import { mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { attachedFromLocalStack, openLocalTarget, stageActivityOf } from '../console/local-target.ts';
 import { startConsoleServer } from '../console/server.ts';
@@ -38,6 +39,8 @@ export interface PagePaint {
 export interface ConsoleResult {
   readonly scale: number;
   readonly pages: readonly PagePaint[];
+  /** 1-minute load average before and after the measurement (the machine may be shared). */
+  readonly loadAverage: readonly [number, number];
 }
 
 export const CONSOLE_PAGES = ['pipeline', 'dead-letters', 'warehouse'] as const;
@@ -70,6 +73,7 @@ export async function runConsole(args: ConsoleRunArgs): Promise<ConsoleResult> {
     });
     const server = await startConsoleServer({ target, port: 0 });
     const browser = await launchChromium();
+    const loadBefore = os.loadavg()[0] ?? 0;
     try {
       const pages: PagePaint[] = [];
       for (const name of CONSOLE_PAGES) {
@@ -102,7 +106,8 @@ export async function runConsole(args: ConsoleRunArgs): Promise<ConsoleResult> {
         });
         progress(`console: /${name} first paint median ${Math.round(median(paints))} ms`);
       }
-      return { scale: args.scale, pages };
+      const round = (n: number) => Math.round(n * 100) / 100;
+      return { scale: args.scale, pages, loadAverage: [round(loadBefore), round(os.loadavg()[0] ?? 0)] };
     } finally {
       await browser.close();
       await server.close();

@@ -2,6 +2,7 @@
  * Rendering of benchmark results: the console table, BENCHMARKS.md and the throughput SVG.
  * Pure functions of the result object (unit-tested without running anything).
  */
+import os from 'node:os';
 import type { ConsoleResult } from './console-run.ts';
 import type { ScaleResult } from './scale-run.ts';
 
@@ -225,7 +226,13 @@ export function renderConsole(result: BenchResult): string {
       '',
     );
   }
-  if (result.console) lines.push(...table(CONSOLE_HEADER, consoleRows(result.console)), '');
+  if (result.console) {
+    lines.push(
+      ...table(CONSOLE_HEADER, consoleRows(result.console)),
+      `(console at scale ${result.console.scale}; 1-minute load average ${result.console.loadAverage.join(' → ')} on ${os.availableParallelism()} CPUs)`,
+      '',
+    );
+  }
   lines.push(
     ...table(
       ['target', 'limit', 'measured', ''],
@@ -376,6 +383,8 @@ export function renderMarkdown(result: BenchResult, svgPath: string, notes: stri
           'A real Chromium (playwright-core) opens each page of `totes console` on the loaded local stack: First Contentful Paint from the start of navigation (the server reads and renders the page live first), median and max of the measured loads after one warm-up.',
           '',
           ...mdTable(CONSOLE_HEADER, consoleRows(result.console)),
+          '',
+          `1-minute load average during the measurement: ${result.console.loadAverage.join(' → ')}.`,
           '',
         ]
       : []),
