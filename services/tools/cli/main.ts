@@ -4,6 +4,7 @@ import { register as registerAlarms } from './commands/alarms.ts';
 import { register as registerConsole } from './commands/console.ts';
 import { register as registerDlq } from './commands/dlq.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
+import { register as registerQuery } from './commands/query.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
 import { register as registerRun } from './commands/run.ts';
 import { register as registerSeed } from './commands/seed.ts';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerReconcile(program);
   registerRun(program);
   registerStatus(program);
+  registerQuery(program);
   registerDlq(program);
   registerAlarms(program);
   registerConsole(program);
