@@ -6,7 +6,7 @@
  * clicked and confirmed, the DLQ empties and reconcile finds the warehouse exact; a POST without
  * the session's token is refused. Saves the screenshots shown in the README (docs/console-*.png).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -352,6 +352,38 @@ describe('web console in a real browser (issue 17)', () => {
     const result = await reconcile(source.pool, warehouse.pool);
     if (!result.ok) throw new Error(renderReconcileReport(result));
     expect(result.ok).toBe(true);
+  });
+
+  it('Dead letters: purge asks first, writes every message to a backup file, then empties the DLQ', async () => {
+    await warehouse.pool.query(
+      sql.unsafe`ALTER TABLE "fact_sales_order" ADD CONSTRAINT ${sql.identifier([CONSTRAINT])} CHECK ("units_sold" < 0) NOT VALID`,
+    );
+    await simulateEvents(source.pool, { events: 20, seed: 9 });
+    const failing = await runOnce(stack);
+    const inDlq = failing.dlq[LOAD_DLQ] ?? 0;
+    expect(inDlq).toBeGreaterThan(0);
+    await warehouse.pool.query(
+      sql.unsafe`ALTER TABLE "fact_sales_order" DROP CONSTRAINT ${sql.identifier([CONSTRAINT])}`,
+    );
+    await page.goto(`${server.url}dead-letters`);
+    const section = page.locator(`section[data-queue="${LOAD_DLQ}"]`);
+    await section.getByRole('button', { name: 'Purge, with a backup…' }).click();
+    await page.waitForURL(/\/dead-letters\/confirm\?/);
+    // Cancel is a real link back: nothing happened.
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.waitForURL(/\/dead-letters$/);
+    await expect(section.locator('[data-key="depth"]').textContent()).resolves.toBe(String(inDlq));
+    await section.getByRole('button', { name: 'Purge, with a backup…' }).click();
+    await page.getByRole('button', { name: 'Purge' }).click();
+    await page.waitForURL(/\/dead-letters\/purge$/);
+    await expect(page.locator('[data-key="deleted"]').textContent()).resolves.toBe(String(inDlq));
+    const backupFile = (await page.locator('.result code').textContent()) ?? '';
+    expect(backupFile.startsWith(path.join(stateDir, 'dlq-backups'))).toBe(true);
+    const lines = readFileSync(backupFile, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(inDlq);
+    expect(lines.map((l) => (JSON.parse(l) as { action: string }).action)).toEqual(lines.map(() => 'purge'));
+    await page.goto(`${server.url}dead-letters`);
+    await expect(section.locator('[data-key="depth"]').textContent()).resolves.toBe('0');
   });
 
   it('shows no secret: no database URL with its password reaches a page', async () => {

@@ -207,8 +207,10 @@ function bundleRows(bundles: readonly BundleResult[]): string[][] {
 
 export function renderConsole(result: BenchResult): string {
   const lines: string[] = [];
-  lines.push(...table(SCALE_HEADER, scaleRows(result.scales)), '');
-  lines.push(...table(STAGE_HEADER, stageRows(result.scales)), '');
+  if (result.scales.length) {
+    lines.push(...table(SCALE_HEADER, scaleRows(result.scales)), '');
+    lines.push(...table(STAGE_HEADER, stageRows(result.scales)), '');
+  }
   const inc = result.scales.find((s) => s.incremental);
   if (inc?.incremental) {
     const i = inc.incremental;

@@ -4,12 +4,14 @@
  * script). Routing, the security checks (security.ts) and error pages live here; what a page
  * shows lives in pages/, where its numbers come from in readers/ behind the target.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OpsUsageError, RedriveInterruptedError } from '../ops/dlq/index.ts';
 import { toCsv } from './csv.ts';
 import { html, type SafeHtml } from './html.ts';
+import { HttpError, type Reply, readForm, securityHeaders } from './http-util.ts';
 import { InputError, parseCurrency, parseDateRange, parseMessageId, parseQueueName } from './inputs.ts';
 import {
   confirmBody,
@@ -18,7 +20,7 @@ import {
   purgeResultBody,
   redriveResultBody,
 } from './pages/dead-letters-page.ts';
-import { layout, type PageId } from './pages/layout.ts';
+import { layout, type PageId, type PageOptions } from './pages/layout.ts';
 import { pipelineLive } from './pages/pipeline-page.ts';
 import { runbookBody } from './pages/runbook-page.ts';
 import { warehouseBody, warehouseLive } from './pages/warehouse-page.ts';
@@ -63,60 +65,10 @@ export class PortInUseError extends ConsoleSetupError {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-const MAX_FORM_BYTES = 16 * 1024;
 
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
-  '/assets/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
   '/assets/console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
 };
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy':
-    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on the form
-  // POSTs, and the CSRF check refuses any Origin but this console's.
-  'Referrer-Policy': 'same-origin',
-  'X-Frame-Options': 'DENY',
-  'Cache-Control': 'no-store',
-};
-
-class HttpError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
-
-interface Reply {
-  readonly status?: number;
-  readonly type?: string;
-  readonly body: string;
-  readonly headers?: Record<string, string>;
-}
-
-function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') {
-    return Promise.reject(new HttpError(415, 'send the form as application/x-www-form-urlencoded'));
-  }
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_FORM_BYTES) {
-        reject(new HttpError(413, 'form too large'));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
-    request.on('error', reject);
-  });
-}
 
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<RunningConsole> {
   const host = options.host ?? DEFAULT_CONSOLE_HOST;
@@ -139,6 +91,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       { type: a.type, body: readFileSync(new URL(`./assets/${a.file}`, import.meta.url), 'utf8') },
     ]),
   );
+  const css = readFileSync(new URL('./assets/console.css', import.meta.url), 'utf8');
+  const headers = securityHeaders(`sha256-${createHash('sha256').update(css).digest('base64')}`);
   const runbookFile = options.runbookFile ?? new URL('../../../RUNBOOK.md', import.meta.url).pathname;
   const targetLine = `${target.kind === 'aws' ? 'AWS' : 'local'} · ${target.description}`;
 
@@ -146,8 +100,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     id: PageId,
     title: string,
     body: SafeHtml,
-    extra: Partial<Parameters<typeof layout>[0]> = {},
-  ) => layout({ page: id, title, target: targetLine, body, ...extra }).text;
+    extra: Pick<PageOptions, 'before' | 'live'> = {},
+  ) => layout({ page: id, title, target: targetLine, body, css, ...extra }).text;
 
   const filtersFrom = async (
     params: URLSearchParams,
@@ -300,7 +254,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     const send = (reply: Reply, cookies: readonly string[] = []) => {
       const body = reply.type?.startsWith('text/csv') ? reply.body : scrubber.scrub(reply.body);
       response.writeHead(reply.status ?? 200, {
-        ...SECURITY_HEADERS,
+        ...headers,
         'Content-Type': reply.type ?? 'text/html; charset=utf-8',
         ...(cookies.length ? { 'Set-Cookie': [...cookies] } : {}),
         ...reply.headers,

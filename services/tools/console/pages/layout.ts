@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from '../html.ts';
+import { html, type SafeHtml, trusted } from '../html.ts';
 
 export type PageId = 'pipeline' | 'dead-letters' | 'warehouse' | 'runbook' | 'error';
 
@@ -14,6 +14,8 @@ export interface PageOptions {
   /** One line naming what the console looks at (never a secret). */
   readonly target: string;
   readonly body: SafeHtml;
+  /** The stylesheet (assets/console.css), inlined; the CSP allows it by its hash. */
+  readonly css: string;
   /** Content above the refreshing part (e.g. a filter form being typed into). */
   readonly before?: SafeHtml;
   /** The fragment URL the page polls to refresh `#live` without a reload, and how often. */
@@ -22,8 +24,8 @@ export interface PageOptions {
 
 /**
  * The whole document: a skip link, the three pages as real links (the current one marked with
- * aria-current), and the page's main content. CSS and the small polling script are files of
- * this folder (assets/), served as they are: nothing to build.
+ * aria-current), and the page's main content. The CSS and the small polling script are files
+ * of this folder (assets/), used as they are: nothing to build.
  */
 export function layout(options: PageOptions): SafeHtml {
   const live = options.live;
@@ -33,7 +35,7 @@ export function layout(options: PageOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · totes console</title>
-<link rel="stylesheet" href="/assets/console.css">
+<style>${trusted(options.css)}</style>
 <script src="/assets/console.js" defer></script>
 </head>
 <body>
