@@ -5,9 +5,11 @@
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import type { AttachedStack } from '../local-runtime/attach.ts';
 import type { LocalStack } from '../local-runtime/stack.ts';
+import { evaluateAlarms } from '../ops/alarms/index.ts';
 import { localTarget } from '../ops/dlq/index.ts';
+import { collectStatus } from '../ops/status/collect.ts';
 import { OpsDeadLetterReader } from './readers/dead-letter-reader.ts';
-import { LocalPipelineReader } from './readers/local-pipeline-reader.ts';
+import { PipelineSnapshotReader } from './readers/pipeline-snapshot-reader.ts';
 import type { StageActivity } from './readers/pipeline-view.ts';
 import { WarehouseReader } from './readers/warehouse-reader.ts';
 import type { ConsoleTarget } from './target.ts';
@@ -59,8 +61,10 @@ export async function openLocalTarget(options: {
   return {
     kind: 'local',
     description: `state folder ${stack.stateDir}${stack.running ? '' : ' (pipeline not running)'}`,
-    pipeline: new LocalPipelineReader({
-      stack,
+    pipeline: new PipelineSnapshotReader({
+      resources: stack.resources,
+      status: () => collectStatus(stack, { runs: 10 }),
+      alarms: () => evaluateAlarms(stack),
       warehouse: pool,
       scheduleSeconds: options.scheduleSeconds,
       ...(options.stageActivity ? { stageActivity: options.stageActivity } : {}),

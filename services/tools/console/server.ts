@@ -23,7 +23,7 @@ import {
 import { layout, type PageId, type PageOptions } from './pages/layout.ts';
 import { pipelineLive } from './pages/pipeline-page.ts';
 import { runbookBody } from './pages/runbook-page.ts';
-import { warehouseBody, warehouseLive } from './pages/warehouse-page.ts';
+import { warehouseForm, warehouseLive } from './pages/warehouse-page.ts';
 import type { ViewFilters } from './readers/warehouse-views.ts';
 import { viewById } from './readers/warehouse-views.ts';
 import { SecretScrubber } from './redact.ts';
@@ -121,6 +121,27 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     return { filters: { ...range, currency }, currencies };
   };
 
+  // A snapshot is rendered once, however many pages poll it (snapshots are immutable objects;
+  // the warehouse's is a pair: its views and its table counts).
+  const rendered = new WeakMap<object, WeakMap<object, SafeHtml>>();
+  function renderedOnce<T extends object>(
+    snapshot: T,
+    render: (snapshot: T) => SafeHtml,
+    with_: object = snapshot,
+  ): SafeHtml {
+    let inner = rendered.get(snapshot);
+    if (!inner) {
+      inner = new WeakMap();
+      rendered.set(snapshot, inner);
+    }
+    let html = inner.get(with_);
+    if (!html) {
+      html = render(snapshot);
+      inner.set(with_, html);
+    }
+    return html;
+  }
+
   async function route(request: IncomingMessage, url: URL, session: Session): Promise<Reply> {
     const method = request.method ?? 'GET';
     const path = url.pathname;
@@ -131,7 +152,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
 
     if (path === '/pipeline' || path === '/pipeline/live') {
       if (!get) throw new HttpError(405, 'this page only answers GET');
-      const live = pipelineLive(await target.pipeline.read());
+      const live = renderedOnce(await target.pipeline.read(), pipelineLive);
       if (path.endsWith('/live')) return { body: live.text };
       return {
         body: page('pipeline', 'Pipeline', live, { live: { url: '/pipeline/live', everyMs: refreshMs } }),
@@ -199,8 +220,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       const warehouse = target.warehouse!;
       const [results, stats] = [await warehouse.views(filters), await warehouse.tables()];
       const at = results[0]?.readAt ?? new Date().toISOString();
-      if (path.endsWith('/live')) return { body: warehouseLive({ results, stats, filters, at }).text };
-      const body = warehouseBody({ results, stats, filters, currencies, at });
+      const live = renderedOnce(results, () => warehouseLive({ results, stats, filters, at }), stats);
+      if (path.endsWith('/live')) return { body: live.text };
+      const body = { form: warehouseForm(filters, currencies), live };
       const query = url.search;
       return {
         body: page('warehouse', 'Warehouse', body.live, {

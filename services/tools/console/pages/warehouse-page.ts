@@ -52,7 +52,8 @@ export function filterQuery(filters: ViewFilters): string {
   return params.toString();
 }
 
-function filterForm(filters: ViewFilters, currencies: readonly string[]): SafeHtml {
+/** The filters every view shares (above the refreshing part: typing is never interrupted). */
+export function warehouseForm(filters: ViewFilters, currencies: readonly string[]): SafeHtml {
   return html`<form method="get" action="/warehouse" class="filters" aria-label="Filters for every view">
 <label>From <input type="date" name="from" value="${filters.from ?? ''}"></label>
 <label>To <input type="date" name="to" value="${filters.to ?? ''}"></label>
@@ -102,14 +103,4 @@ ${options.results.map(({ view, rows }) =>
   }),
 )}
 ${tables(options.stats)}`;
-}
-
-export function warehouseBody(options: {
-  readonly results: readonly ViewResult[];
-  readonly stats: readonly TableStats[];
-  readonly filters: ViewFilters;
-  readonly currencies: readonly string[];
-  readonly at: string;
-}): { form: SafeHtml; live: SafeHtml } {
-  return { form: filterForm(options.filters, options.currencies), live: warehouseLive(options) };
 }

@@ -1,14 +1,14 @@
 /**
- * The Pipeline page's numbers on the local stack, from the readers `totes status` and
- * `totes alarms` use (ops/status/collect.ts, ops/alarms/evaluate.ts), plus the load ledger's
- * throughput. Every open page polls: one read serves all requests for `cacheMs` (then, up to a
+ * The Pipeline page's numbers from the readers `totes status` and `totes alarms` use (given as
+ * functions: ops/status/collect.ts and ops/alarms/evaluate.ts on the local stack; their `--aws`
+ * counterparts on a deployment), plus the load ledger's throughput. Every open page polls: one read serves all requests for `cacheMs` (then, up to a
  * minute, the last one is served while the next is read: snapshot-cache.ts), and the alarms (which
  * read both databases and the state table) are re-evaluated every `alarmsEveryMs` only.
  */
 import type { DatabasePool } from 'slonik';
-import type { AttachedStack } from '../../local-runtime/attach.ts';
-import { type AlarmState, evaluateAlarms } from '../../ops/alarms/index.ts';
-import { collectStatus, type PipelineStatus } from '../../ops/status/collect.ts';
+import type { PipelineResources } from '../../../../shared/config/resources.ts';
+import type { AlarmState } from '../../ops/alarms/index.ts';
+import type { PipelineStatus } from '../../ops/status/collect.ts';
 import { SnapshotCache } from '../snapshot-cache.ts';
 import type { PipelineReader } from '../target.ts';
 import {
@@ -21,9 +21,20 @@ import {
 import { readOnly } from './read-only.ts';
 import { lastHourTotals, loadThroughput } from './throughput.ts';
 
-export interface LocalPipelineReaderOptions {
-  readonly stack: AttachedStack;
-  readonly warehouse: DatabasePool;
+/** What the page takes of `totes status`'s result. */
+export type StatusReading = Pick<
+  PipelineStatus,
+  'queues' | 'heartbeat' | 'latestRuns' | 'warehouse' | 'unitsLoaded' | 'freshness'
+>;
+
+export interface PipelineSnapshotReaderOptions {
+  readonly resources: PipelineResources;
+  /** `totes status`'s collector on this target. */
+  readonly status: () => Promise<StatusReading>;
+  /** Every alarm's state on this target. */
+  readonly alarms: () => Promise<readonly AlarmState[]>;
+  /** The warehouse, for the throughput (null: not reachable from here). */
+  readonly warehouse: DatabasePool | null;
   readonly scheduleSeconds: number | null;
   /** The consumers' counters, when they run in this process (`totes start`). */
   readonly stageActivity?: () => { transform: StageActivity; load: StageActivity };
@@ -51,12 +62,12 @@ export function runView(item: Record<string, unknown>): RunView {
   };
 }
 
-export class LocalPipelineReader implements PipelineReader {
-  readonly #options: LocalPipelineReaderOptions;
+export class PipelineSnapshotReader implements PipelineReader {
+  readonly #options: PipelineSnapshotReaderOptions;
   readonly #cache: SnapshotCache<PipelineView>;
-  #alarms: { at: number; states: Promise<AlarmState[]> } | undefined;
+  #alarms: { at: number; states: Promise<readonly AlarmState[]> } | undefined;
 
-  constructor(options: LocalPipelineReaderOptions) {
+  constructor(options: PipelineSnapshotReaderOptions) {
     this.#options = options;
     this.#cache = new SnapshotCache({ freshMs: options.cacheMs ?? 2000, staleMs: 60_000 });
   }
@@ -65,10 +76,10 @@ export class LocalPipelineReader implements PipelineReader {
     return this.#cache.get('pipeline', () => this.#collect());
   }
 
-  #alarmStates(): Promise<AlarmState[]> {
+  #alarmStates(): Promise<readonly AlarmState[]> {
     const now = Date.now();
     if (!this.#alarms || now - this.#alarms.at >= (this.#options.alarmsEveryMs ?? 10_000)) {
-      const states = evaluateAlarms(this.#options.stack);
+      const states = this.#options.alarms();
       states.catch(() => {
         if (this.#alarms?.states === states) this.#alarms = undefined;
       });
@@ -78,26 +89,31 @@ export class LocalPipelineReader implements PipelineReader {
   }
 
   async #collect(): Promise<PipelineView> {
-    const { stack, warehouse } = this.#options;
+    const { resources, warehouse } = this.#options;
     const problems: string[] = [];
+    const noLedger = { throughput: [], lastHour: { units: 0, inserted: 0, updated: 0 } };
     const [status, alarms, ledger] = await Promise.all([
-      collectStatus(stack, { runs: 10 }).catch((error: unknown): PipelineStatus | null => {
+      this.#options.status().catch((error: unknown): StatusReading | null => {
         problems.push(`status: ${message(error)}`);
         return null;
       }),
-      this.#alarmStates().catch((error: unknown): AlarmState[] => {
+      this.#alarmStates().catch((error: unknown): readonly AlarmState[] => {
         problems.push(`alarms: ${message(error)}`);
         return [];
       }),
-      readOnly(warehouse, async (connection) => ({
-        throughput: await loadThroughput(connection),
-        lastHour: await lastHourTotals(connection),
-      })).catch((error: unknown): { throughput: ThroughputPoint[]; lastHour: PipelineView['lastHour'] } => {
-        problems.push(`load ledger: ${message(error)}`);
-        return { throughput: [], lastHour: { units: 0, inserted: 0, updated: 0 } };
-      }),
+      warehouse === null
+        ? noLedger
+        : readOnly(warehouse, async (connection) => ({
+            throughput: await loadThroughput(connection),
+            lastHour: await lastHourTotals(connection),
+          })).catch(
+            (error: unknown): { throughput: ThroughputPoint[]; lastHour: PipelineView['lastHour'] } => {
+              problems.push(`load ledger: ${message(error)}`);
+              return noLedger;
+            },
+          ),
     ]);
-    const queues = stack.resources.queues;
+    const queues = resources.queues;
     const freshness = alarms.find((a) => a.kind === 'freshness');
     return {
       at: new Date().toISOString(),
@@ -109,8 +125,8 @@ export class LocalPipelineReader implements PipelineReader {
         transformDlq: queues.transform.dlqName,
         loadQueue: queues.load.name,
         loadDlq: queues.load.dlqName,
-        ingestionBucket: stack.resources.buckets.ingestion,
-        processedBucket: stack.resources.buckets.processed,
+        ingestionBucket: resources.buckets.ingestion,
+        processedBucket: resources.buckets.processed,
       },
       queues: (status?.queues ?? []).map((q) => ({
         name: q.queue,
