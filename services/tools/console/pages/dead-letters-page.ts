@@ -68,8 +68,12 @@ ${options.action === 'redrive' ? html`<p>Fix the cause first: a message redriven
 <input type="hidden" name="csrf" value="${options.csrf}">
 <input type="hidden" name="queue" value="${options.queue}">
 ${options.messageId ? html`<input type="hidden" name="message" value="${options.messageId}">` : ''}
-<button type="submit" class="${options.action === 'purge' ? 'danger' : 'primary'}" autofocus>${label}</button>
-<a href="/dead-letters" class="button">Cancel</a>
+${
+  // Enter confirms a redrive; for a purge (nothing comes back) the focus starts on Cancel.
+  options.action === 'purge'
+    ? html`<button type="submit" class="danger">${label}</button> <a href="/dead-letters" class="button" autofocus>Cancel</a>`
+    : html`<button type="submit" class="primary" autofocus>${label}</button> <a href="/dead-letters" class="button">Cancel</a>`
+}
 </form>
 </section>`;
 }
