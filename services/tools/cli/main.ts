@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { register as registerAlarms } from './commands/alarms.ts';
 import { register as registerConsole } from './commands/console.ts';
 import { register as registerDlq } from './commands/dlq.ts';
+import { register as registerDoctor } from './commands/doctor.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerQuery } from './commands/query.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   registerDlq(program);
   registerAlarms(program);
   registerConsole(program);
+  registerDoctor(program);
   registerSeed(program);
   registerSimulate(program);
   return program;
