@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { register as registerAlarms } from './commands/alarms.ts';
+import { register as registerConsole } from './commands/console.ts';
 import { register as registerDlq } from './commands/dlq.ts';
 import { register as registerDoctor } from './commands/doctor.ts';
 import { register as registerEnv } from './commands/env.ts';
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerSchedule(program);
   registerEnv(program);
+  registerConsole(program);
   registerDoctor(program);
   registerSeed(program);
   registerSimulate(program);
