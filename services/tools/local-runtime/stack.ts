@@ -1,5 +1,4 @@
-import { Console } from 'node:console';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -15,6 +14,8 @@ import { type LocalDatabases, startLocalDatabases } from './databases.ts';
 import { type FaultInjector, InjectedCrashError } from './faults/injector.ts';
 import { installPostgresFaults } from './faults/postgres.ts';
 import { type BatchReport, EventSourceMapping } from './lambda/event-source-mapping.ts';
+import { FunctionLog } from './lambda/function-output.ts';
+import { type HandlerSource, handlerModuleUrls } from './lambda/handlers.ts';
 import type { InvocationOutcome, LocalFunction } from './lambda/local-function.ts';
 import { Schedule } from './lambda/schedule.ts';
 
@@ -31,8 +32,13 @@ export interface LocalStackOptions {
   readonly timeouts?: Partial<Record<Stage, number>>;
   /** Seconds before a failed message is retried (AWS: the visibility timeout). */
   readonly retryDelaySeconds?: number;
-  /** Where the handlers' JSON logs go (default `<stateDir>/logs/pipeline.log`); 'inherit' keeps stdout. */
+  /**
+   * Where the handlers' stdout/stderr go, as JSON lines (default `<stateDir>/logs/pipeline.log`);
+   * 'inherit' leaves them on the process's own stdout/stderr.
+   */
   readonly logFile?: string;
+  /** Run the TypeScript sources (default) or the built bundles `dist/<stage>/index.mjs` (`--bundles`). */
+  readonly handlers?: HandlerSource;
   readonly log?: (line: string) => void;
   /**
    * Seeded fault injection (`--faults SPEC --seed N`): emulator HTTP errors, database errors
@@ -101,7 +107,7 @@ export class LocalStack {
   readonly schedule: Schedule<unknown>;
   readonly mappings: Readonly<Record<'transform' | 'load', EventSourceMapping>>;
   readonly sqs: SQSClient;
-  private readonly restoreConsole: () => void;
+  private readonly functionLog: FunctionLog | undefined;
   private readonly uninstallPostgresFaults: () => void;
 
   private constructor(parts: {
@@ -111,7 +117,7 @@ export class LocalStack {
     schedule: Schedule<unknown>;
     mappings: Readonly<Record<'transform' | 'load', EventSourceMapping>>;
     sqs: SQSClient;
-    restoreConsole: () => void;
+    functionLog: FunctionLog | undefined;
     uninstallPostgresFaults: () => void;
   }) {
     this.options = parts.options;
@@ -120,7 +126,7 @@ export class LocalStack {
     this.schedule = parts.schedule;
     this.mappings = parts.mappings;
     this.sqs = parts.sqs;
-    this.restoreConsole = parts.restoreConsole;
+    this.functionLog = parts.functionLog;
     this.uninstallPostgresFaults = parts.uninstallPostgresFaults;
   }
 
@@ -137,6 +143,8 @@ export class LocalStack {
   static async start(options: LocalStackOptions): Promise<LocalStack> {
     const stateDir = path.resolve(options.stateDir);
     mkdirSync(stateDir, { recursive: true });
+    // A missing bundle (--bundles before `npm run build`) fails before anything starts.
+    const modules = handlerModuleUrls(options.handlers ?? 'sources');
     const other = runningRuntime(stateDir);
     if (other && other.pid !== process.pid) {
       throw new RuntimeBusyError(
@@ -151,6 +159,7 @@ export class LocalStack {
       ...(options.log ? { log: options.log } : {}),
     });
     let aws: LocalAws | undefined;
+    let functionLog: FunctionLog | undefined;
     const { faults } = options;
     const uninstallPostgresFaults = faults ? installPostgresFaults(faults) : () => {};
     try {
@@ -168,17 +177,35 @@ export class LocalStack {
         [ENV.totesysUrl]: databases.sourceUrl,
         [ENV.warehouseUrl]: databases.warehouseUrl,
         [ENV.metricsNamespace]: process.env[ENV.metricsNamespace] ?? 'TotesPipeline',
-        // Powertools then writes through the global console, which is pointed at the log file.
-        POWERTOOLS_DEV: 'true',
       });
-      const restoreConsole = redirectConsole(options.logFile ?? path.join(stateDir, 'logs', 'pipeline.log'));
+      // Powertools' JSON (compact, one object per line, as in CloudWatch) goes to the log file.
+      delete process.env.POWERTOOLS_DEV;
+      const logFile = options.logFile ?? path.join(stateDir, 'logs', 'pipeline.log');
+      functionLog = logFile === 'inherit' ? undefined : FunctionLog.open(logFile);
+      const log = functionLog;
+      const asFunction = <T>(work: () => T): T => (log ? log.run(work) : work());
 
       // Imported only now: the handlers read their environment when first invoked.
-      const extract = await loadFunction<ScheduledEvent, unknown>('extract', resources);
-      const transform = await loadFunction<SQSEvent, SQSBatchResponse | undefined>('transform', resources);
+      const extract = await loadFunction<ScheduledEvent, unknown>(
+        modules.extract,
+        'extract',
+        resources,
+        asFunction,
+      );
+      const transform = await loadFunction<SQSEvent, SQSBatchResponse | undefined>(
+        modules.transform,
+        'transform',
+        resources,
+        asFunction,
+      );
       const load = faults
-        ? await faultedLoadFunction(faults, resources)
-        : await loadFunction<SQSEvent, SQSBatchResponse | undefined>('load', resources);
+        ? await faultedLoadFunction(modules.load, faults, resources, asFunction)
+        : await loadFunction<SQSEvent, SQSBatchResponse | undefined>(
+            modules.load,
+            'load',
+            resources,
+            asFunction,
+          );
 
       const sqs = new SQSClient({
         region: aws.region,
@@ -223,7 +250,7 @@ export class LocalStack {
         schedule,
         mappings: { transform: mapping('transform', transform), load: mapping('load', load) },
         sqs,
-        restoreConsole,
+        functionLog,
         uninstallPostgresFaults,
       });
       stack.writeRuntimeInfo();
@@ -232,6 +259,7 @@ export class LocalStack {
       uninstallPostgresFaults();
       await aws?.stop();
       await databases.stop();
+      await functionLog?.close();
       throw error;
     }
   }
@@ -341,7 +369,7 @@ export class LocalStack {
     await this.aws.stop();
     await this.databases.stop();
     this.uninstallPostgresFaults();
-    this.restoreConsole();
+    await this.functionLog?.close();
   }
 }
 
@@ -360,14 +388,16 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-const HANDLER_MODULES: Record<Stage, URL> = {
-  extract: new URL('../../lambdas/extract/handler.ts', import.meta.url),
-  transform: new URL('../../lambdas/transform/handler.ts', import.meta.url),
-  load: new URL('../../lambdas/load/handler.ts', import.meta.url),
-};
+/** What `fn` prints goes to the function log (see FunctionLog). */
+type AsFunction = <T>(work: () => T) => T;
 
-async function loadFunction<E, R>(stage: Stage, resources: PipelineResources): Promise<LocalFunction<E, R>> {
-  const module = (await import(HANDLER_MODULES[stage].href)) as {
+async function loadFunction<E, R>(
+  moduleUrl: string,
+  stage: Stage,
+  resources: PipelineResources,
+  asFunction: AsFunction,
+): Promise<LocalFunction<E, R>> {
+  const module = (await asFunction(() => import(moduleUrl))) as {
     handler: LocalFunction<E, R>['handler'];
   };
   const declared = resources.functions[stage];
@@ -375,7 +405,7 @@ async function loadFunction<E, R>(stage: Stage, resources: PipelineResources): P
     name: declared.name,
     timeoutSeconds: declared.timeoutSeconds,
     memoryMb: declared.memoryMb,
-    handler: module.handler,
+    handler: (event, context) => asFunction(() => module.handler(event, context)),
   };
 }
 
@@ -385,11 +415,13 @@ async function loadFunction<E, R>(stage: Stage, resources: PipelineResources): P
  * ledger must turn the second application into a no-op.
  */
 async function faultedLoadFunction(
+  moduleUrl: string,
   faults: FaultInjector,
   resources: PipelineResources,
+  asFunction: AsFunction,
 ): Promise<LocalFunction<SQSEvent, SQSBatchResponse | undefined>> {
-  const { createLoadHandler } = (await import(
-    HANDLER_MODULES.load.href
+  const { createLoadHandler } = (await asFunction(
+    () => import(moduleUrl),
   )) as typeof import('../../lambdas/load/handler.ts');
   const handler = createLoadHandler({
     deps: {
@@ -400,28 +432,12 @@ async function faultedLoadFunction(
           );
       },
     },
-  });
+  }) as LocalFunction<SQSEvent, SQSBatchResponse | undefined>['handler'];
   const declared = resources.functions.load;
   return {
     name: declared.name,
     timeoutSeconds: declared.timeoutSeconds,
     memoryMb: declared.memoryMb,
-    handler: handler as LocalFunction<SQSEvent, SQSBatchResponse | undefined>['handler'],
-  };
-}
-
-/**
- * Points the global console (which Powertools uses when POWERTOOLS_DEV is set) at a log file, so
- * the handlers' JSON logs do not mix with the command's own output. Returns the undo.
- */
-function redirectConsole(logFile: string): () => void {
-  if (logFile === 'inherit') return () => {};
-  mkdirSync(path.dirname(logFile), { recursive: true });
-  const stream = createWriteStream(logFile, { flags: 'a' });
-  const original = globalThis.console;
-  globalThis.console = new Console({ stdout: stream, stderr: stream });
-  return () => {
-    globalThis.console = original;
-    stream.end();
+    handler: (event, context) => asFunction(() => handler(event, context)),
   };
 }

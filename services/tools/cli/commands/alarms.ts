@@ -1,11 +1,20 @@
 import type { Command } from 'commander';
 import { attachLocalStack } from '../../local-runtime/attach.ts';
-import { evaluateAlarms, notifyChanges, renderAlarms, WebhookError } from '../../ops/alarms/index.ts';
-import { CliError, UsageError } from '../errors.ts';
 import {
+  evaluateAlarms,
+  notifyChanges,
+  renderAlarms,
+  WEBHOOK_FORMATS,
+  WebhookError,
+  type WebhookFormat,
+} from '../../ops/alarms/index.ts';
+import { CannotRunError, EXIT, ProblemFoundError, UsageError } from '../errors.ts';
+import {
+  addExamples,
   addSourceUrlOption,
   addStateDirOption,
   addWarehouseUrlOption,
+  envOption,
   optionalSourceUrl,
   optionalWarehouseUrl,
   resolveStateDir,
@@ -13,10 +22,12 @@ import {
   type StateDirOption,
   type WarehouseUrlOption,
 } from '../options.ts';
+import { writeResult } from '../output.ts';
 
 export interface AlarmsOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption {
   readonly json?: boolean;
   readonly webhook?: string;
+  readonly webhookFormat?: WebhookFormat;
   readonly aws?: boolean;
 }
 
@@ -46,17 +57,21 @@ export async function alarmsCommand(
   });
   try {
     const states = await evaluateAlarms(stack);
-    out.write(options.json ? `${JSON.stringify(states)}\n` : `${renderAlarms(states)}\n`);
+    writeResult(options.json, states, () => renderAlarms(states), out);
     if (options.webhook) {
       try {
-        const { posted } = await notifyChanges(states, { stateDir, url: options.webhook });
+        const { posted } = await notifyChanges(states, {
+          stateDir,
+          url: options.webhook,
+          format: options.webhookFormat ?? 'text',
+        });
         if (posted.length > 0) err.write(`posted ${posted.length} state change(s) to the webhook\n`);
       } catch (error) {
-        if (error instanceof WebhookError) throw new CliError(error.message, { cause: error });
+        if (error instanceof WebhookError) throw new CannotRunError(error.message, { cause: error });
         throw error;
       }
     }
-    return states.some((s) => s.state === 'ALARM') ? 1 : 0;
+    return states.some((s) => s.state === 'ALARM') ? EXIT.problemFound : EXIT.ok;
   } finally {
     await stack.detach();
   }
@@ -73,14 +88,32 @@ export function register(program: Command): void {
   addWarehouseUrlOption(command, false);
   command
     .option('--json', 'print a JSON array of {name, state: OK|ALARM, reason, value, threshold, runbook, ...}')
-    .option(
-      '--webhook <url>',
-      'POST each state change (JSON) to this URL; states are remembered in the state folder',
+    .addOption(
+      envOption(
+        '--webhook <url>',
+        'POST each state change to this URL (Slack and Teams incoming webhooks take the default format); states are remembered in the state folder',
+      ),
     )
-    .option('--aws', 'not supported: points to the CloudWatch alarms')
-    .action(async (options: AlarmsOptions) => {
-      const code = await alarmsCommand(options);
-      if (code !== 0)
-        throw new CliError('some alarms are in ALARM (see above and RUNBOOK.md)', { exitCode: code });
-    });
+    .addOption(
+      envOption(
+        '--webhook-format <format>',
+        'body of each post: {"text"} (text), Slack blocks, a Teams MessageCard, or the change as JSON',
+        {
+          choices: WEBHOOK_FORMATS,
+          default: 'text',
+        },
+      ),
+    )
+    .option('--aws', 'not supported: points to the CloudWatch alarms');
+  addExamples(command, [
+    ['totes alarms', 'every alarm with its state; exit 1 if any is in ALARM'],
+    ['totes alarms --json | jq \'.[] | select(.state == "ALARM")\'', 'the alarms in ALARM'],
+    ['TOTES_WEBHOOK=https://hooks.slack.com/services/... totes alarms', 'post state changes to Slack'],
+    ['totes alarms --webhook URL --webhook-format teams', 'a Teams MessageCard per change'],
+  ]);
+  command.action(async (options: AlarmsOptions) => {
+    const code = await alarmsCommand(options);
+    if (code !== EXIT.ok)
+      throw new ProblemFoundError('some alarms are in ALARM (see the list and RUNBOOK.md)');
+  });
 }

@@ -6,16 +6,19 @@ import { missingTables, reconcile } from '../../ops/reconcile/reconcile.ts';
 import { renderReconcileReport } from '../../ops/reconcile/render.ts';
 import type { ReconcileOptions, ReconcileResult } from '../../ops/reconcile/types.ts';
 import { withPool } from '../database.ts';
-import { CliError, redactUrl } from '../errors.ts';
+import { CannotRunError, ProblemFoundError, redactUrl } from '../errors.ts';
 import {
+  addExamples,
   addSourceUrlOption,
   addWarehouseUrlOption,
+  envOption,
   nonNegativeInteger,
   resolveSourceUrl,
   resolveWarehouseUrl,
   type SourceUrlOption,
   type WarehouseUrlOption,
 } from '../options.ts';
+import { writeResult } from '../output.ts';
 
 interface ReconcileCommandOptions extends SourceUrlOption, WarehouseUrlOption {
   readonly json?: boolean;
@@ -31,13 +34,13 @@ async function checkSchemas(
 ): Promise<void> {
   const sourceMissing = await missingTables(source, SOURCE_TABLE_NAMES);
   if (sourceMissing.length > 0) {
-    throw new CliError(
+    throw new CannotRunError(
       `source database (${redactUrl(sourceUrl)}) is not a totesys database: no table ${sourceMissing.join(', ')}`,
     );
   }
   const warehouseMissing = await missingTables(warehouse, WAREHOUSE_TABLES);
   if (warehouseMissing.length > 0) {
-    throw new CliError(
+    throw new CannotRunError(
       `warehouse database (${redactUrl(warehouseUrl)}) has no table ${warehouseMissing.join(', ')}: run \`totes migrate\` first`,
     );
   }
@@ -69,21 +72,27 @@ export function register(program: Command): void {
   addWarehouseUrlOption(command);
   command
     .option('--json', 'print one JSON object (ok, mismatches, counts, summary) instead of the diff')
-    .option('--limit <n>', 'mismatches shown per table in the diff (default 10)', nonNegativeInteger)
-    .action(async (options: ReconcileCommandOptions) => {
-      const sourceUrl = resolveSourceUrl(options);
-      const warehouseUrl = resolveWarehouseUrl(options);
-      const result = await reconcileUrls(sourceUrl, warehouseUrl);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(result)}\n`);
-      } else {
-        process.stdout.write(`${renderReconcileReport(result, { limit: options.limit ?? 10 })}\n`);
-      }
-      if (!result.ok) {
-        const n = result.summary.totalMismatches;
-        throw new CliError(
-          `reconcile: ${n} mismatch${n === 1 ? '' : 'es'} between the source and the warehouse`,
-        );
-      }
-    });
+    .addOption(
+      envOption('--limit <n>', 'mismatches shown per table in the diff', {
+        parse: nonNegativeInteger,
+        default: 10,
+        env: 'TOTES_RECONCILE_LIMIT',
+      }),
+    );
+  addExamples(command, [
+    ['TOTESYS_URL=... WAREHOUSE_URL=... totes reconcile', 'exit 0 if the warehouse matches, 1 if not'],
+    ['totes reconcile --json | jq .summary', 'the counts of mismatches'],
+  ]);
+  command.action(async (options: ReconcileCommandOptions) => {
+    const sourceUrl = resolveSourceUrl(options);
+    const warehouseUrl = resolveWarehouseUrl(options);
+    const result = await reconcileUrls(sourceUrl, warehouseUrl);
+    writeResult(options.json, result, () => renderReconcileReport(result, { limit: options.limit ?? 10 }));
+    if (!result.ok) {
+      const n = result.summary.totalMismatches;
+      throw new ProblemFoundError(
+        `reconcile: ${n} mismatch${n === 1 ? '' : 'es'} between the source and the warehouse`,
+      );
+    }
+  });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { attachLocalStack } from '../../local-runtime/attach.ts';
 import { collectStatus, renderStatus } from '../../ops/status/collect.ts';
 import {
+  addExamples,
   addSourceUrlOption,
   addStateDirOption,
   addWarehouseUrlOption,
@@ -12,6 +13,7 @@ import {
   type StateDirOption,
   type WarehouseUrlOption,
 } from '../options.ts';
+import { writeResult } from '../output.ts';
 
 interface StatusOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption {
   readonly json?: boolean;
@@ -28,7 +30,7 @@ export async function statusCommand(
   });
   try {
     const status = await collectStatus(stack);
-    out.write(options.json ? `${JSON.stringify(status)}\n` : `${renderStatus(status)}\n`);
+    writeResult(options.json, status, () => renderStatus(status), out);
   } finally {
     await stack.detach();
   }
@@ -43,7 +45,11 @@ export function register(program: Command): void {
   addStateDirOption(command);
   addSourceUrlOption(command, false);
   addWarehouseUrlOption(command, false);
-  command
-    .option('--json', 'print one JSON object (with `warehouse`: table → rows)')
-    .action((options: StatusOptions) => statusCommand(options));
+  command.option('--json', 'print one JSON object (with `warehouse`: table → rows)');
+  addExamples(command, [
+    ['totes status', 'the local stack in ./.totes, running or not'],
+    ['totes status --json | jq .warehouse', 'warehouse rows per table'],
+    ['TOTES_STATE_DIR=/tmp/t totes status', 'another state folder'],
+  ]);
+  command.action((options: StatusOptions) => statusCommand(options));
 }

@@ -16,3 +16,4 @@ export {
   stateChanges,
   WebhookError,
 } from './webhook.ts';
+export { changeSummary, WEBHOOK_FORMATS, type WebhookFormat, webhookPayload } from './webhook-payload.ts';
