@@ -33,6 +33,7 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy, { type MiddyfiedHandler } from '@middy/core';
@@ -212,11 +213,15 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
     return runtime;
   };
 
+  /** Whether this container has handled an invocation already (for the child loggers' cold_start). */
+  let warm = false;
+
   const processOne = async (
     rt: Runtime,
     ref: S3ObjectRef,
     record: SQSRecord,
     lambdaContext: Context,
+    coldStart: boolean,
   ): Promise<{ key: string; duplicate: boolean }> => {
     const identity = objectIdentity(ref);
     const runId = runIdFromKey(ref.key);
@@ -230,6 +235,9 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
         objectVersion: identity.version,
       },
     });
+    // A child logger is a new Logger, whose own first addContext reports cold_start true; adding
+    // the context a second time turns it to false, which is right on every warm invocation.
+    if (!coldStart) child.addContext(lambdaContext);
     const ctx: ProcessContext = {
       stage,
       messageId: record.messageId,
@@ -297,6 +305,10 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
   ): Promise<PromiseSettledResult<RecordOutcome>[]> => {
     const records = event.Records ?? [];
     const batchStarted = performance.now();
+    // `ColdStart` (dimension function_name), once per container, as Powertools' logMetrics does.
+    metrics.captureColdStartMetric(context.functionName);
+    const coldStart = !warm;
+    warm = true;
     let rt: Runtime;
     try {
       rt = await getRuntime();
@@ -367,7 +379,7 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
           const id = objectIdentityKey(ref);
           let run = inBatch.get(id);
           if (!run) {
-            run = processOne(rt, ref, record, context);
+            run = processOne(rt, ref, record, context, coldStart);
             inBatch.set(id, run);
           }
           try {
@@ -398,14 +410,19 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
     }
   };
 
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>()
-    .use({
-      // Registered first, so its onError runs LAST (after the partial-batch middleware turned the
-      // error into "all failed"): a handler-level failure must fail the invocation (Lambda Errors).
-      onError: async (request) => {
-        if (request.error instanceof HandlerSetupError) throw request.error;
-      },
-    })
-    .use(sqsPartialBatchFailure({ logger: () => undefined }))
-    .handler(lambdaHandler as unknown as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>);
+  return (
+    middy<SQSEvent, SQSBatchResponse, Error, Context>()
+      .use({
+        // Registered first, so its onError runs LAST (after the partial-batch middleware turned the
+        // error into "all failed"): a handler-level failure must fail the invocation (Lambda Errors).
+        onError: async (request) => {
+          if (request.error instanceof HandlerSetupError) throw request.error;
+        },
+      })
+      .use(sqsPartialBatchFailure({ logger: () => undefined }))
+      // Every log line of the invocation (child loggers included) carries the Lambda context:
+      // function_name, function_request_id, cold_start, ...
+      .use(injectLambdaContext(logger))
+      .handler(lambdaHandler as unknown as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>)
+  );
 }

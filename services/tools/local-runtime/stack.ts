@@ -177,6 +177,8 @@ export class LocalStack {
         [ENV.totesysUrl]: databases.sourceUrl,
         [ENV.warehouseUrl]: databases.warehouseUrl,
         [ENV.metricsNamespace]: process.env[ENV.metricsNamespace] ?? 'TotesPipeline',
+        // What Lambda sets for on-demand containers: Powertools then reports cold_start / ColdStart.
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       });
       // Powertools' JSON (compact, one object per line, as in CloudWatch) goes to the log file.
       delete process.env.POWERTOOLS_DEV;
