@@ -60,6 +60,7 @@ export class UsageError extends CliError {
  */
 const CANNOT_RUN_ERROR_NAMES: ReadonlySet<string> = new Set([
   'ConfigurationError',
+  'MigrationChecksumError',
   'RuntimeBusyError',
   'StateDirInUseError',
   'StateDirLockedError',

@@ -95,7 +95,9 @@ function describe(error: unknown): string {
  * the parts of a split unit all list the shared dimension objects (so each part loads alone), and
  * counting them per part would multiply the dimensions by the number of parts.
  */
-export function rowsWritten(manifests: readonly Pick<ProcessedManifest, 'objects'>[]): Record<string, number> {
+export function rowsWritten(
+  manifests: readonly Pick<ProcessedManifest, 'objects'>[],
+): Record<string, number> {
   const rows: Record<string, number> = {};
   const seen = new Set<string>();
   for (const manifest of manifests) {
