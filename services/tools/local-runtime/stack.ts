@@ -107,6 +107,8 @@ export class LocalStack {
   readonly schedule: Schedule<unknown>;
   readonly mappings: Readonly<Record<'transform' | 'load', EventSourceMapping>>;
   readonly sqs: SQSClient;
+  /** The module each stage's handler was imported from (sources, or the bundles with --bundles). */
+  readonly handlerModules: Readonly<Record<Stage, string>>;
   private readonly functionLog: FunctionLog | undefined;
   private readonly uninstallPostgresFaults: () => void;
 
@@ -117,6 +119,7 @@ export class LocalStack {
     schedule: Schedule<unknown>;
     mappings: Readonly<Record<'transform' | 'load', EventSourceMapping>>;
     sqs: SQSClient;
+    handlerModules: Readonly<Record<Stage, string>>;
     functionLog: FunctionLog | undefined;
     uninstallPostgresFaults: () => void;
   }) {
@@ -127,6 +130,7 @@ export class LocalStack {
     this.mappings = parts.mappings;
     this.sqs = parts.sqs;
     this.functionLog = parts.functionLog;
+    this.handlerModules = parts.handlerModules;
     this.uninstallPostgresFaults = parts.uninstallPostgresFaults;
   }
 
@@ -252,6 +256,7 @@ export class LocalStack {
         schedule,
         mappings: { transform: mapping('transform', transform), load: mapping('load', load) },
         sqs,
+        handlerModules: modules,
         functionLog,
         uninstallPostgresFaults,
       });
