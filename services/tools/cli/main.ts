@@ -10,7 +10,7 @@ import { register as registerSimulate } from './commands/simulate.ts';
 import { register as registerStart } from './commands/start.ts';
 import { register as registerStatus } from './commands/status.ts';
 import { EXIT, exitCodeOf, expectedErrorMessage } from './errors.ts';
-import { enterJsonMode, errorDocument, inJsonMode, jsonWritten, writeJson } from './output.ts';
+import { enterJsonMode, errorDocument, inJsonMode, jsonWritten, paint, writeJson } from './output.ts';
 
 /**
  * The `totes` command line. Each command lives in commands/<name>.ts and exports
@@ -66,6 +66,14 @@ export function buildProgram(): Command {
     // usage errors come out as one line.
     .exitOverride()
     .configureOutput({ outputError: (message, write) => write(oneLine(message)) })
+    // Headings and terms in colour on a terminal; commander strips the codes where the stream has
+    // no colours, and NO_COLOR turns them off (paint).
+    .configureHelp({
+      styleTitle: (text) => paint('bold', text),
+      styleCommandText: (text) => paint('cyan', text),
+      styleSubcommandText: (text) => paint('cyan', text),
+      styleOptionText: (text) => paint('green', text),
+    })
     .addHelpText('after', PROGRAM_HELP);
 
   registerStart(program);
@@ -94,7 +102,15 @@ function failWith(code: number, message: string): number {
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
-  if (asksForJson(argv.slice(2))) enterJsonMode();
+  const leaveJsonMode = asksForJson(argv.slice(2)) ? enterJsonMode() : () => {};
+  try {
+    return await run(argv);
+  } finally {
+    leaveJsonMode();
+  }
+}
+
+async function run(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);

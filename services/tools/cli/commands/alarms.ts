@@ -22,7 +22,7 @@ import {
   type StateDirOption,
   type WarehouseUrlOption,
 } from '../options.ts';
-import { writeResult } from '../output.ts';
+import { paintState, writeResult } from '../output.ts';
 
 export interface AlarmsOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption {
   readonly json?: boolean;
@@ -57,7 +57,12 @@ export async function alarmsCommand(
   });
   try {
     const states = await evaluateAlarms(stack);
-    writeResult(options.json, states, () => renderAlarms(states), out);
+    writeResult(
+      options.json,
+      states,
+      () => renderAlarms(states).replace(/\b(OK|ALARM|INSUFFICIENT_DATA)\b/g, (state) => paintState(state)),
+      out,
+    );
     if (options.webhook) {
       try {
         const { posted } = await notifyChanges(states, {
