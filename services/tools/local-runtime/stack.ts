@@ -41,7 +41,7 @@ export interface LocalStackOptions {
   readonly handlers?: HandlerSource;
   readonly log?: (line: string) => void;
   /**
-   * Seeded fault injection (`--faults SPEC --seed N`): emulator HTTP errors, database errors
+   * Seeded fault injection (`--faults SPEC --fault-seed N`): emulator HTTP errors, database errors
    * through slonik interceptors, crashes after the load's COMMIT, Lambda timeouts, duplicate
    * deliveries, reordering. Absent (the default): none of it is installed.
    */

@@ -13,6 +13,7 @@ import {
   addStateDirOption,
   addWarehouseUrlOption,
   envOption,
+  nonNegativeInteger,
   optionalSourceUrl,
   optionalWarehouseUrl,
   positiveNumber,
@@ -103,9 +104,7 @@ export function register(program: Command): void {
         'business events written to the source per second, e.g. 2 or 120/min; 0 turns simulate off (default: 2 on the embedded source, off for --source-url)',
       ),
     )
-    .option('--simulate-seed <n>', 'seed of the simulated events (default random)', (v) =>
-      Number.parseInt(v, 10),
-    );
+    .option('--simulate-seed <n>', 'seed of the simulated events (default random)', nonNegativeInteger);
   addBundlesOption(command);
   addFaultOptions(command);
   addExamples(command, [
