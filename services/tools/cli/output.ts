@@ -3,9 +3,11 @@ import { styleText } from 'node:util';
 /**
  * What a command prints, by the conventions of README "Conventions":
  * - `--json`: stdout holds exactly one JSON document. main.ts calls `enterJsonMode()` when the
- *   command line has `--json`; from then on every other write to stdout (console.log included)
- *   goes to stderr, and `writeJson` is the only way onto stdout, once. A command that fails
- *   before writing its document gets `{"error": {...}}` written for it by main.ts.
+ *   command line has `--json`; from then on the first JSON object or array written to stdout
+ *   (`writeJson`, or a plain `out.write(JSON.stringify(x))` of commands that predate it) is the
+ *   document, and every other write to stdout (text, console.log, a second document) goes to
+ *   stderr. A command that fails before writing its document gets `{"error": {...}}` written
+ *   for it by main.ts.
  * - colour only on a terminal that supports it, never when NO_COLOR is set (node's
  *   `util.styleText`, which checks the stream's `isTTY`/`hasColors()` and NO_COLOR/FORCE_COLOR).
  */
@@ -27,13 +29,33 @@ export function enterJsonMode(): () => void {
   if (jsonMode) return () => {};
   const stdout = process.stdout;
   const original = stdout.write;
-  jsonMode = { write: original.bind(stdout) as Write, written: false };
-  stdout.write = ((...args: Parameters<Write>) =>
-    (process.stderr.write as (...a: unknown[]) => boolean)(...args)) as Write;
+  const mode: JsonMode = { write: original.bind(stdout) as Write, written: false };
+  jsonMode = mode;
+  stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (!mode.written && isJsonDocument(chunk)) {
+      mode.written = true;
+      return (mode.write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }
+    return (process.stderr.write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as Write;
   return () => {
     stdout.write = original;
     jsonMode = undefined;
   };
+}
+
+/** A whole JSON object or array (one write of `JSON.stringify(x)`, with or without its newline). */
+function isJsonDocument(chunk: unknown): boolean {
+  const text = (
+    typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : ''
+  ).trim();
+  if (!(text.startsWith('{') || text.startsWith('['))) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether `enterJsonMode` is in effect. */
