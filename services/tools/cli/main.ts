@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { register as registerAlarms } from './commands/alarms.ts';
 import { register as registerDlq } from './commands/dlq.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
+import { register as registerQuery } from './commands/query.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
 import { register as registerRun } from './commands/run.ts';
 import { register as registerSeed } from './commands/seed.ts';
@@ -81,6 +82,7 @@ export function buildProgram(): Command {
   registerReconcile(program);
   registerRun(program);
   registerStatus(program);
+  registerQuery(program);
   registerDlq(program);
   registerAlarms(program);
   registerSeed(program);
