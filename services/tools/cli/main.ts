@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { register as registerAlarms } from './commands/alarms.ts';
 import { register as registerDlq } from './commands/dlq.ts';
+import { register as registerDoctor } from './commands/doctor.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerQuery } from './commands/query.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
@@ -85,6 +86,7 @@ export function buildProgram(): Command {
   registerQuery(program);
   registerDlq(program);
   registerAlarms(program);
+  registerDoctor(program);
   registerSeed(program);
   registerSimulate(program);
   return program;

@@ -42,6 +42,11 @@ export async function attachLocalStack(options: {
   stateDir: string;
   sourceUrl?: string | undefined;
   warehouseUrl?: string | undefined;
+  /**
+   * Change nothing on a stopped stack: no resource created, no migration applied (`totes doctor`
+   * must see the state as it is). Default false: the stand-ins create what is missing.
+   */
+  inspectOnly?: boolean;
 }): Promise<AttachedStack> {
   const stateDir = path.resolve(options.stateDir);
   const running = runningRuntime(stateDir);
@@ -64,9 +69,14 @@ export async function attachLocalStack(options: {
     warehouseUrl: options.warehouseUrl,
     // Looking never seeds: an empty embedded source stays empty.
     seedScale: 0,
+    migrate: !options.inspectOnly,
   });
   try {
-    const aws = await startLocalAws({ stateDir: path.join(stateDir, 'aws'), prefix: DEFAULT_PREFIX });
+    const aws = await startLocalAws({
+      stateDir: path.join(stateDir, 'aws'),
+      prefix: DEFAULT_PREFIX,
+      createResources: !options.inspectOnly,
+    });
     return {
       stateDir,
       running: false,

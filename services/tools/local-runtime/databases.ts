@@ -28,6 +28,8 @@ export interface LocalDatabaseOptions {
    */
   readonly seedScale?: number;
   readonly seed?: number;
+  /** Apply the warehouse migrations (default true; `totes doctor` looks without changing). */
+  readonly migrate?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -76,11 +78,13 @@ export async function startLocalDatabases(options: LocalDatabaseOptions): Promis
       }
       seeded = true;
     }
-    const warehouse = await createDatabasePool(warehouseUrl, { applicationName: 'totes-migrate' });
-    try {
-      await migrateWarehouse(warehouse);
-    } finally {
-      await warehouse.end();
+    if (options.migrate ?? true) {
+      const warehouse = await createDatabasePool(warehouseUrl, { applicationName: 'totes-migrate' });
+      try {
+        await migrateWarehouse(warehouse);
+      } finally {
+        await warehouse.end();
+      }
     }
     return { sourceUrl, warehouseUrl, server, seeded, stop };
   } catch (error) {
