@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type DatabasePool, sql } from 'slonik';
+import { z } from 'zod';
 import { type Migration, PIPELINE_SCHEMA, WAREHOUSE_MIGRATIONS } from '../schema/warehouse.ts';
 
 // Any constant works; it only has to be the same for every migrating process.
@@ -75,10 +76,12 @@ export async function migrateWarehouse(
           "applied_at" timestamptz NOT NULL DEFAULT now()
         )`);
       await connection.query(sql.unsafe`ALTER TABLE ${history} ADD COLUMN IF NOT EXISTS "checksum" text`);
-      const rows = (await connection.any(
-        sql.unsafe`SELECT "version", "checksum" FROM ${history}`,
-      )) as readonly { version: number; checksum: string | null }[];
-      const recorded = new Map(rows.map((row) => [Number(row.version), row.checksum]));
+      const rows = await connection.any(
+        sql.type(
+          z.object({ version: z.number().int(), checksum: z.string().nullable() }),
+        )`SELECT "version", "checksum" FROM ${history}`,
+      );
+      const recorded = new Map(rows.map((row) => [row.version, row.checksum]));
       const edited: EditedMigration[] = [];
       for (const migration of migrations) {
         if (!recorded.has(migration.version)) continue;
