@@ -2,7 +2,8 @@
 // One embedded PostgreSQL serves the whole run (test/support/global-setup.ts); each test file
 // gets its own throwaway databases.
 export default {
-  testEnvironment: 'node',
+  // Node's environment, holding each test's output and printing it only when the test fails.
+  testEnvironment: '<rootDir>/test/support/quiet-environment.ts',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],

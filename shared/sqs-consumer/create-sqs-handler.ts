@@ -4,6 +4,7 @@
  * `Promise.allSettled` over the records, in record order, for ./partial-batch-failure.ts (our own: @middy/sqs-partial-batch-failure has no 7.x).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 
@@ -36,6 +37,8 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
   const concurrency = Math.max(1, options.concurrency ?? 2);
   const getRuntime = lazyConsumerRuntime(options);
   const processObject = objectProcessor({ stage, processObject: options.processObject, logger, metrics });
+  /** Whether this container has handled an invocation already (for the child loggers' cold_start). */
+  let warm = false;
 
   const lambdaHandler = async (
     event: SQSEvent,
@@ -43,6 +46,10 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
   ): Promise<PromiseSettledResult<RecordOutcome>[]> => {
     const records = event.Records ?? [];
     const batchStarted = performance.now();
+    // `ColdStart` (dimension function_name), once per container, as Powertools' logMetrics does.
+    metrics.captureColdStartMetric(context.functionName);
+    const coldStart = !warm;
+    warm = true;
     let rt: ConsumerRuntime;
     try {
       rt = await getRuntime();
@@ -62,7 +69,12 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
       throw new HandlerSetupError(`${stage} handler cannot run: ${described.errorMessage}`, { cause: error });
     }
 
-    const processRecord = batchRecordProcessor({ stage, logger, metrics, processObject }, rt, context);
+    const processRecord = batchRecordProcessor(
+      { stage, logger, metrics, processObject },
+      rt,
+      context,
+      coldStart,
+    );
     try {
       return await allSettledLimited(
         records.map((record) => () => processRecord(record)),
@@ -74,8 +86,13 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
     }
   };
 
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>()
-    .use(rethrowHandlerSetupError())
-    .use(sqsPartialBatchFailure({ logger: () => undefined }))
-    .handler(lambdaHandler as unknown as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>);
+  return (
+    middy<SQSEvent, SQSBatchResponse, Error, Context>()
+      .use(rethrowHandlerSetupError())
+      .use(sqsPartialBatchFailure({ logger: () => undefined }))
+      // Every log line of the invocation (child loggers included) carries the Lambda context:
+      // function_name, function_request_id, cold_start, ...
+      .use(injectLambdaContext(logger))
+      .handler(lambdaHandler as unknown as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>)
+  );
 }

@@ -28,13 +28,14 @@ export type ObjectProcessor = (
   ref: S3ObjectRef,
   record: SQSRecord,
   lambdaContext: Context,
+  coldStart?: boolean,
 ) => Promise<ObjectOutcome>;
 
 export function objectProcessor<TResult extends JsonValue>(
   options: ObjectProcessorOptions<TResult>,
 ): ObjectProcessor {
   const { stage, processObject, logger, metrics } = options;
-  return async (rt, ref, record, lambdaContext) => {
+  return async (rt, ref, record, lambdaContext, coldStart = false) => {
     const identity = objectIdentity(ref);
     const runId = runIdFromKey(ref.key);
     const child = logger.createChild({
@@ -47,6 +48,9 @@ export function objectProcessor<TResult extends JsonValue>(
         objectVersion: identity.version,
       },
     });
+    // A child logger is a new Logger, whose own first addContext reports cold_start true; adding
+    // the context a second time turns it to false, which is right on every warm invocation.
+    if (!coldStart) child.addContext(lambdaContext);
     const ctx: ProcessContext = {
       stage,
       messageId: record.messageId,

@@ -28,6 +28,8 @@ export function batchRecordProcessor(
   options: RecordProcessorOptions,
   rt: ConsumerRuntime,
   context: Context,
+  /** Whether this is the container's first invocation (the child loggers' cold_start). */
+  coldStart = false,
 ): (record: SQSRecord) => Promise<RecordOutcome> {
   const { stage, logger, metrics, processObject } = options;
   const inBatch = new Map<string, Promise<ObjectOutcome>>();
@@ -79,7 +81,7 @@ export function batchRecordProcessor(
         const id = objectIdentityKey(ref);
         let run = inBatch.get(id);
         if (!run) {
-          run = processObject(rt, ref, record, context);
+          run = processObject(rt, ref, record, context, coldStart);
           inBatch.set(id, run);
         }
         try {

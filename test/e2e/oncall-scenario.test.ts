@@ -92,7 +92,11 @@ describe('on-call scenario: warehouse rejects loads -> DLQ -> fix -> redrive', (
   const loadDlqDepth = async () => (await dlqList()).find((e) => e.queue === LOAD_DLQ)?.depth;
   const alarms = async (): Promise<{ code: number; states: AlarmState[] }> => {
     const c = capture();
-    const code = await alarmsCommand({ stateDir, json: true, webhook: webhookUrl }, c.io.out, c.io.err);
+    const code = await alarmsCommand(
+      { stateDir, json: true, webhook: webhookUrl, webhookFormat: 'json' },
+      c.io.out,
+      c.io.err,
+    );
     return { code, states: JSON.parse(c.text()) as AlarmState[] };
   };
   const stateOf = (states: AlarmState[], name: string) => states.find((s) => s.name === name)?.state;

@@ -1,9 +1,9 @@
 import { sql } from 'slonik';
-import { migrateWarehouse } from '../../shared/db/migrate.ts';
+import { MigrationChecksumError, migrateWarehouse } from '../../shared/db/migrate.ts';
 import { sourceDdlStatements } from '../../shared/schema/totesys.ts';
 import { createTableStatement } from '../../shared/schema/warehouse/ddl.ts';
 import { WAREHOUSE_SPECS } from '../../shared/schema/warehouse/index.ts';
-import { WAREHOUSE_TABLES } from '../../shared/schema/warehouse.ts';
+import { type Migration, WAREHOUSE_TABLES } from '../../shared/schema/warehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 describe('warehouse migrations', () => {
@@ -22,6 +22,48 @@ describe('warehouse migrations', () => {
       sql.unsafe`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
     expect([...tables].sort()).toEqual([...WAREHOUSE_TABLES].sort());
+  });
+
+  it('records a checksum per migration; an applied migration edited since fails loudly, applying nothing', async () => {
+    const scratch = await createTestDatabase('migration_checksum');
+    try {
+      const first: Migration = {
+        version: 1,
+        description: 'a table',
+        statements: [sql.unsafe`CREATE TABLE "a" ("id" int PRIMARY KEY)`],
+      };
+      const second: Migration = {
+        version: 2,
+        description: 'another table',
+        statements: [sql.unsafe`CREATE TABLE "b" ("id" int PRIMARY KEY)`],
+      };
+      expect((await migrateWarehouse(scratch.pool, [first])).applied).toEqual([1]);
+      const checksums = await scratch.pool.anyFirst(
+        sql.unsafe`SELECT "checksum" FROM "pipeline"."schema_migrations"`,
+      );
+      expect(checksums).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
+
+      const edited: Migration = {
+        ...first,
+        statements: [sql.unsafe`CREATE TABLE "a" ("id" bigint PRIMARY KEY)`],
+      };
+      const run = migrateWarehouse(scratch.pool, [edited, second]);
+      await expect(run).rejects.toBeInstanceOf(MigrationChecksumError);
+      await expect(run).rejects.toThrow(
+        /^warehouse migration 1 \(a table\): recorded checksum [0-9a-f]{12}, now [0-9a-f]{12} edited after being applied/,
+      );
+      // Migration 2 was not applied past the edited one.
+      expect(await scratch.pool.oneFirst(sql.unsafe`SELECT to_regclass('public.b') IS NULL`)).toBe(true);
+
+      // A history written before checksums existed adopts the current ones, then checks them.
+      await scratch.pool.query(sql.unsafe`UPDATE "pipeline"."schema_migrations" SET "checksum" = NULL`);
+      expect((await migrateWarehouse(scratch.pool, [edited, second])).applied).toEqual([2]);
+      await expect(migrateWarehouse(scratch.pool, [first, second])).rejects.toBeInstanceOf(
+        MigrationChecksumError,
+      );
+    } finally {
+      await scratch.drop();
+    }
   });
 
   it('rejects a second copy of one fact version', async () => {

@@ -51,8 +51,11 @@ function positiveInt(name: string): number | undefined {
 }
 
 export async function handler(event: ScheduledEvent | undefined, context: Context): Promise<ExtractResult> {
+  // Every log line carries the Lambda context (function_request_id, cold_start, ...), and the
+  // first invocation of a container emits `ColdStart` (as Powertools' middlewares do).
   logger.addContext(context);
   logger.resetKeys();
+  metrics.captureColdStartMetric(context.functionName);
   if (event?.id) logger.appendKeys({ scheduleEventId: event.id });
   try {
     deps ??= {

@@ -20,7 +20,7 @@ import yazl from 'yazl';
 export const STAGES = ['extract', 'transform', 'load'] as const;
 export type BuildStage = (typeof STAGES)[number];
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Bundles above this size are reported (not failed): the architecture budgets about 1 MB each. */
 const SIZE_BUDGET_BYTES = 1024 * 1024;
 /** Zip entries carry this time so identical bundles give byte-identical zips. */

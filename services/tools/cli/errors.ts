@@ -1,9 +1,24 @@
 import { ConfigurationError } from '../../../shared/config/env.ts';
 
 /**
+ * The exit codes of every `totes` command (README "Conventions"). Scripts tell "the check ran and
+ * found something" (1) from "the check could not run" (2).
+ */
+export const EXIT = {
+  /** Success: nothing to report. */
+  ok: 0,
+  /** A problem was found: an alarm in ALARM, a reconcile mismatch, a failed run or check. */
+  problemFound: 1,
+  /** A usage error, or the command could not run (unreachable, misconfigured, state folder busy). */
+  cannotRun: 2,
+  /** A bug: an unexpected error, printed with its stack (sysexits EX_SOFTWARE). */
+  bug: 70,
+} as const;
+
+/**
  * An expected failure: main.ts prints its message as one line on stderr and exits with
- * `exitCode`, without a stack trace. Throw it (or UsageError) from commands for anything the user
- * can fix: a missing option, an unreachable server, a state folder in use.
+ * `exitCode`, without a stack trace. Prefer the two subclasses that say which kind it is:
+ * ProblemFoundError (exit 1) and CannotRunError / UsageError (exit 2).
  */
 export class CliError extends Error {
   override name = 'CliError';
@@ -14,13 +29,43 @@ export class CliError extends Error {
   }
 }
 
+/** The command ran and found a problem (an alarm, a mismatch, failed records). Exit code 1. */
+export class ProblemFoundError extends CliError {
+  override name = 'ProblemFoundError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, exitCode: EXIT.problemFound });
+  }
+}
+
+/** The command could not do its job (unreachable, refused, busy, misconfigured). Exit code 2. */
+export class CannotRunError extends CliError {
+  override name = 'CannotRunError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, exitCode: EXIT.cannotRun });
+  }
+}
+
 /** The command line itself is wrong (a bad or missing option value). Exit code 2. */
 export class UsageError extends CliError {
   override name = 'UsageError';
   constructor(message: string) {
-    super(message, { exitCode: 2 });
+    super(message, { exitCode: EXIT.cannotRun });
   }
 }
+
+/**
+ * Errors other modules throw that mean "could not run, and the message says why": matched by
+ * name, so the CLI does not import (and pin) the modules that define them. The local runtime's
+ * state-folder claims are here: a second start on a busy folder is expected, not a bug.
+ */
+const CANNOT_RUN_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'ConfigurationError',
+  'MigrationChecksumError',
+  'RuntimeBusyError',
+  'StateDirInUseError',
+  'StateDirLockedError',
+  'StateDirBusyError',
+]);
 
 /** Network error codes that mean "the server is not there or not answering". */
 const UNREACHABLE_CODES: Readonly<Record<string, string>> = {
@@ -61,6 +106,7 @@ function* causeChain(error: unknown): Generator<Record<string, unknown>> {
 export function expectedErrorMessage(error: unknown): string | undefined {
   if (error instanceof CliError) return error.message;
   if (error instanceof ConfigurationError) return error.message;
+  if (error instanceof Error && CANNOT_RUN_ERROR_NAMES.has(error.name)) return error.message;
   for (const part of causeChain(error)) {
     const code = typeof part.code === 'string' ? part.code : undefined;
     if (code && code in UNREACHABLE_CODES) {
@@ -74,6 +120,15 @@ export function expectedErrorMessage(error: unknown): string | undefined {
 }
 
 /**
+ * The exit code of an error main.ts caught: a CliError's own, 2 for every other expected error
+ * (they all mean "could not run"), 70 for a bug.
+ */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  return expectedErrorMessage(error) === undefined ? EXIT.bug : EXIT.cannotRun;
+}
+
+/**
  * Wraps a database step so a connection failure names which database it was (without its
  * password). Other errors pass through unchanged.
  */
@@ -84,7 +139,7 @@ export async function describingDatabase<T>(label: string, url: string, run: () 
     if (error instanceof CliError) throw error;
     const message = expectedErrorMessage(error);
     if (message === undefined) throw error;
-    throw new CliError(`${label} (${redactUrl(url)}): ${message}`, { cause: error });
+    throw new CannotRunError(`${label} (${redactUrl(url)}): ${message}`, { cause: error });
   }
 }
 

@@ -1,16 +1,64 @@
 import path from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ENV } from '../../../shared/config/env.ts';
 import { DEFAULT_PREFIX } from '../../../shared/config/resources.ts';
 import { UsageError } from './errors.ts';
 
 /**
  * Options every command shares, defined once: the database URLs (`--source-url`,
- * `--warehouse-url`, falling back to TOTESYS_URL / WAREHOUSE_URL) and the local state folder.
+ * `--warehouse-url`, falling back to TOTESYS_URL / WAREHOUSE_URL), the local state folder
+ * (`--state-dir`, TOTES_STATE_DIR) and the AWS prefix (`--prefix`, TOTES_PREFIX); and the helpers
+ * every command uses for its own options, so the conventions hold mechanically (README
+ * "Conventions"): `envOption` binds a flag to its TOTES_* variable (commander reads it and
+ * `--help` shows "env: TOTES_..."), `addExamples` ends a command's help with examples.
  */
 
 /** The git-ignored folder (under the working directory) that holds all local state. */
 export const DEFAULT_STATE_DIR = '.totes';
+
+/** Every environment variable of a `totes` flag starts with this. */
+export const ENV_PREFIX = 'TOTES_';
+
+/** `--drain-timeout <seconds>` → `TOTES_DRAIN_TIMEOUT`: the default name of a flag's variable. */
+export function envNameOf(flags: string): string {
+  const long = /--([a-z0-9-]+)/i.exec(flags)?.[1];
+  if (!long) throw new Error(`no long flag in ${JSON.stringify(flags)}`);
+  return `${ENV_PREFIX}${long.replace(/-/g, '_').toUpperCase()}`;
+}
+
+export interface EnvOptionSettings<T> {
+  /** Parses and checks the value (from the flag or the variable alike). */
+  readonly parse?: (value: string, previous: T) => T;
+  readonly default?: T;
+  /** Shown as "(default: ...)" where the value itself would not say it well. */
+  readonly defaultDescription?: string;
+  /** Override the derived TOTES_<FLAG> name (when one variable sets the same thing in several commands). */
+  readonly env?: string;
+  readonly choices?: readonly string[];
+}
+
+/**
+ * An option bound to its environment variable: the flag wins over the variable, the variable over
+ * the default. Every flag that has a default is declared this way.
+ */
+export function envOption<T = string>(
+  flags: string,
+  description: string,
+  settings: EnvOptionSettings<T> = {},
+): Option {
+  const option = new Option(flags, description).env(settings.env ?? envNameOf(flags));
+  if (settings.choices) option.choices(settings.choices);
+  if (settings.parse) option.argParser(settings.parse);
+  if (settings.default !== undefined) option.default(settings.default, settings.defaultDescription);
+  return option;
+}
+
+/** Ends the command's `--help` with examples: `[command line, what it does]`. */
+export function addExamples(command: Command, examples: ReadonlyArray<readonly [string, string]>): Command {
+  const width = Math.max(...examples.map(([line]) => line.length));
+  const text = examples.map(([line, what]) => `  $ ${line.padEnd(width)}  # ${what}`).join('\n');
+  return command.addHelpText('after', `\nExamples:\n${text}\n`);
+}
 
 export interface SourceUrlOption {
   readonly sourceUrl?: string;
@@ -23,23 +71,42 @@ export interface StateDirOption {
 }
 
 export function addSourceUrlOption(command: Command, required = true): Command {
-  return command.option(
-    '--source-url <url>',
-    `totesys (source) database, postgres:// URL (default: $${ENV.totesysUrl}${required ? '' : ', else embedded'})`,
+  return command.addOption(
+    new Option(
+      '--source-url <url>',
+      `totesys (source) database, postgres:// URL${required ? '' : ' (default: the embedded one)'}`,
+    ).env(ENV.totesysUrl),
   );
 }
 
 export function addWarehouseUrlOption(command: Command, required = true): Command {
-  return command.option(
-    '--warehouse-url <url>',
-    `warehouse database, postgres:// URL (default: $${ENV.warehouseUrl}${required ? '' : ', else embedded'})`,
+  return command.addOption(
+    new Option(
+      '--warehouse-url <url>',
+      `warehouse database, postgres:// URL${required ? '' : ' (default: the embedded one)'}`,
+    ).env(ENV.warehouseUrl),
   );
 }
 
 export function addStateDirOption(command: Command): Command {
-  return command.option(
-    '--state-dir <dir>',
-    `folder for local state: embedded PostgreSQL data, lake, queues (default: ./${DEFAULT_STATE_DIR})`,
+  return command.addOption(
+    envOption(
+      '--state-dir <dir>',
+      `folder for local state: embedded PostgreSQL data, lake, queues, logs (default: ./${DEFAULT_STATE_DIR})`,
+    ),
+  );
+}
+
+/**
+ * `--prefix` / TOTES_PREFIX: the name prefix of the deployment's resources. No commander default,
+ * so resolvePrefix can tell where the value came from and apply `totes` itself.
+ */
+export function addPrefixOption(
+  command: Command,
+  description = 'deployment prefix of the AWS resource names',
+): Command {
+  return command.addOption(
+    envOption('--prefix <prefix>', `${description} (default: ${DEFAULT_PREFIX})`, { env: PREFIX_ENV }),
   );
 }
 
@@ -62,7 +129,8 @@ function optionalUrl(
   envName: string,
   env: NodeJS.ProcessEnv,
 ): string | undefined {
-  if (given !== undefined && given !== '') return checkedUrl(given, flag);
+  // Commander copies the variable into the option (`.env()`); name the variable when it came from there.
+  if (given !== undefined && given !== '') return checkedUrl(given, given === env[envName] ? envName : flag);
   const fromEnv = env[envName];
   if (fromEnv !== undefined && fromEnv !== '') return checkedUrl(fromEnv, envName);
   return undefined;
@@ -135,19 +203,15 @@ export interface AwsOptions extends StateDirOption {
 /**
  * `--aws` and `--prefix` beside `--state-dir`: a command that works on the local stack and on an
  * AWS deployment (region and credentials from the standard AWS chain: AWS_PROFILE, AWS_REGION, ...).
- * `--prefix` has no commander default so that TOTES_PREFIX can apply (see resolvePrefix).
+ * `--prefix` (TOTES_PREFIX) has no commander default: resolvePrefix applies `totes`.
  */
 export function addAwsOptions(command: Command): Command {
   addStateDirOption(command);
-  return command
-    .option(
-      '--aws',
-      'act on the AWS deployment (account, region and credentials from the standard AWS chain) instead of the local stack',
-    )
-    .option(
-      '--prefix <prefix>',
-      `deployment prefix of the AWS resource names (default: $${PREFIX_ENV}, else ${DEFAULT_PREFIX})`,
-    );
+  command.option(
+    '--aws',
+    'act on the AWS deployment (account, region and credentials from the standard AWS chain) instead of the local stack',
+  );
+  return addPrefixOption(command);
 }
 
 /** The Terraform's own rule for `var.prefix` (infra-terraform/variables.tf). */
@@ -157,7 +221,7 @@ const PREFIX_PATTERN = /^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$/;
 export function resolvePrefix(options: { prefix?: string }, env: NodeJS.ProcessEnv = process.env): string {
   const given =
     options.prefix !== undefined && options.prefix !== ''
-      ? { value: options.prefix, from: '--prefix' }
+      ? { value: options.prefix, from: options.prefix === env[PREFIX_ENV] ? PREFIX_ENV : '--prefix' }
       : env[PREFIX_ENV]
         ? { value: env[PREFIX_ENV], from: PREFIX_ENV }
         : { value: DEFAULT_PREFIX, from: 'default' };
@@ -170,6 +234,18 @@ export function resolvePrefix(options: { prefix?: string }, env: NodeJS.ProcessE
 }
 
 /** `--aws` and `--state-dir` name two different places: refuse both at once. */
-export function checkAwsOrStateDir(options: AwsOptions): void {
-  if (options.aws && options.stateDir) throw new UsageError('give either --aws or --state-dir, not both');
+export function checkAwsOrStateDir(options: AwsOptions, env: NodeJS.ProcessEnv = process.env): void {
+  // A TOTES_STATE_DIR exported for local work (commander copies it into the option) is no conflict.
+  const stateDirGiven = options.stateDir !== undefined && options.stateDir !== env.TOTES_STATE_DIR;
+  if (options.aws && stateDirGiven) throw new UsageError('give either --aws or --state-dir, not both');
+}
+
+/** `--bundles` / TOTES_BUNDLES: the local runtime runs `dist/<stage>/index.mjs` (`npm run build`), what AWS runs. */
+export function addBundlesOption(command: Command): Command {
+  return command.addOption(
+    envOption(
+      '--bundles',
+      'run the built Lambda bundles (dist/<stage>/index.mjs from `npm run build`) instead of the TypeScript sources',
+    ),
+  );
 }

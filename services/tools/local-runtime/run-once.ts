@@ -90,6 +90,26 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/**
+ * Rows per warehouse table written to Parquet by the manifests of one run. Each object counts once:
+ * the parts of a split unit all list the shared dimension objects (so each part loads alone), and
+ * counting them per part would multiply the dimensions by the number of parts.
+ */
+export function rowsWritten(
+  manifests: readonly Pick<ProcessedManifest, 'objects'>[],
+): Record<string, number> {
+  const rows: Record<string, number> = {};
+  const seen = new Set<string>();
+  for (const manifest of manifests) {
+    for (const object of manifest.objects) {
+      if (seen.has(object.key)) continue;
+      seen.add(object.key);
+      rows[object.table] = (rows[object.table] ?? 0) + object.rows;
+    }
+  }
+  return rows;
+}
+
 async function transformedRows(stack: LocalStack, runId: string): Promise<Record<string, number>> {
   const s3 = new S3Client({
     region: stack.aws.region,
@@ -98,7 +118,7 @@ async function transformedRows(stack: LocalStack, runId: string): Promise<Record
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const bucket = stack.resources.buckets.processed;
-  const rows: Record<string, number> = {};
+  const manifests: ProcessedManifest[] = [];
   try {
     let token: string | undefined;
     do {
@@ -108,15 +128,14 @@ async function transformedRows(stack: LocalStack, runId: string): Promise<Record
       for (const object of page.Contents ?? []) {
         if (!object.Key || !isManifestKey(object.Key)) continue;
         const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-        const manifest = JSON.parse(await body.Body!.transformToString()) as ProcessedManifest;
-        for (const o of manifest.objects) rows[o.table] = (rows[o.table] ?? 0) + o.rows;
+        manifests.push(JSON.parse(await body.Body!.transformToString()) as ProcessedManifest);
       }
       token = page.NextContinuationToken;
     } while (token);
   } finally {
     s3.destroy();
   }
-  return rows;
+  return rowsWritten(manifests);
 }
 
 async function loadedRows(warehouseUrl: string, runId: string): Promise<Record<string, number>> {

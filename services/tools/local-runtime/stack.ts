@@ -1,5 +1,4 @@
-import { Console } from 'node:console';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -18,6 +17,8 @@ import { type LocalDatabases, startLocalDatabases } from './databases.ts';
 import { type FaultInjector, InjectedCrashError } from './faults/injector.ts';
 import { installPostgresFaults } from './faults/postgres.ts';
 import { type BatchReport, EventSourceMapping } from './lambda/event-source-mapping.ts';
+import { FunctionLog } from './lambda/function-output.ts';
+import { type HandlerSource, handlerModuleUrls } from './lambda/handlers.ts';
 import type { InvocationOutcome, LocalFunction } from './lambda/local-function.ts';
 import { Schedule } from './lambda/schedule.ts';
 import { schedulePausedCheck } from './schedule-control.ts';
@@ -35,11 +36,16 @@ export interface LocalStackOptions {
   readonly timeouts?: Partial<Record<Stage, number>>;
   /** Seconds before a failed message is retried (AWS: the visibility timeout). */
   readonly retryDelaySeconds?: number;
-  /** Where the handlers' JSON logs go (default `<stateDir>/logs/pipeline.log`); 'inherit' keeps stdout. */
+  /**
+   * Where the handlers' stdout/stderr go, as JSON lines (default `<stateDir>/logs/pipeline.log`);
+   * 'inherit' leaves them on the process's own stdout/stderr.
+   */
   readonly logFile?: string;
+  /** Run the TypeScript sources (default) or the built bundles `dist/<stage>/index.mjs` (`--bundles`). */
+  readonly handlers?: HandlerSource;
   readonly log?: (line: string) => void;
   /**
-   * Seeded fault injection (`--faults SPEC --seed N`): emulator HTTP errors, database errors
+   * Seeded fault injection (`--faults SPEC --fault-seed N`): emulator HTTP errors, database errors
    * through slonik interceptors, crashes after the load's COMMIT, Lambda timeouts, duplicate
    * deliveries, reordering. Absent (the default): none of it is installed.
    */
@@ -105,7 +111,9 @@ export class LocalStack {
   readonly schedule: Schedule<unknown>;
   readonly mappings: Readonly<Record<'transform' | 'load', EventSourceMapping>>;
   readonly sqs: SQSClient;
-  private readonly restoreConsole: () => void;
+  /** The module each stage's handler was imported from (sources, or the bundles with --bundles). */
+  readonly handlerModules: Readonly<Record<Stage, string>>;
+  private readonly functionLog: FunctionLog | undefined;
   private readonly uninstallPostgresFaults: () => void;
 
   private constructor(parts: {
@@ -115,7 +123,8 @@ export class LocalStack {
     schedule: Schedule<unknown>;
     mappings: Readonly<Record<'transform' | 'load', EventSourceMapping>>;
     sqs: SQSClient;
-    restoreConsole: () => void;
+    handlerModules: Readonly<Record<Stage, string>>;
+    functionLog: FunctionLog | undefined;
     uninstallPostgresFaults: () => void;
   }) {
     this.options = parts.options;
@@ -124,7 +133,8 @@ export class LocalStack {
     this.schedule = parts.schedule;
     this.mappings = parts.mappings;
     this.sqs = parts.sqs;
-    this.restoreConsole = parts.restoreConsole;
+    this.functionLog = parts.functionLog;
+    this.handlerModules = parts.handlerModules;
     this.uninstallPostgresFaults = parts.uninstallPostgresFaults;
   }
 
@@ -141,6 +151,8 @@ export class LocalStack {
   static async start(options: LocalStackOptions): Promise<LocalStack> {
     const stateDir = path.resolve(options.stateDir);
     mkdirSync(stateDir, { recursive: true });
+    // A missing bundle (--bundles before `npm run build`) fails before anything starts.
+    const modules = handlerModuleUrls(options.handlers ?? 'sources');
     const other = runningRuntime(stateDir);
     if (other && other.pid !== process.pid) {
       throw new RuntimeBusyError(
@@ -155,6 +167,7 @@ export class LocalStack {
       ...(options.log ? { log: options.log } : {}),
     });
     let aws: LocalAws | undefined;
+    let functionLog: FunctionLog | undefined;
     const { faults } = options;
     const uninstallPostgresFaults = faults ? installPostgresFaults(faults) : () => {};
     try {
@@ -172,17 +185,37 @@ export class LocalStack {
         [ENV.totesysUrl]: databases.sourceUrl,
         [ENV.warehouseUrl]: databases.warehouseUrl,
         [ENV.metricsNamespace]: process.env[ENV.metricsNamespace] ?? METRICS_NAMESPACE,
-        // Powertools then writes through the global console, which is pointed at the log file.
-        POWERTOOLS_DEV: 'true',
+        // What Lambda sets for on-demand containers: Powertools then reports cold_start / ColdStart.
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       });
-      const restoreConsole = redirectConsole(options.logFile ?? path.join(stateDir, 'logs', 'pipeline.log'));
+      // Powertools' JSON (compact, one object per line, as in CloudWatch) goes to the log file.
+      delete process.env.POWERTOOLS_DEV;
+      const logFile = options.logFile ?? path.join(stateDir, 'logs', 'pipeline.log');
+      functionLog = logFile === 'inherit' ? undefined : FunctionLog.open(logFile);
+      const log = functionLog;
+      const asFunction = <T>(work: () => T): T => (log ? log.run(work) : work());
 
       // Imported only now: the handlers read their environment when first invoked.
-      const extract = await loadFunction<ScheduledEvent, unknown>('extract', resources);
-      const transform = await loadFunction<SQSEvent, SQSBatchResponse | undefined>('transform', resources);
+      const extract = await loadFunction<ScheduledEvent, unknown>(
+        modules.extract,
+        'extract',
+        resources,
+        asFunction,
+      );
+      const transform = await loadFunction<SQSEvent, SQSBatchResponse | undefined>(
+        modules.transform,
+        'transform',
+        resources,
+        asFunction,
+      );
       const load = faults
-        ? await faultedLoadFunction(faults, resources)
-        : await loadFunction<SQSEvent, SQSBatchResponse | undefined>('load', resources);
+        ? await faultedLoadFunction(modules.load, faults, resources, asFunction)
+        : await loadFunction<SQSEvent, SQSBatchResponse | undefined>(
+            modules.load,
+            'load',
+            resources,
+            asFunction,
+          );
 
       const sqs = new SQSClient({
         region: aws.region,
@@ -228,7 +261,8 @@ export class LocalStack {
         schedule,
         mappings: { transform: mapping('transform', transform), load: mapping('load', load) },
         sqs,
-        restoreConsole,
+        handlerModules: modules,
+        functionLog,
         uninstallPostgresFaults,
       });
       stack.writeRuntimeInfo();
@@ -237,6 +271,7 @@ export class LocalStack {
       uninstallPostgresFaults();
       await aws?.stop();
       await databases.stop();
+      await functionLog?.close();
       throw error;
     }
   }
@@ -334,7 +369,7 @@ export class LocalStack {
     await this.aws.stop();
     await this.databases.stop();
     this.uninstallPostgresFaults();
-    this.restoreConsole();
+    await this.functionLog?.close();
   }
 }
 
@@ -353,14 +388,16 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-const HANDLER_MODULES: Record<Stage, URL> = {
-  extract: new URL('../../lambdas/extract/handler.ts', import.meta.url),
-  transform: new URL('../../lambdas/transform/handler.ts', import.meta.url),
-  load: new URL('../../lambdas/load/handler.ts', import.meta.url),
-};
+/** What `fn` prints goes to the function log (see FunctionLog). */
+type AsFunction = <T>(work: () => T) => T;
 
-async function loadFunction<E, R>(stage: Stage, resources: PipelineResources): Promise<LocalFunction<E, R>> {
-  const module = (await import(HANDLER_MODULES[stage].href)) as {
+async function loadFunction<E, R>(
+  moduleUrl: string,
+  stage: Stage,
+  resources: PipelineResources,
+  asFunction: AsFunction,
+): Promise<LocalFunction<E, R>> {
+  const module = (await asFunction(() => import(moduleUrl))) as {
     handler: LocalFunction<E, R>['handler'];
   };
   const declared = resources.functions[stage];
@@ -368,7 +405,7 @@ async function loadFunction<E, R>(stage: Stage, resources: PipelineResources): P
     name: declared.name,
     timeoutSeconds: declared.timeoutSeconds,
     memoryMb: declared.memoryMb,
-    handler: module.handler,
+    handler: (event, context) => asFunction(() => module.handler(event, context)),
   };
 }
 
@@ -379,11 +416,13 @@ async function loadFunction<E, R>(stage: Stage, resources: PipelineResources): P
  * application into a no-op.
  */
 async function faultedLoadFunction(
+  moduleUrl: string,
   faults: FaultInjector,
   resources: PipelineResources,
+  asFunction: AsFunction,
 ): Promise<LocalFunction<SQSEvent, SQSBatchResponse | undefined>> {
-  const { createLoadHandler } = (await import(
-    HANDLER_MODULES.load.href
+  const { createLoadHandler } = (await asFunction(
+    () => import(moduleUrl),
   )) as typeof import('../../lambdas/load/handler.ts');
   const handler = createLoadHandler({
     deps: {
@@ -398,28 +437,12 @@ async function faultedLoadFunction(
           );
       },
     },
-  });
+  }) as LocalFunction<SQSEvent, SQSBatchResponse | undefined>['handler'];
   const declared = resources.functions.load;
   return {
     name: declared.name,
     timeoutSeconds: declared.timeoutSeconds,
     memoryMb: declared.memoryMb,
-    handler: handler as LocalFunction<SQSEvent, SQSBatchResponse | undefined>['handler'],
-  };
-}
-
-/**
- * Points the global console (which Powertools uses when POWERTOOLS_DEV is set) at a log file, so
- * the handlers' JSON logs do not mix with the command's own output. Returns the undo.
- */
-function redirectConsole(logFile: string): () => void {
-  if (logFile === 'inherit') return () => {};
-  mkdirSync(path.dirname(logFile), { recursive: true });
-  const stream = createWriteStream(logFile, { flags: 'a' });
-  const original = globalThis.console;
-  globalThis.console = new Console({ stdout: stream, stderr: stream });
-  return () => {
-    globalThis.console = original;
-    stream.end();
+    handler: (event, context) => asFunction(() => handler(event, context)),
   };
 }

@@ -469,10 +469,14 @@ describe('bad-input catalogue through the local runtime', () => {
       const id = testEventIds[stage];
       expect(id).not.toBe('');
       expect(views[stage].map((v) => v.messageId)).not.toContain(id);
-      // Powertools (POWERTOOLS_DEV) pretty-prints one JSON object per entry.
-      const entries = log.split(/\n(?=\{)/).filter((e) => e.includes(id));
-      expect(entries.some((e) => /"message": "s3:TestEvent acknowledged without work"/.test(e))).toBe(true);
-      expect(entries.some((e) => /"level": "ERROR"/.test(e))).toBe(false);
+      // JSON lines: every line of the log is one JSON object (Powertools logs and EMF metrics).
+      const entries = log
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((e) => JSON.stringify(e).includes(id));
+      expect(entries.some((e) => e.message === 's3:TestEvent acknowledged without work')).toBe(true);
+      expect(entries.some((e) => e.level === 'ERROR')).toBe(false);
     }
   });
 

@@ -97,7 +97,7 @@ describe('totes reconcile (command)', () => {
 
   it('names an unmigrated warehouse in one line', async () => {
     const run = await totes(['reconcile', '--source-url', source.url, '--warehouse-url', empty.url]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(oneLine(run)).toMatch(
       /^totes: warehouse database \(postgres:\/\/totes:\*\*\*@[^)]+\) has no table dim_date, dim_staff, .*fact_payment: run `totes migrate` first$/,
     );
@@ -122,7 +122,7 @@ describe('totes reconcile (command)', () => {
       '--warehouse-url',
       `postgres://totes:hunter2@127.0.0.1:${port}/warehouse`,
     ]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     const line = oneLine(run);
     expect(line).toMatch(
       /^totes: warehouse database \(postgres:\/\/totes:\*\*\*@127\.0\.0\.1:\d+\/warehouse\): cannot reach/,

@@ -57,6 +57,38 @@ function makeHandler(processObject: ProcessObject, overrides: { env?: NodeJS.Pro
 const failures = () => failureStore({ tableName: STATE, client: dynamoDbDocumentClient(aws.dynamoDb) });
 
 describe('createSqsHandler', () => {
+  test('every log line carries the Lambda context; ColdStart is emitted on the first invocation only', async () => {
+    // Lambda sets this; Powertools reports a cold start only for on-demand containers.
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+    const handler = makeHandler(async (_ref: S3ObjectRef, ctx) => {
+      ctx.logger.info('processing in a child logger');
+      return { ok: true };
+    });
+    const invoke = (n: number) =>
+      captureStdout(() =>
+        handler(
+          sqsEvent([sqsRecord(`cs-${n}`, s3NotificationBody([{ bucket, key: key(90 + n), eTag: `c${n}` }]))]),
+          {
+            ...lambdaContext(),
+            awsRequestId: `request-${n}`,
+          },
+        ),
+      );
+    const first = await invoke(1);
+    const second = await invoke(2);
+    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    const logs = (lines: Record<string, unknown>[]) => lines.filter((l) => 'level' in l);
+    expect(logs(first.lines).length).toBeGreaterThan(0);
+    for (const line of logs(first.lines)) {
+      expect(line).toMatchObject({ function_request_id: 'request-1', cold_start: true });
+      expect(line.function_name).toEqual(expect.any(String));
+    }
+    for (const line of logs(second.lines))
+      expect(line).toMatchObject({ function_request_id: 'request-2', cold_start: false });
+    expect(metricTotal(first.lines, 'ColdStart')).toBe(1);
+    expect(metricTotal(second.lines, 'ColdStart')).toBe(0);
+  });
+
   test('a batch of three with one poison record reports exactly that messageId and records why', async () => {
     const seen: string[] = [];
     const handler = makeHandler(async (ref: S3ObjectRef) => {

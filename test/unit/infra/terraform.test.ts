@@ -707,36 +707,89 @@ describe('repository wiring', () => {
   });
 });
 
-describe('deploy workflow', () => {
-  const workflow = readFileSync(path.join(repoRoot, '.github/workflows/deploy.yml'), 'utf8');
-  const job = (name: string) => {
-    const start = workflow.indexOf(`\n  ${name}:\n`);
+describe('CI/CD workflows', () => {
+  const read = (name: string) => readFileSync(path.join(repoRoot, '.github/workflows', name), 'utf8');
+  const ci = read('ci.yml');
+  const workflow = read('deploy.yml');
+  const jobOf = (text: string, name: string) => {
+    const start = text.indexOf(`\n  ${name}:\n`);
     expect(start).toBeGreaterThan(0);
-    const next = workflow.slice(start + 1).search(/\n {2}[a-z-]+:\n/);
-    return next < 0 ? workflow.slice(start) : workflow.slice(start, start + 1 + next);
+    const next = text.slice(start + 1).search(/\n {2}[a-z-]+:\n/);
+    return next < 0 ? text.slice(start) : text.slice(start, start + 1 + next);
   };
+  const job = (name: string) => jobOf(workflow, name);
 
-  test('plans on pull requests and applies on pushes to main', () => {
+  test('every action is pinned by a full commit SHA, its release named beside it', () => {
+    for (const text of [ci, workflow]) {
+      const uses = [...text.matchAll(/uses: (\S+)(.*)/g)];
+      expect(uses.length).toBeGreaterThan(0);
+      for (const [, action, comment] of uses) {
+        expect(action).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+        expect(comment).toMatch(/# v\d+\.\d+\.\d+$/);
+      }
+    }
+  });
+
+  test('ci builds before testing, uploads the zips it tested, and validates the Terraform', () => {
+    expect(ci).toMatch(/^name: ci$/m);
+    const check = jobOf(ci, 'check');
+    expect(check.indexOf('npm run build')).toBeGreaterThan(0);
+    expect(check.indexOf('npm run build')).toBeLessThan(check.indexOf('run: npm test'));
+    expect(check).toMatch(
+      /actions\/upload-artifact@[0-9a-f]{40}.*\n\s+with:\n\s+name: lambda-bundles\n\s+path: dist\/\*\.zip/,
+    );
+    const terraform = jobOf(ci, 'terraform');
+    expect(terraform).toContain('needs: check');
+    expect(terraform).toContain('terraform init -backend=false');
+    expect(terraform).toContain('terraform validate');
+    expect(terraform).toContain('hashicorp/setup-terraform@');
+  });
+
+  test('plans on pull requests; applies only after ci passed on main, never on a plain push', () => {
     expect(workflow).toMatch(/\non:\n {2}pull_request:/);
-    expect(workflow).toMatch(/\n {2}push:\n {4}branches: \[main\]/);
+    expect(workflow).toMatch(
+      /\n {2}workflow_run:\n {4}workflows: \[ci\]\n {4}types: \[completed\]\n {4}branches: \[main\]/,
+    );
+    expect(workflow).not.toMatch(/\n {2}push:/);
+    expect(workflow).not.toContain('scripts/**');
     expect(job('plan')).toContain("github.event_name == 'pull_request'");
     expect(job('plan')).toContain('terraform plan');
-    expect(job('plan')).toContain('actions/upload-artifact');
-    expect(job('apply')).toContain("github.ref == 'refs/heads/main'");
+    expect(job('apply')).toContain("github.event.workflow_run.conclusion == 'success'");
+    expect(job('apply')).toContain("github.event.workflow_run.head_branch == 'main'");
     expect(job('apply')).toContain('terraform apply');
   });
 
-  test('every job gets AWS credentials by OIDC and builds the zips before Terraform', () => {
+  test('apply deploys the zips of the ci run that passed, at the commit it tested, without rebuilding', () => {
+    const apply = job('apply');
+    expect(apply).toContain('ref: ${{ github.event.workflow_run.head_sha }}');
+    expect(apply).toMatch(
+      /download-artifact@[0-9a-f]{40}.*\n\s+with:\n\s+name: lambda-bundles\n\s+path: dist\n\s+run-id: \$\{\{ github\.event\.workflow_run\.id \}\}/,
+    );
+    expect(apply).toContain('actions: read');
+    expect(apply).not.toContain('npm run build');
+    expect(apply.indexOf('download-artifact')).toBeLessThan(apply.indexOf('terraform init'));
+  });
+
+  test('every job gets AWS credentials by OIDC; the plan builds its zips before Terraform', () => {
     for (const name of ['plan', 'apply']) {
       const text = job(name);
       expect(text).toContain('id-token: write');
       expect(text).toContain('aws-actions/configure-aws-credentials@');
       expect(text).toMatch(/role-to-assume: \$\{\{ vars\.AWS_(PLAN|DEPLOY)_ROLE_ARN/);
       expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key/);
-      const build = text.indexOf('npm ci --no-audit --no-fund && npm run build');
-      expect(build).toBeGreaterThan(0);
-      expect(build).toBeLessThan(text.indexOf('terraform init'));
     }
+    const plan = job('plan');
+    const build = plan.indexOf('npm ci --no-audit --no-fund && npm run build');
+    expect(build).toBeGreaterThan(0);
+    expect(build).toBeLessThan(plan.indexOf('terraform init'));
+  });
+
+  test('terraform.tfvars.example sets only variables the module declares', () => {
+    const example = readFileSync(path.join(repoRoot, 'infra-terraform/terraform.tfvars.example'), 'utf8');
+    const declared = readFileSync(path.join(repoRoot, 'infra-terraform/variables.tf'), 'utf8');
+    const names = [...example.matchAll(/^(?:# )?([a-z_]+)\s*=/gm)].map((m) => m[1]);
+    expect(names).toEqual(expect.arrayContaining(['prefix', 'region', 'alert_email']));
+    for (const name of names) expect(declared).toContain(`variable "${name}"`);
   });
 });
 

@@ -7,16 +7,20 @@ import {
   NoDeployedAlarmsError,
   notifyChanges,
   renderAlarms,
+  WEBHOOK_FORMATS,
   WebhookError,
+  type WebhookFormat,
 } from '../../ops/alarms/index.ts';
 import { withAwsErrors } from '../aws-errors.ts';
-import { CliError, UsageError } from '../errors.ts';
+import { CannotRunError, EXIT, ProblemFoundError, UsageError } from '../errors.ts';
 import {
   type AwsOptions,
   addAwsOptions,
+  addExamples,
   addSourceUrlOption,
   addWarehouseUrlOption,
   checkAwsOrStateDir,
+  envOption,
   optionalSourceUrl,
   optionalWarehouseUrl,
   resolvePrefix,
@@ -24,10 +28,12 @@ import {
   type SourceUrlOption,
   type WarehouseUrlOption,
 } from '../options.ts';
+import { paintState, writeResult } from '../output.ts';
 
 export interface AlarmsOptions extends SourceUrlOption, WarehouseUrlOption, AwsOptions {
   readonly json?: boolean;
   readonly webhook?: string;
+  readonly webhookFormat?: WebhookFormat;
 }
 
 /**
@@ -49,12 +55,18 @@ export async function alarmsCommand(
     try {
       const states = await withAwsErrors(() => describeDeployedAlarms(client, resolvePrefix(options))).catch(
         (error: unknown) => {
-          if (error instanceof NoDeployedAlarmsError) throw new CliError(error.message, { exitCode: 2 });
+          if (error instanceof NoDeployedAlarmsError)
+            throw new CannotRunError(error.message, { cause: error });
           throw error;
         },
       );
-      out.write(options.json ? `${JSON.stringify(states)}\n` : `${renderAlarms(states)}\n`);
-      return states.some((s) => s.state === 'ALARM') ? 1 : 0;
+      writeResult(
+        options.json,
+        states,
+        () => renderAlarms(states).replace(/\b(OK|ALARM|INSUFFICIENT_DATA)\b/g, (state) => paintState(state)),
+        out,
+      );
+      return states.some((s) => s.state === 'ALARM') ? EXIT.problemFound : EXIT.ok;
     } finally {
       if (!cloudwatch) client.destroy();
     }
@@ -74,17 +86,26 @@ export async function alarmsCommand(
   });
   try {
     const states = await evaluateAlarms(stack);
-    out.write(options.json ? `${JSON.stringify(states)}\n` : `${renderAlarms(states)}\n`);
+    writeResult(
+      options.json,
+      states,
+      () => renderAlarms(states).replace(/\b(OK|ALARM|INSUFFICIENT_DATA)\b/g, (state) => paintState(state)),
+      out,
+    );
     if (options.webhook) {
       try {
-        const { posted } = await notifyChanges(states, { stateDir, url: options.webhook });
+        const { posted } = await notifyChanges(states, {
+          stateDir,
+          url: options.webhook,
+          format: options.webhookFormat ?? 'text',
+        });
         if (posted.length > 0) err.write(`posted ${posted.length} state change(s) to the webhook\n`);
       } catch (error) {
-        if (error instanceof WebhookError) throw new CliError(error.message, { cause: error });
+        if (error instanceof WebhookError) throw new CannotRunError(error.message, { cause: error });
         throw error;
       }
     }
-    return states.some((s) => s.state === 'ALARM') ? 1 : 0;
+    return states.some((s) => s.state === 'ALARM') ? EXIT.problemFound : EXIT.ok;
   } finally {
     await stack.detach();
   }
@@ -104,13 +125,32 @@ export function register(program: Command): void {
       '--json',
       'print a JSON array of {name, state: OK|ALARM|INSUFFICIENT_DATA (AWS only), reason, value, threshold, runbook, ...}',
     )
-    .option(
-      '--webhook <url>',
-      'POST each state change (JSON) to this URL; states are remembered in the state folder',
+    .addOption(
+      envOption(
+        '--webhook <url>',
+        'POST each state change to this URL (Slack and Teams incoming webhooks take the default format); states are remembered in the state folder (local stack only)',
+      ),
     )
-    .action(async (options: AlarmsOptions) => {
-      const code = await alarmsCommand(options);
-      if (code !== 0)
-        throw new CliError('some alarms are in ALARM (see above and RUNBOOK.md)', { exitCode: code });
-    });
+    .addOption(
+      envOption(
+        '--webhook-format <format>',
+        'body of each post: {"text"} (text), Slack blocks, a Teams MessageCard, or the change as JSON',
+        {
+          choices: WEBHOOK_FORMATS,
+          default: 'text',
+        },
+      ),
+    );
+  addExamples(command, [
+    ['totes alarms', 'every alarm with its state; exit 1 if any is in ALARM'],
+    ['totes alarms --aws --prefix totes-prod', 'the deployed CloudWatch alarms and their states'],
+    ['totes alarms --json | jq \'.[] | select(.state == "ALARM")\'', 'the alarms in ALARM'],
+    ['TOTES_WEBHOOK=https://hooks.slack.com/services/... totes alarms', 'post state changes to Slack'],
+    ['totes alarms --webhook URL --webhook-format teams', 'a Teams MessageCard per change'],
+  ]);
+  command.action(async (options: AlarmsOptions) => {
+    const code = await alarmsCommand(options);
+    if (code !== EXIT.ok)
+      throw new ProblemFoundError('some alarms are in ALARM (see the list and RUNBOOK.md)');
+  });
 }

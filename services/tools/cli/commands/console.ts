@@ -4,8 +4,9 @@ import { addConsoleListenOptions, type ConsoleListenOptions, openUrl } from '../
 import { SecretScrubber } from '../../console/redact.ts';
 import { ConsoleSetupError, startConsoleServer } from '../../console/server.ts';
 import { attachLocalStack } from '../../local-runtime/attach.ts';
-import { CliError, UsageError } from '../errors.ts';
+import { CannotRunError, UsageError } from '../errors.ts';
 import {
+  addExamples,
   addSourceUrlOption,
   addStateDirOption,
   addWarehouseUrlOption,
@@ -85,11 +86,16 @@ export function register(program: Command): void {
   addWarehouseUrlOption(command, false);
   addConsoleListenOptions(command);
   command.option('--aws', 'read a deployment instead of the local stack (needs the --aws status readers)');
+  addExamples(command, [
+    ['totes console', 'the console on the stack in ./.totes, running or not'],
+    ['totes console --port 0', 'on any free port (the URL is printed)'],
+    ['TOTES_CONSOLE_TOKEN=... totes console --host 0.0.0.0', 'reachable from other machines, with a token'],
+  ]);
   command.action(async (options: ConsoleOptions) => {
     try {
       await consoleCommand(options);
     } catch (error) {
-      if (error instanceof ConsoleSetupError) throw new CliError(error.message, { exitCode: 2 });
+      if (error instanceof ConsoleSetupError) throw new CannotRunError(error.message, { cause: error });
       throw error;
     }
   });

@@ -20,15 +20,18 @@ import {
   renderDlqShow,
   showDlq,
 } from '../../ops/dlq/index.ts';
-import { CliError, UsageError } from '../errors.ts';
+import { CannotRunError, CliError, ProblemFoundError, UsageError } from '../errors.ts';
 import {
   addAwsOptions,
+  addExamples,
   checkAwsOrStateDir,
+  envOption,
   positiveNumber,
   resolvePrefix,
   resolveStateDir,
   type StateDirOption,
 } from '../options.ts';
+import { writeResult } from '../output.ts';
 
 /**
  * `totes dlq list | show | redrive | purge`: on-call work on the dead-letter queues, against the
@@ -85,7 +88,7 @@ async function withTarget<T>(options: TargetOptions, run: (target: OpsTarget) =>
   try {
     return await run(target);
   } catch (error) {
-    if (error instanceof OpsUsageError) throw new CliError(error.message, { cause: error });
+    if (error instanceof OpsUsageError) throw new CannotRunError(error.message, { cause: error });
     if (error instanceof RedriveInterruptedError) throw new CliError(error.message, { cause: error });
     throw error;
   } finally {
@@ -134,7 +137,7 @@ export async function dlqListCommand(
 ) {
   await withTarget(options, async (target) => {
     const entries = await listDlqs(target);
-    io.out.write(options.json ? `${JSON.stringify(entries)}\n` : `${renderDlqList(entries)}\n`);
+    writeResult(options.json, entries, () => renderDlqList(entries), io.out);
   });
 }
 
@@ -146,7 +149,7 @@ export async function dlqShowCommand(
   await withTarget(options, async (target) => {
     const dlq = await target.dlq(queue);
     const views = await showDlq(target, dlq, options.limit ?? 10);
-    io.out.write(options.json ? `${JSON.stringify(views)}\n` : `${renderDlqShow(queue, views)}\n`);
+    writeResult(options.json, views, () => renderDlqShow(queue, views), io.out);
   });
 }
 
@@ -205,12 +208,12 @@ export async function dlqRedriveCommand(
         }),
       );
       bar.stop();
-      io.out.write(options.json ? `${JSON.stringify(result)}\n` : `${renderRedrive(result)}\n`);
+      writeResult(options.json, result, () => renderRedrive(result), io.out);
       if (result.notFound.length > 0 && result.mode !== 'dry-run') {
-        throw new CliError(`${result.notFound.length} message id(s) not found in ${queue}`);
+        throw new ProblemFoundError(`${result.notFound.length} message id(s) not found in ${queue}`);
       }
       if (result.mode === 'move-task' && result.taskStatus !== 'COMPLETED') {
-        throw new CliError(`the move task ended ${result.taskStatus}`);
+        throw new ProblemFoundError(`the move task ended ${result.taskStatus}`);
       }
       return result;
     } finally {
@@ -254,10 +257,11 @@ export async function dlqPurgeCommand(
         purge(target, dlq, { backupFile, onProgress: (d, t) => bar.update(d, t), signal }),
       );
       bar.stop();
-      io.out.write(
-        options.json
-          ? `${JSON.stringify(result)}\n`
-          : `${result.deleted} message(s) deleted from ${queue}; backup: ${result.backupFile}\n`,
+      writeResult(
+        options.json,
+        result,
+        () => `${result.deleted} message(s) deleted from ${queue}; backup: ${result.backupFile}`,
+        io.out,
       );
     } finally {
       bar.stop();
@@ -283,6 +287,12 @@ export function register(program: Command): void {
   const dlq = program
     .command('dlq')
     .description('inspect, redrive and purge the dead-letter queues (local stack or --aws); see RUNBOOK.md');
+  addExamples(dlq, [
+    ['totes dlq list', 'every DLQ of the local stack with its depth'],
+    ['totes dlq show totes-load-dlq --limit 3', 'peek at three messages and their failure reasons'],
+    ['totes dlq redrive totes-load-dlq --all', 'move every message back to its queue'],
+    ['TOTES_PREFIX=acme totes dlq list --aws', 'the DLQs of the AWS deployment acme-*'],
+  ]);
 
   addTargetOptions(
     dlq
@@ -300,7 +310,13 @@ export function register(program: Command): void {
         'peek at messages without consuming them: id, object key, receive count, first sent, recorded failure reason and time',
       ),
   )
-    .option('--limit <n>', 'at most this many messages', positiveInteger, 10)
+    .addOption(
+      envOption('--limit <n>', 'at most this many messages', {
+        parse: positiveInteger,
+        default: 10,
+        env: 'TOTES_DLQ_LIMIT',
+      }),
+    )
     .option('--json', 'print a JSON array')
     .action((queue: string, options: TargetOptions & { json?: boolean; limit?: number }) =>
       dlqShowCommand(queue, options),

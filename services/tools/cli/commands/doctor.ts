@@ -5,7 +5,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import { dynamoDbClient, s3Client, secretsManagerClient, sqsClient } from '../../../../shared/aws/clients.ts';
-import { DEFAULT_PREFIX, pipelineResources } from '../../../../shared/config/resources.ts';
+import { pipelineResources } from '../../../../shared/config/resources.ts';
 import { databaseUrlFromSecret } from '../../../../shared/db/credentials.ts';
 import { attachLocalStack } from '../../local-runtime/attach.ts';
 import { LOCAL_CREDENTIALS } from '../../local-runtime/aws/index.ts';
@@ -18,16 +18,22 @@ import {
   reportJson,
   runDoctor,
 } from '../../ops/doctor/index.ts';
-import { CliError, redactUrl, UsageError } from '../errors.ts';
+import { CannotRunError, CliError, EXIT, ProblemFoundError, redactUrl, UsageError } from '../errors.ts';
 import {
+  addAwsOptions,
+  addExamples,
   addSourceUrlOption,
   addWarehouseUrlOption,
+  checkAwsOrStateDir,
   optionalSourceUrl,
   optionalWarehouseUrl,
+  PREFIX_ENV,
+  resolvePrefix,
   resolveStateDir,
   type SourceUrlOption,
   type WarehouseUrlOption,
 } from '../options.ts';
+import { colourEnabled, writeResult } from '../output.ts';
 
 /**
  * `totes doctor`: a preflight of the source, the warehouse and the AWS resources. Locally it
@@ -90,8 +96,8 @@ async function urlFromSecret(
 }
 
 async function awsTarget(options: DoctorOptions, env: NodeJS.ProcessEnv): Promise<DoctorTarget> {
-  if (options.stateDir) throw new UsageError('give either --aws or --state-dir, not both');
-  const prefix = options.prefix ?? env.TOTES_PREFIX ?? DEFAULT_PREFIX;
+  checkAwsOrStateDir(options, env);
+  const prefix = resolvePrefix(options, env);
   const resources = pipelineResources(prefix, 'aws');
   const preChecks: CheckResult[] = [];
   const url = async (label: 'source' | 'warehouse', given: string | undefined, secretId: string) => {
@@ -147,22 +153,21 @@ export async function doctorCommand(
       target = await awsTarget(options, env);
     } catch (error) {
       if (error instanceof CliError) throw error;
-      throw new CliError(`could not reach AWS: ${(error as Error).name}: ${(error as Error).message}`, {
-        exitCode: 2,
+      throw new CannotRunError(`could not reach AWS: ${(error as Error).name}: ${(error as Error).message}`, {
         cause: error,
       });
     }
   } else {
-    if (options.prefix !== undefined)
+    // A TOTES_PREFIX exported for AWS work (commander copies it into the option) is no conflict.
+    if (options.prefix !== undefined && options.prefix !== env[PREFIX_ENV])
       throw new UsageError('--prefix goes with --aws (the local stack is always "totes")');
     const stateDir = resolveStateDir({ stateDir: options.stateDir ?? env.TOTES_STATE_DIR });
     const source = sourceUrl();
     const warehouse = warehouseUrl();
     if (!existsSync(stateDir)) {
       if (source === undefined && warehouse === undefined) {
-        throw new CliError(
+        throw new CannotRunError(
           `nothing to check: no local stack in ${stateDir} (start one: npx totes start --state-dir ${stateDir}) and no --source-url / --warehouse-url; for a deployment use --aws`,
-          { exitCode: 2 },
         );
       }
       target = {
@@ -187,12 +192,9 @@ export async function doctorCommand(
           inspectOnly: true,
         });
       } catch (error) {
-        throw new CliError(
+        throw new CannotRunError(
           `could not attach to the local stack in ${stateDir}: ${(error as Error).message}`,
-          {
-            exitCode: 2,
-            cause: error,
-          },
+          { cause: error },
         );
       }
       const clientOptions = { region: stack.region, credentials: LOCAL_CREDENTIALS };
@@ -230,15 +232,17 @@ export async function doctorCommand(
   try {
     const report = await runDoctor(target).catch((error: unknown) => {
       if (target.kind === 'aws' && awsErrorIsFatal(error)) {
-        throw new CliError(`could not reach AWS: ${(error as Error).name}: ${(error as Error).message}`, {
-          exitCode: 2,
-          cause: error,
-        });
+        throw new CannotRunError(
+          `could not reach AWS: ${(error as Error).name}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     });
-    const colour = !options.json && io.out.isTTY === true && !env.NO_COLOR;
-    io.out.write(options.json ? `${reportJson(report)}\n` : `${renderReport(report, { colour })}\n`);
+    const colour = !options.json && colourEnabled(io.out, env);
+    writeResult(options.json, JSON.parse(reportJson(report)), () => renderReport(report, { colour }), io.out);
     return exitCodeOf(report);
   } finally {
     await detach();
@@ -255,19 +259,12 @@ export function register(program: Command): void {
     .command('doctor')
     .description(
       'preflight: the source (SELECT grants, session visibility, TimeZone, UTC stamps, columns, version), the warehouse (migrations, rights, version) and the queues, DLQs, redrive policies, notifications and tables; OK / WARN / FAIL with the fix; exit 0 when nothing fails, 1 when a check fails, 2 when doctor could not run',
-    )
-    .option(
-      '--state-dir <dir>',
-      'local stack to check, running or not; never changed (default: $TOTES_STATE_DIR, else ./.totes)',
     );
+  // --state-dir: the local stack to check, running or not; never changed.
+  addAwsOptions(command);
   addSourceUrlOption(command, false);
   addWarehouseUrlOption(command, false);
   command
-    .option('--aws', 'check the AWS deployment (region and credentials from the standard AWS chain)')
-    .option(
-      '--prefix <prefix>',
-      `with --aws: the deployment prefix (default: $TOTES_PREFIX, else ${DEFAULT_PREFIX})`,
-    )
     .option(
       '--source-secret <id>',
       `with --aws, without --source-url: Secrets Manager secret of the source (default: $TOTESYS_SECRET_ID, else ${DEFAULT_SOURCE_SECRET})`,
@@ -279,9 +276,15 @@ export function register(program: Command): void {
     .option(
       '--json',
       'print one JSON document: {ok, target, summary, checks: [{group, name, status, detail, fix}], notChecked}',
-    )
-    .action(async (options: DoctorOptions) => {
-      const code = await doctorCommand(options);
-      if (code !== 0) throw new CliError('some checks failed (see the fixes above)', { exitCode: code });
-    });
+    );
+  addExamples(command, [
+    ['totes doctor', 'the local stack in ./.totes, running or not (nothing is changed)'],
+    ['totes doctor --source-url URL --warehouse-url URL', 'two databases elsewhere'],
+    ['totes doctor --aws --prefix totes-prod', 'the AWS deployment totes-prod and its databases'],
+    ['totes doctor --json | jq \'.checks[] | select(.status == "FAIL")\'', 'the failed checks'],
+  ]);
+  command.action(async (options: DoctorOptions) => {
+    const code = await doctorCommand(options);
+    if (code !== EXIT.ok) throw new ProblemFoundError('some checks failed (see the fixes)');
+  });
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { attachRunningStack } from '../../local-runtime/attach.ts';
 import { ALL_ENV_NAMES, renderExports, renderUnset, stackVariables } from '../../ops/env/variables.ts';
-import { CliError } from '../errors.ts';
-import { addStateDirOption, resolveStateDir, type StateDirOption } from '../options.ts';
+import { CannotRunError } from '../errors.ts';
+import { addExamples, addStateDirOption, resolveStateDir, type StateDirOption } from '../options.ts';
+import { writeJson } from '../output.ts';
 
 /**
  * `totes env`: `export` lines that point psql, the AWS CLI, DuckDB and the SDKs at the running
@@ -24,14 +25,13 @@ export function envCommand(options: EnvCommandOptions, out: NodeJS.WritableStrea
   // Only a running stack has endpoints to point at: this never starts one.
   const stack = attachRunningStack({ stateDir });
   if (!stack) {
-    throw new CliError(
+    throw new CannotRunError(
       `no totes stack runs on ${stateDir}: start one (\`npx totes start --state-dir ${stateDir}\`) and run this again`,
-      { exitCode: 2 },
     );
   }
   const vars = stackVariables(stack, { pg: options.pg });
   if (options.json) {
-    out.write(`${JSON.stringify(vars)}\n`);
+    writeJson(vars, out);
     return;
   }
   out.write(`# the totes stack running on ${stack.stateDir}; undo with: eval "$(npx totes env --unset)"\n`);
@@ -50,8 +50,13 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object {NAME: value} instead of export lines')
     .option('--unset', 'print the `unset` line that undoes `eval "$(npx totes env)"`')
     .addHelpText(
-      'after',
+      'afterAll',
       '\nThen: psql -c "select count(*) from fact_sales_order", aws s3 ls s3://totes-processed/, aws dynamodb list-tables.\nAWS CLI v1 ignores AWS_ENDPOINT_URL_SQS for SQS: aws --endpoint-url "$AWS_ENDPOINT_URL_SQS" sqs list-queues.',
-    )
-    .action((options: EnvCommandOptions) => envCommand(options));
+    );
+  addExamples(command, [
+    ['eval "$(npx totes env)"', 'point psql, the AWS CLI and DuckDB at the stack in ./.totes'],
+    ['eval "$(npx totes env --unset)"', 'undo it'],
+    ['totes env --json | jq -r .WAREHOUSE_URL', 'one value'],
+  ]);
+  command.action((options: EnvCommandOptions) => envCommand(options));
 }

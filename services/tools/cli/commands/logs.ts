@@ -15,14 +15,17 @@ import {
   STAGES,
 } from '../../ops/logs/index.ts';
 import { withAwsErrors } from '../aws-errors.ts';
-import { CliError, UsageError } from '../errors.ts';
+import { CannotRunError, UsageError } from '../errors.ts';
 import {
   type AwsOptions,
   addAwsOptions,
+  addExamples,
   checkAwsOrStateDir,
+  envOption,
   resolvePrefix,
   resolveStateDir,
 } from '../options.ts';
+import { writeJson, writeJsonLine } from '../output.ts';
 
 /**
  * `totes logs [stage]`: the stages' structured logs, from the local stack's log file or from
@@ -88,7 +91,8 @@ export async function logsCommand(
   // events into one JSON array.
   const onEvent = (event: LogEvent) => {
     if (options.json && !options.follow) collected.push(event);
-    else io.out.write(`${options.json ? JSON.stringify(event) : renderLogEvent(event)}\n`);
+    else if (options.json) writeJsonLine(event, io.out);
+    else io.out.write(`${renderLogEvent(event)}\n`);
   };
   const read = {
     filter,
@@ -110,11 +114,11 @@ export async function logsCommand(
     }
   } catch (error) {
     if (error instanceof NoLogFileError || error instanceof NoLogGroupError) {
-      throw new CliError(error.message, { exitCode: 2, cause: error });
+      throw new CannotRunError(error.message, { cause: error });
     }
     throw error;
   }
-  if (options.json && !options.follow) io.out.write(`${JSON.stringify(collected)}\n`);
+  if (options.json && !options.follow) writeJson(collected, io.out);
   return collected.length;
 }
 
@@ -135,9 +139,11 @@ export function register(program: Command): void {
     );
   addAwsOptions(command);
   command
-    .option(
-      '--since <when>',
-      `events from this long ago (30s, 15m, 1h, 2d) or this ISO time (default: $${SINCE_ENV}, else ${DEFAULT_SINCE})`,
+    .addOption(
+      envOption('--since <when>', 'events from this long ago (30s, 15m, 1h, 2d) or this ISO time', {
+        env: SINCE_ENV,
+        default: DEFAULT_SINCE,
+      }),
     )
     .option('-f, --follow', 'keep printing new events until Ctrl-C (AWS: polls every 2 s)')
     .option('--run <run-id>', 'only the events of this extract run (and its unit through transform and load)')
@@ -146,17 +152,24 @@ export function register(program: Command): void {
       '--json',
       'print one JSON array of events {time, level, stage, runId, message, fields}; with --follow, one JSON object per line (JSON lines)',
     )
-    .option('--poll-ms <ms>', 'with --follow, milliseconds between two looks for new events', pollInterval)
-    .action(async (stage: string | undefined, options: LogsOptions) => {
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        await logsCommand(stage, options, { out: process.stdout, signal: controller.signal });
-      } finally {
-        process.removeListener('SIGINT', stop);
-        process.removeListener('SIGTERM', stop);
-      }
-    });
+    .option('--poll-ms <ms>', 'with --follow, milliseconds between two looks for new events', pollInterval);
+  addExamples(command, [
+    ['totes logs', "the last hour's events of every stage in ./.totes"],
+    ['totes logs load --level ERROR --since 1d', "the load's errors of the last day"],
+    ['totes logs --run RUN_ID', 'one extract run through transform and load'],
+    ['totes logs --aws --prefix totes-prod --follow', 'CloudWatch Logs of totes-prod until Ctrl-C'],
+    ["totes logs --json | jq '.[].message'", 'the events as one JSON array'],
+  ]);
+  command.action(async (stage: string | undefined, options: LogsOptions) => {
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      await logsCommand(stage, options, { out: process.stdout, signal: controller.signal });
+    } finally {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+    }
+  });
 }

@@ -3,7 +3,12 @@ import { type MigrationResult, migrateWarehouse } from '../../../../shared/db/mi
 import { WAREHOUSE_MIGRATIONS } from '../../../../shared/schema/warehouse.ts';
 import { withPool } from '../database.ts';
 import { redactUrl } from '../errors.ts';
-import { addWarehouseUrlOption, resolveWarehouseUrl, type WarehouseUrlOption } from '../options.ts';
+import {
+  addExamples,
+  addWarehouseUrlOption,
+  resolveWarehouseUrl,
+  type WarehouseUrlOption,
+} from '../options.ts';
 
 /** Applies the warehouse migrations at `url`, then describes what happened, one line each. */
 export async function migrateWarehouseAt(url: string): Promise<{ result: MigrationResult; lines: string[] }> {
@@ -27,6 +32,10 @@ export function register(program: Command): void {
     .command('migrate')
     .description('apply the warehouse schema migrations not yet applied (running it twice changes nothing)');
   addWarehouseUrlOption(command);
+  addExamples(command, [
+    ['totes migrate --warehouse-url postgres://u:pw@host/warehouse', 'apply what is missing'],
+    ['WAREHOUSE_URL=postgres://... totes migrate', 'the same, URL from the environment'],
+  ]);
   command.action(async (options: WarehouseUrlOption) => {
     const url = resolveWarehouseUrl(options);
     console.log(`migrating ${redactUrl(url)}`);

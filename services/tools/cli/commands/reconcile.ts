@@ -7,11 +7,13 @@ import { missingTables, reconcile } from '../../ops/reconcile/reconcile.ts';
 import { renderReconcileReport } from '../../ops/reconcile/render.ts';
 import type { ReconcileOptions, ReconcileResult } from '../../ops/reconcile/types.ts';
 import { withPool } from '../database.ts';
-import { CliError, redactUrl } from '../errors.ts';
+import { CannotRunError, ProblemFoundError, redactUrl } from '../errors.ts';
 import {
+  addExamples,
   addSourceUrlOption,
   addStateDirOption,
   addWarehouseUrlOption,
+  envOption,
   nonNegativeInteger,
   optionalSourceUrl,
   optionalWarehouseUrl,
@@ -22,6 +24,7 @@ import {
   type StateDirOption,
   type WarehouseUrlOption,
 } from '../options.ts';
+import { writeResult } from '../output.ts';
 
 interface ReconcileCommandOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption {
   readonly json?: boolean;
@@ -37,13 +40,13 @@ async function checkSchemas(
 ): Promise<void> {
   const sourceMissing = await missingTables(source, SOURCE_TABLE_NAMES);
   if (sourceMissing.length > 0) {
-    throw new CliError(
+    throw new CannotRunError(
       `source database (${redactUrl(sourceUrl)}) is not a totesys database: no table ${sourceMissing.join(', ')}`,
     );
   }
   const warehouseMissing = await missingTables(warehouse, WAREHOUSE_TABLES);
   if (warehouseMissing.length > 0) {
-    throw new CliError(
+    throw new CannotRunError(
       `warehouse database (${redactUrl(warehouseUrl)}) has no table ${warehouseMissing.join(', ')}: run \`totes migrate\` first`,
     );
   }
@@ -96,19 +99,26 @@ export function register(program: Command): void {
   addStateDirOption(command);
   command
     .option('--json', 'print one JSON object (ok, mismatches, counts, summary) instead of the diff')
-    .option('--limit <n>', 'mismatches shown per table in the diff (default 10)', nonNegativeInteger)
-    .action(async (options: ReconcileCommandOptions) => {
-      const result = await reconcileCommand(options);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(result)}\n`);
-      } else {
-        process.stdout.write(`${renderReconcileReport(result, { limit: options.limit ?? 10 })}\n`);
-      }
-      if (!result.ok) {
-        const n = result.summary.totalMismatches;
-        throw new CliError(
-          `reconcile: ${n} mismatch${n === 1 ? '' : 'es'} between the source and the warehouse`,
-        );
-      }
-    });
+    .addOption(
+      envOption('--limit <n>', 'mismatches shown per table in the diff', {
+        parse: nonNegativeInteger,
+        default: 10,
+        env: 'TOTES_RECONCILE_LIMIT',
+      }),
+    );
+  addExamples(command, [
+    ['totes reconcile', 'the local stack of ./.totes (running or not): exit 0 if it matches, 1 if not'],
+    ['TOTESYS_URL=... WAREHOUSE_URL=... totes reconcile', 'two databases elsewhere'],
+    ['totes reconcile --json | jq .summary', 'the counts of mismatches'],
+  ]);
+  command.action(async (options: ReconcileCommandOptions) => {
+    const result = await reconcileCommand(options);
+    writeResult(options.json, result, () => renderReconcileReport(result, { limit: options.limit ?? 10 }));
+    if (!result.ok) {
+      const n = result.summary.totalMismatches;
+      throw new ProblemFoundError(
+        `reconcile: ${n} mismatch${n === 1 ? '' : 'es'} between the source and the warehouse`,
+      );
+    }
+  });
 }

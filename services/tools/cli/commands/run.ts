@@ -1,23 +1,27 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   addFaultOptions,
   type FaultOptions,
   faultsFromOptions,
   renderFaultCounts,
 } from '../../local-runtime/faults/cli.ts';
+import { BundlesMissingError } from '../../local-runtime/lambda/handlers.ts';
 import { renderSummary, runOnce } from '../../local-runtime/run-once.ts';
 import { LocalStack, type LocalStackOptions, RuntimeBusyError } from '../../local-runtime/stack.ts';
 import { awsDeployment, type Deployment, WarehouseUrlError } from '../../ops/deployment/index.ts';
 import { ExtractInvokeError, type LedgerReader, runOnceOnAws } from '../../ops/run/aws-run.ts';
 import { withAwsErrors } from '../aws-errors.ts';
-import { CliError, UsageError } from '../errors.ts';
+import { CannotRunError, EXIT, ProblemFoundError, UsageError } from '../errors.ts';
 import {
   type AwsOptions,
   addAwsOptions,
+  addBundlesOption,
+  addExamples,
   addSourceUrlOption,
   addWarehouseUrlOption,
   checkAwsOrStateDir,
+  envOption,
   optionalSourceUrl,
   optionalWarehouseUrl,
   positiveNumber,
@@ -27,10 +31,13 @@ import {
   type StateDirOption,
   type WarehouseUrlOption,
 } from '../options.ts';
+import { writeJson } from '../output.ts';
 
 interface RunOptions extends SourceUrlOption, WarehouseUrlOption, AwsOptions, FaultOptions {
+  /** Accepted for compatibility: one cycle is what `run` does. */
   readonly once?: boolean;
   readonly json?: boolean;
+  readonly bundles?: boolean;
   readonly seedScale: number;
   readonly drainTimeout: number;
   readonly pollMs?: number;
@@ -38,7 +45,7 @@ interface RunOptions extends SourceUrlOption, WarehouseUrlOption, AwsOptions, Fa
 
 /** Starts the local stack, mapping the failures a user can fix to one-line errors. */
 export async function startStack(
-  options: SourceUrlOption & WarehouseUrlOption & StateDirOption & { seedScale?: number },
+  options: SourceUrlOption & WarehouseUrlOption & StateDirOption & { seedScale?: number; bundles?: boolean },
   extra: Partial<Omit<LocalStackOptions, 'stateDir' | 'sourceUrl' | 'warehouseUrl' | 'seedScale'>> = {},
 ): Promise<LocalStack> {
   try {
@@ -47,24 +54,26 @@ export async function startStack(
       sourceUrl: optionalSourceUrl(options),
       warehouseUrl: optionalWarehouseUrl(options),
       ...(options.seedScale === undefined ? {} : { seedScale: options.seedScale }),
+      ...(options.bundles ? { handlers: 'bundles' as const } : {}),
       ...extra,
     });
   } catch (error) {
-    if (error instanceof RuntimeBusyError) throw new CliError(error.message);
+    if (error instanceof RuntimeBusyError || error instanceof BundlesMissingError)
+      throw new CannotRunError(error.message);
     throw error;
   }
 }
 
+/**
+ * One extract cycle, drained, summarised. The text summary goes to `out`; with `--json` the
+ * summary is the one JSON document on stdout and the text goes to `err`.
+ */
 export async function runCommand(
   options: RunOptions,
   out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
-  if (!options.once) {
-    throw new UsageError(
-      '`totes run` needs --once (for the continuous pipeline with live progress, use `totes start`)',
-    );
-  }
-  if (options.aws) return runOnAwsCommand(options, out);
+  if (options.aws) return runOnAwsCommand(options, out, {}, err);
   const { faults, timeouts } = faultsFromOptions(options);
   const stack = await startStack(options, {
     ...(faults ? { faults } : {}),
@@ -74,10 +83,12 @@ export async function runCommand(
     if (faults) faults.enabled = true;
     const summary = await runOnce(stack, { drainTimeoutMs: options.drainTimeout * 1000 });
     if (faults) faults.enabled = false;
-    out.write(`${renderSummary(summary)}\n`);
-    if (faults) out.write(`${renderFaultCounts(faults)}\n`);
-    if (options.json) out.write(`${JSON.stringify(summary)}\n`);
-    return summary.failed === 0 && summary.status !== 'failed' ? 0 : 1;
+    const text = [renderSummary(summary), ...(faults ? [renderFaultCounts(faults)] : [])].join('\n');
+    if (options.json) {
+      err.write(`${text}\n`);
+      writeJson(faults ? { ...summary, faultsInjected: faults.counts() } : summary, out);
+    } else out.write(`${text}\n`);
+    return summary.failed === 0 && summary.status !== 'failed' ? EXIT.ok : EXIT.problemFound;
   } finally {
     await stack.stop();
   }
@@ -92,6 +103,7 @@ export async function runOnAwsCommand(
 ): Promise<number> {
   checkAwsOrStateDir(options);
   if (options.faults !== undefined) throw new UsageError('--faults injects faults into the local stack only');
+  if (options.bundles) throw new UsageError('--bundles runs the built bundles in the local stack only');
   const deployment =
     clients.deployment ??
     awsDeployment({ prefix: resolvePrefix(options), warehouseUrl: optionalWarehouseUrl(options) });
@@ -110,18 +122,22 @@ export async function runOnAwsCommand(
       }),
     ).catch((error: unknown) => {
       if (error instanceof WarehouseUrlError || error instanceof ExtractInvokeError) {
-        throw new CliError(error.message, { exitCode: 2, cause: error });
+        throw new CannotRunError(error.message, { cause: error });
       }
       throw error;
     });
-    out.write(`${renderSummary(summary)}\n`);
+    // With --json the text goes to stderr and the summary is the one document on stdout.
+    const text = options.json ? err : out;
+    text.write(`${renderSummary(summary)}\n`);
     if (!summary.complete) {
-      out.write(
+      text.write(
         `not loaded within ${options.drainTimeout} s: ${summary.units.filter((u) => !u.loaded).length || 'the'} unit(s) still on the way (see \`totes status --aws\`, \`totes logs --aws --run ${summary.runId}\`)\n`,
       );
     }
-    if (options.json) out.write(`${JSON.stringify(summary)}\n`);
-    return summary.failed === 0 && summary.status !== 'failed' && summary.complete ? 0 : 1;
+    if (options.json) writeJson(summary, out);
+    return summary.failed === 0 && summary.status !== 'failed' && summary.complete
+      ? EXIT.ok
+      : EXIT.problemFound;
   } finally {
     process.removeListener('SIGINT', stop);
     if (!clients.lambda) lambda.destroy();
@@ -133,24 +149,46 @@ export function register(program: Command): void {
   const command = program
     .command('run')
     .description(
-      'with --once, one extract cycle, then wait until its unit is loaded and print a summary: locally (a stack started for the run) or, with --aws, by invoking the deployed extract and following its unit through the lake to the warehouse load ledger',
+      'run one cycle of the pipeline and print a summary: locally (a stack started for the run: one extract, then wait until every queue is drained) or, with --aws, by invoking the deployed extract and following its unit through the lake to the warehouse load ledger; exit 1 if anything failed (for the continuous local pipeline: `totes start`)',
     )
-    .option('--once', 'one extract cycle, drain, summarise, exit (0 if nothing failed)');
+    .addOption(new Option('--once', 'accepted for compatibility: one cycle is what `run` does'));
   addSourceUrlOption(command, false);
   addWarehouseUrlOption(command, false);
   addAwsOptions(command);
   command
-    .option('--json', 'end stdout with one JSON line: extracted, loaded, failed, dlq, seconds')
-    .option('--seed-scale <n>', 'scale for seeding an empty embedded source', positiveNumber, 1)
-    .option(
-      '--drain-timeout <seconds>',
-      'give up waiting for the queues to drain (--aws: for the unit to be loaded) after this long',
-      positiveNumber,
-      600,
+    .option('--json', 'print the summary as one JSON document on stdout (text goes to stderr)')
+    .addOption(
+      envOption('--seed-scale <n>', 'scale for seeding an empty embedded source', {
+        parse: positiveNumber,
+        default: 1,
+        env: 'TOTES_SCALE',
+      }),
+    )
+    .addOption(
+      envOption(
+        '--drain-timeout <seconds>',
+        'give up waiting for the queues to drain (--aws: for the unit to be loaded) after this long',
+        {
+          parse: positiveNumber,
+          default: 600,
+        },
+      ),
     );
+  addBundlesOption(command);
   addFaultOptions(command);
+  addExamples(command, [
+    ['totes run', 'one cycle on the embedded databases in ./.totes'],
+    [
+      'totes run --aws --prefix totes-prod',
+      'invoke the deployed extract and follow its unit to the warehouse',
+    ],
+    ['totes run --json | jq .loaded', 'rows loaded per warehouse table'],
+    ['totes run --faults all=0.05 --fault-seed 7', 'one cycle with seeded faults'],
+    ['npm run build && totes run --bundles', 'run the built Lambda bundles (dist/) instead of the sources'],
+    ['TOTES_STATE_DIR=/tmp/t totes run', 'another state folder'],
+  ]);
   command.action(async (options: RunOptions) => {
     const code = await runCommand(options);
-    if (code !== 0) throw new CliError('the run had failures (see the summary above)', { exitCode: code });
+    if (code !== EXIT.ok) throw new ProblemFoundError('the run had failures (see the summary)');
   });
 }

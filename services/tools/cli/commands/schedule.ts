@@ -10,14 +10,16 @@ import {
   type ScheduleStatus,
 } from '../../ops/schedule/index.ts';
 import { withAwsErrors } from '../aws-errors.ts';
-import { CliError } from '../errors.ts';
+import { CannotRunError } from '../errors.ts';
 import {
   type AwsOptions,
   addAwsOptions,
+  addExamples,
   checkAwsOrStateDir,
   resolvePrefix,
   resolveStateDir,
 } from '../options.ts';
+import { writeResult } from '../output.ts';
 
 /**
  * `totes schedule pause | resume | status`: stop and restart the scheduled extracts, on AWS
@@ -47,11 +49,11 @@ export async function scheduleCommand(
   const control = scheduleControl(options, events);
   try {
     const status = await withAwsErrors(() => control[action]());
-    out.write(options.json ? `${JSON.stringify(status)}\n` : `${renderScheduleStatus(status)}\n`);
+    writeResult(options.json, status, () => renderScheduleStatus(status), out);
     return status;
   } catch (error) {
     if (error instanceof ScheduleNotFoundError || error instanceof ScheduleStateError) {
-      throw new CliError(error.message, { exitCode: 2, cause: error });
+      throw new CannotRunError(error.message, { cause: error });
     }
     throw error;
   }
@@ -69,10 +71,19 @@ export function register(program: Command): void {
     resume: 'start scheduled extracts again: locally the next tick runs; on AWS EnableRule',
   };
   for (const [action, description] of Object.entries(actions) as [ScheduleAction, string][]) {
-    addAwsOptions(schedule.command(action).description(description))
-      .option('--json', 'print one JSON object {target, name, state: ENABLED|PAUSED, expression, changedAt}')
-      .action(async (options: ScheduleOptions) => {
-        await scheduleCommand(action, options);
-      });
+    const command = addAwsOptions(schedule.command(action).description(description)).option(
+      '--json',
+      'print one JSON object {target, name, state: ENABLED|PAUSED, expression, changedAt}',
+    );
+    addExamples(command, [
+      [`totes schedule ${action}`, 'the local stack in ./.totes (running or not)'],
+      [
+        `totes schedule ${action} --aws --prefix totes-prod`,
+        'the EventBridge rule totes-prod-extract-schedule',
+      ],
+    ]);
+    command.action(async (options: ScheduleOptions) => {
+      await scheduleCommand(action, options);
+    });
   }
 }

@@ -1,9 +1,11 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { SeedRefusedError, seedSource } from '../../simulator/seed.ts';
 import { withPool } from '../database.ts';
-import { CliError, redactUrl } from '../errors.ts';
+import { CannotRunError, redactUrl } from '../errors.ts';
 import {
+  addExamples,
   addSourceUrlOption,
+  envOption,
   nonNegativeInteger,
   positiveNumber,
   resolveSourceUrl,
@@ -23,20 +25,25 @@ export function register(program: Command): void {
       'create the totesys source schema if absent and fill it like the real database (scale 1 = real volumes; same seed, same bytes)',
     )
     .addOption(
-      new Option(
+      envOption(
         '--scale <number>',
         'volume of the time-dependent tables; 1 = the real database, 0.05 for quick tests',
-      )
-        .argParser(positiveNumber)
-        .default(1),
+        { parse: positiveNumber, default: 1 },
+      ),
     )
     .addOption(
-      new Option('--seed <integer>', 'random seed; the same seed gives identical data')
-        .argParser(nonNegativeInteger)
-        .default(1),
+      envOption('--seed <integer>', 'random data seed; the same seed gives identical data', {
+        parse: nonNegativeInteger,
+        default: 1,
+      }),
     )
     .option('--reset', 'truncate the source tables first (otherwise a source that holds rows is refused)');
   addSourceUrlOption(command);
+  addExamples(command, [
+    ['totes seed --source-url postgres://u:pw@localhost/totesys', 'the real volumes, seed 1'],
+    ['TOTESYS_URL=postgres://... totes seed --scale 0.05 --seed 7', 'a small, different data set'],
+    ['totes seed --reset --source-url URL', 'empty the source tables first'],
+  ]);
   command.action(async (options: SeedCommandOptions) => {
     const url = resolveSourceUrl(options);
     console.log(`seeding ${redactUrl(url)} at scale ${options.scale} with seed ${options.seed}`);
@@ -52,7 +59,7 @@ export function register(program: Command): void {
           },
         });
       } catch (error) {
-        if (error instanceof SeedRefusedError) throw new CliError(error.message);
+        if (error instanceof SeedRefusedError) throw new CannotRunError(error.message);
         throw error;
       } finally {
         if (process.stderr.isTTY) process.stderr.write('\r\u001b[K');

@@ -6,9 +6,11 @@ import {
   simulate,
 } from '../../simulator/simulate.ts';
 import { withPool } from '../database.ts';
-import { CliError, redactUrl } from '../errors.ts';
+import { CannotRunError, redactUrl } from '../errors.ts';
 import {
+  addExamples,
   addSourceUrlOption,
+  envOption,
   nonNegativeInteger,
   resolveSourceUrl,
   type SourceUrlOption,
@@ -54,17 +56,26 @@ export function register(program: Command): void {
       'keep a seeded totesys database alive: new sales and purchases with their transactions and payments, new designs, and updates, timestamped by the database clock',
     )
     .addOption(
-      new Option('--rate <rate>', 'events per second, like 2, 2/s or 120/min')
-        .argParser(rateOption)
-        .default(1, '1/s'),
+      envOption('--rate <rate>', 'events per second, like 2, 2/s or 120/min', {
+        parse: rateOption,
+        default: 1,
+        defaultDescription: '1/s',
+        env: 'TOTES_SIMULATE_RATE',
+      }),
     )
     .addOption(
       new Option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)').argParser(
         durationOption,
       ),
     )
-    .addOption(new Option('--seed <integer>', 'random seed (default: random)').argParser(nonNegativeInteger));
+    .addOption(
+      new Option('--seed <integer>', 'random data seed (default: random)').argParser(nonNegativeInteger),
+    );
   addSourceUrlOption(command);
+  addExamples(command, [
+    ['totes simulate --source-url URL', 'one event a second until Ctrl-C'],
+    ['totes simulate --rate 120/min --duration 60 --seed 3', 'a reproducible minute of business'],
+  ]);
   command.action(async (options: SimulateCommandOptions) => {
     const url = resolveSourceUrl(options);
     const controller = new AbortController();
@@ -93,7 +104,7 @@ export function register(program: Command): void {
             },
           });
         } catch (error) {
-          if (error instanceof SourceNotSeededError) throw new CliError(error.message);
+          if (error instanceof SourceNotSeededError) throw new CannotRunError(error.message);
           throw error;
         }
       });

@@ -4,15 +4,20 @@ import { addConsoleListenOptions, type ConsoleListenOptions, openUrl } from '../
 import { SecretScrubber } from '../../console/redact.ts';
 import { PortInUseError, startConsoleServer } from '../../console/server.ts';
 import { addFaultOptions, type FaultOptions, faultsFromOptions } from '../../local-runtime/faults/cli.ts';
+import { BundlesMissingError } from '../../local-runtime/lambda/handlers.ts';
 import { type LocalStack, RuntimeBusyError } from '../../local-runtime/stack.ts';
 import { startPipeline } from '../../local-runtime/start-pipeline.ts';
 import { evaluateAlarms } from '../../ops/alarms/index.ts';
 import { parseRate } from '../../simulator/simulate.ts';
-import { CliError, UsageError } from '../errors.ts';
+import { CannotRunError, UsageError } from '../errors.ts';
 import {
+  addBundlesOption,
+  addExamples,
   addSourceUrlOption,
   addStateDirOption,
   addWarehouseUrlOption,
+  envOption,
+  nonNegativeInteger,
   optionalSourceUrl,
   optionalWarehouseUrl,
   positiveNumber,
@@ -41,6 +46,7 @@ interface StartOptions
   readonly every: number;
   readonly simulateRate?: string;
   readonly simulateSeed?: number;
+  readonly bundles?: boolean;
 }
 
 function simulateRate(options: StartOptions, sourceGiven: boolean): number {
@@ -105,10 +111,12 @@ export async function runStart(options: StartOptions): Promise<void> {
       ...(faults ? { faults } : {}),
       ...(timeouts ? { timeouts } : {}),
       ...(options.console === false ? {} : { console: serveConsole(options) }),
+      ...(options.bundles ? { handlers: 'bundles' as const } : {}),
       alarms: async (stack) => (await evaluateAlarms(stack)).map((a) => ({ name: a.name, state: a.state })),
     });
   } catch (error) {
-    if (error instanceof RuntimeBusyError) throw new CliError(error.message);
+    if (error instanceof RuntimeBusyError || error instanceof BundlesMissingError)
+      throw new CannotRunError(error.message);
     throw error;
   }
 }
@@ -123,22 +131,39 @@ export function register(program: Command): void {
   addSourceUrlOption(command, false);
   addWarehouseUrlOption(command, false);
   command
-    .option(
-      '--scale <n>',
-      'generator scale for seeding an empty embedded source (1 = the real volumes)',
-      positiveNumber,
-      1,
+    .addOption(
+      envOption(
+        '--scale <n>',
+        'generator scale for seeding an empty embedded source (1 = the real volumes)',
+        {
+          parse: positiveNumber,
+          default: 1,
+        },
+      ),
     )
-    .option('--every <seconds>', 'seconds between scheduled extracts (AWS: 300)', positiveNumber, 30)
-    .option(
-      '--simulate-rate <rate>',
-      'business events written to the source per second, e.g. 2 or 120/min; 0 turns simulate off (default 2 on the embedded source, off for --source-url)',
+    .addOption(
+      envOption('--every <seconds>', 'seconds between scheduled extracts (AWS: 300)', {
+        parse: positiveNumber,
+        default: 30,
+      }),
     )
-    .option('--simulate-seed <n>', 'seed of the simulated events (default random)', (v) =>
-      Number.parseInt(v, 10),
-    );
+    .addOption(
+      envOption(
+        '--simulate-rate <rate>',
+        'business events written to the source per second, e.g. 2 or 120/min; 0 turns simulate off (default: 2 on the embedded source, off for --source-url)',
+      ),
+    )
+    .option('--simulate-seed <n>', 'seed of the simulated events (default random)', nonNegativeInteger);
+  addBundlesOption(command);
   addConsoleListenOptions(command, '--console-port');
   command.option('--no-console', 'do not serve the web console');
   addFaultOptions(command);
+  addExamples(command, [
+    ['npm start', 'the same as `totes start`: everything in ./.totes'],
+    ['totes start --every 10 --simulate-rate 0', 'extract every 10 s, no simulated business'],
+    ['totes start --faults all=0.02 --fault-seed 3', 'with seeded faults at every boundary'],
+    ['npm run build && totes start --bundles', 'run the built Lambda bundles instead of the sources'],
+    ['TOTES_STATE_DIR=/tmp/t totes start', 'another state folder'],
+  ]);
   command.action((options: StartOptions) => runStart(options));
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { collectStatus, type PipelineStatus, renderStatus } from '../../ops/status/collect.ts';
 import { type DeploymentOptions, withDeployment } from '../deployment.ts';
-import { CliError } from '../errors.ts';
-import { addAwsOptions, addSourceUrlOption, addWarehouseUrlOption } from '../options.ts';
+import { CannotRunError } from '../errors.ts';
+import { addAwsOptions, addExamples, addSourceUrlOption, addWarehouseUrlOption } from '../options.ts';
+import { writeResult } from '../output.ts';
 
 interface StatusOptions extends DeploymentOptions {
   readonly json?: boolean;
@@ -14,7 +15,7 @@ export async function statusCommand(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<PipelineStatus> {
   const status = await withDeployment(options, (deployment) => collectStatus(deployment));
-  out.write(options.json ? `${JSON.stringify(status)}\n` : `${renderStatus(status)}\n`);
+  writeResult(options.json, status, () => renderStatus(status), out);
   return status;
 }
 
@@ -32,14 +33,19 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nWith --aws the warehouse URL is --warehouse-url / WAREHOUSE_URL, else the secret the deployed load function reads (WAREHOUSE_SECRET_ID).',
-    )
-    .action(async (options: StatusOptions) => {
-      const status = await statusCommand(options);
-      if (status.warehouseError !== undefined) {
-        throw new CliError(
-          `warehouse not read: ${status.warehouseError} (pass --warehouse-url with a URL reachable from here)`,
-          { exitCode: 2 },
-        );
-      }
-    });
+    );
+  addExamples(command, [
+    ['totes status', 'the local stack in ./.totes, running or not'],
+    ['totes status --aws --prefix totes-prod', 'the AWS deployment totes-prod'],
+    ['totes status --json | jq .warehouse', 'warehouse rows per table'],
+    ['TOTES_STATE_DIR=/tmp/t totes status', 'another state folder'],
+  ]);
+  command.action(async (options: StatusOptions) => {
+    const status = await statusCommand(options);
+    if (status.warehouseError !== undefined) {
+      throw new CannotRunError(
+        `warehouse not read: ${status.warehouseError} (pass --warehouse-url with a URL reachable from here)`,
+      );
+    }
+  });
 }

@@ -1,14 +1,15 @@
 /**
  * The fault options of the local runtime's commands (`totes run`, and any command that starts a
- * LocalStack): `--faults SPEC --seed N`, plus `--function-timeout` for short redelivery.
+ * LocalStack): `--faults SPEC --fault-seed N`, plus `--function-timeout` for short redelivery.
+ * (`--seed` is the data seed of `totes seed` / `simulate`; the fault seed has its own name.)
  */
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Stage } from '../../../../shared/config/resources.ts';
 import { FAULT_KINDS, FaultInjector, FaultSpecError, parseFaultSpec } from './injector.ts';
 
 export interface FaultOptions {
   readonly faults?: string;
-  readonly seed?: number;
+  readonly faultSeed?: number;
   readonly functionTimeout?: number;
 }
 
@@ -37,12 +38,20 @@ function positiveSeconds(value: string): number {
 
 export function addFaultOptions(command: Command): Command {
   return command
-    .option(
-      '--faults <spec>',
-      `inject faults (local only): kind=probability,... or all=p; kinds: ${FAULT_KINDS.join(', ')}`,
-      specArgument,
+    .addOption(
+      new Option(
+        '--faults <spec>',
+        `inject faults (local only): kind=probability,... or all=p; kinds: ${FAULT_KINDS.join(', ')}`,
+      )
+        .argParser(specArgument)
+        .env('TOTES_FAULTS'),
     )
-    .option('--seed <n>', 'seed of the fault decisions (with --faults)', wholeNumber, 1)
+    .addOption(
+      new Option('--fault-seed <n>', 'seed of the fault decisions (with --faults)')
+        .argParser(wholeNumber)
+        .default(1)
+        .env('TOTES_FAULT_SEED'),
+    )
     .option(
       '--function-timeout <seconds>',
       'transform and load timeout (their queues hide a message 6× as long; default: the local profile)',
@@ -59,7 +68,7 @@ export function faultsFromOptions(options: FaultOptions): {
     faults:
       options.faults === undefined
         ? undefined
-        : FaultInjector.parse(options.faults, options.seed ?? 1, { enabled: false }),
+        : FaultInjector.parse(options.faults, options.faultSeed ?? 1, { enabled: false }),
     timeouts:
       options.functionTimeout === undefined
         ? undefined

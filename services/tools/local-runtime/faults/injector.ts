@@ -1,7 +1,7 @@
 /**
  * Seeded, reproducible fault injection for the LOCAL runtime only (chaos runs, crash tests).
  *
- * One option configures it: `--faults SPEC --seed N`, SPEC being `kind=probability` pairs separated
+ * One option configures it: `--faults SPEC --fault-seed N` (`npm run chaos`: `--seed N`), SPEC being `kind=probability` pairs separated
  * by commas (`s3.put=0.05,sqs.delete=0.05,duplicate=0.1`), `all=P` for every kind, later entries
  * overriding earlier ones (`all=0.05,reorder=0.2`). Every boundary draws its decisions from its own
  * PRNG stream (seed + kind), in the order the boundary is crossed, so adding draws at one boundary

@@ -17,3 +17,4 @@ export {
   stateChanges,
   WebhookError,
 } from './webhook.ts';
+export { changeSummary, WEBHOOK_FORMATS, type WebhookFormat, webhookPayload } from './webhook-payload.ts';

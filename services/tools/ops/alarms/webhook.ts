@@ -1,12 +1,13 @@
 /**
- * `totes alarms --webhook URL`: posts each alarm state CHANGE as JSON (how a laptop demo pages
- * someone). The states last seen are remembered in `<stateDir>/alarm-states.json`; an alarm seen
+ * `totes alarms --webhook URL`: posts each alarm state CHANGE (how a laptop demo pages someone),
+ * in the body `--webhook-format` chooses (webhook-payload.ts; `{"text"}` by default). The states last seen are remembered in `<stateDir>/alarm-states.json`; an alarm seen
  * for the first time counts as coming from OK (so a first ALARM pages, a first OK does not).
  * A state is remembered only once its change was delivered, so a failed post is retried next time.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AlarmState, AlarmStateValue } from './rules.ts';
+import { type WebhookFormat, webhookPayload } from './webhook-payload.ts';
 
 export const ALARM_STATES_FILE = 'alarm-states.json';
 
@@ -59,7 +60,7 @@ export class WebhookError extends Error {
 
 export async function notifyChanges(
   states: readonly AlarmState[],
-  options: { stateDir: string; url: string; now?: Date; fetch?: typeof fetch },
+  options: { stateDir: string; url: string; format?: WebhookFormat; now?: Date; fetch?: typeof fetch },
 ): Promise<{ posted: AlarmChange[] }> {
   const file = path.join(options.stateDir, ALARM_STATES_FILE);
   const previous = readPreviousStates(file);
@@ -74,7 +75,7 @@ export async function notifyChanges(
       const response = await doFetch(options.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(change),
+        body: JSON.stringify(webhookPayload(change, options.format ?? 'json')),
         signal: AbortSignal.timeout(10_000),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);

@@ -113,13 +113,20 @@ function renderSchedule(schedule: PipelineStatus['schedule']): string {
     : `schedule: ENABLED${expression}`;
 }
 
-/** `<run id>  <status>  <changed> changed / <rows> rows  <seconds>s  [error]` */
-function describeRun(run: Record<string, unknown>): string {
-  const parts = [String(run.sk ?? run.runId), String(run.status ?? '?')];
-  if (typeof run.changedRows === 'number') parts.push(`${run.changedRows} changed / ${run.rows ?? 0} rows`);
-  if (typeof run.durationMs === 'number') parts.push(`${(run.durationMs / 1000).toFixed(1)}s`);
-  if (typeof run.error === 'string') parts.push(run.error);
-  return parts.join('  ');
+const text = (value: unknown, fallback = '-') =>
+  value === undefined || value === null || value === '' ? fallback : String(value);
+const count = (value: unknown) => (typeof value === 'number' ? value.toLocaleString('en-GB') : text(value));
+
+/** `2026-11-28T02:09:08.260Z, run 2026…-74fec048 extracted, 55 changed of 120 rows`. */
+export function describeHeartbeat(heartbeat: Record<string, unknown>): string {
+  return `${text(heartbeat.at)}, run ${text(heartbeat.runId)} ${text(heartbeat.status)}, ${count(heartbeat.changedRows)} changed of ${count(heartbeat.rows)} rows`;
+}
+
+/** One run record as a line: id, status, rows, duration, and the error of a failed run. */
+export function describeRun(run: Record<string, unknown>): string {
+  const seconds = typeof run.durationMs === 'number' ? `${(run.durationMs / 1000).toFixed(1)}s` : '-';
+  const error = run.error ? `  error: ${text(run.error)}` : '';
+  return `${text(run.runId ?? run.sk)}  ${text(run.status).padEnd(9)}  ${count(run.changedRows)} changed, ${count(run.rows)} rows  ${seconds}${error}`;
 }
 
 export function renderStatus(status: PipelineStatus): string {
@@ -140,10 +147,11 @@ export function renderStatus(status: PipelineStatus): string {
   const marks = Object.entries(status.watermarks);
   lines.push(marks.length ? 'watermarks:' : 'watermarks: none yet (no extract has run)');
   for (const [table, mark] of marks.sort()) lines.push(`  ${table.padEnd(16)} ${mark}`);
-  if (status.heartbeat) {
-    const { pk: _pk, sk: _sk, ...beat } = status.heartbeat;
-    lines.push(`last extract heartbeat: ${JSON.stringify(beat)}`);
-  }
+  lines.push(
+    status.heartbeat
+      ? `last extract heartbeat: ${describeHeartbeat(status.heartbeat)}`
+      : 'last extract heartbeat: none yet',
+  );
   if (status.latestRuns.length) {
     lines.push('latest runs:');
     for (const run of status.latestRuns) lines.push(`  ${describeRun(run)}`);
