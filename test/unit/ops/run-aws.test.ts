@@ -141,9 +141,9 @@ describe('totes run --once --aws', () => {
     expect(reader.looks).toBeGreaterThanOrEqual(2);
     expect(reader.closed).toBe(true);
 
-    const lines = out.text().trim().split('\n');
-    expect(lines[0]).toBe(`run ${RUN}: extracted`);
-    const summary = JSON.parse(lines.at(-1)!) as AwsRunSummary;
+    // --json: the summary is the one document on stdout; the text summary goes to stderr.
+    expect(err.text()).toContain(`run ${RUN}: extracted`);
+    const summary = JSON.parse(out.text()) as AwsRunSummary;
     expect(summary).toMatchObject({
       runId: RUN,
       status: 'extracted',

@@ -173,7 +173,7 @@ describe('totes status --aws', () => {
     expect(text).toContain('schedule: PAUSED');
     expect(text).toMatch(/acme-load-dlq +visible +2 .* oldest 560s/);
     expect(text).toMatch(/acme-schedule-dlq +not found/);
-    expect(text).toContain('r1  extracted  5 changed / 9 rows  1.2s');
+    expect(text).toContain('r1  extracted  5 changed, 9 rows  1.2s');
     expect(text).toContain('warehouse (1 units loaded):');
   });
 

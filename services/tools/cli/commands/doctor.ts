@@ -285,6 +285,6 @@ export function register(program: Command): void {
   ]);
   command.action(async (options: DoctorOptions) => {
     const code = await doctorCommand(options);
-    if (code !== EXIT.ok) throw new ProblemFoundError('some checks failed (see the fixes)');
+    if (code !== EXIT.ok) throw new ProblemFoundError('some checks failed (see the fixes above)');
   });
 }
