@@ -18,6 +18,7 @@ import { SnsStore } from './fauxqs-internals.ts';
 import { NotificationBridge } from './notification-bridge.ts';
 import { installRequestContext } from './request-context.ts';
 import { S3Disk } from './s3-disk.ts';
+import { installS3Guards } from './s3-guards.ts';
 import { LocalS3Store } from './s3-store.ts';
 import { QueueFiles } from './sqs-snapshot.ts';
 import { LocalSqsStore } from './sqs-store.ts';
@@ -90,6 +91,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     defaultRegion: region,
     stores: { sqsStore, snsStore: new SnsStore(), s3Store },
   });
+  installS3Guards(app);
   installRequestContext(app);
   if (options.faults) installFauxqsFaults(app, options.faults);
   // Write-through: whatever a request changed in a queue is on disk before its response is sent.
