@@ -1,4 +1,15 @@
 import { ConfigurationError } from '../../../shared/config/env.ts';
+import { MissingDatabaseUrlError } from '../local-runtime/runtime-file.ts';
+import { StateFolderInUseError, StateFolderLockError } from '../local-runtime/state-lock.ts';
+
+/** Errors of the local runtime meaning "could not run" (exit 2): their message is the one line. */
+export function couldNotRun(error: unknown): error is Error {
+  return (
+    error instanceof StateFolderInUseError ||
+    error instanceof StateFolderLockError ||
+    error instanceof MissingDatabaseUrlError
+  );
+}
 
 /**
  * An expected failure: main.ts prints its message as one line on stderr and exits with
@@ -61,6 +72,7 @@ function* causeChain(error: unknown): Generator<Record<string, unknown>> {
 export function expectedErrorMessage(error: unknown): string | undefined {
   if (error instanceof CliError) return error.message;
   if (error instanceof ConfigurationError) return error.message;
+  if (couldNotRun(error)) return error.message;
   for (const part of causeChain(error)) {
     const code = typeof part.code === 'string' ? part.code : undefined;
     if (code && code in UNREACHABLE_CODES) {

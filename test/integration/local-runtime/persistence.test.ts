@@ -387,7 +387,7 @@ describe('local AWS harness persistence', () => {
         await expect(startLocalAws({ stateDir: state.dir, prefix: 'claim' })).rejects.toBeInstanceOf(
           StateDirInUseError,
         );
-        expect(readRunningLocalAws(state.dir)).toMatchObject({
+        expect(await readRunningLocalAws(state.dir)).toMatchObject({
           pid: process.pid,
           endpoints: run.aws.endpoints,
           env: run.aws.env,
@@ -395,7 +395,7 @@ describe('local AWS harness persistence', () => {
       } finally {
         await stop(run);
       }
-      expect(readRunningLocalAws(state.dir)).toBeUndefined();
+      expect(await readRunningLocalAws(state.dir)).toBeUndefined();
     } finally {
       state.remove();
     }

@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PREFIX, pipelineResources } from '../../../../shared/config/resources.ts';
 import { LOCAL_REGION, startLocalAws } from '../../local-runtime/aws/index.ts';
-import { runningRuntime } from '../../local-runtime/stack.ts';
+import { prepareStateFolder, runningRuntime } from '../../local-runtime/stack.ts';
+import { lockStateFolder } from '../../local-runtime/state-lock.ts';
 import {
   awsTarget,
   defaultBackupFile,
@@ -49,7 +50,7 @@ export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
     return awsTarget({ prefix: options.prefix ?? DEFAULT_PREFIX, backupDir: process.cwd() });
   }
   const stateDir = resolveStateDir(options);
-  const running = runningRuntime(stateDir);
+  const running = await runningRuntime(stateDir);
   if (running) {
     return localTarget({
       stateDir,
@@ -59,18 +60,28 @@ export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
       detach: async () => {},
     });
   }
-  // Nothing runs on the folder: the queues are the state folder's own (no database needed).
-  const aws = await startLocalAws({
-    stateDir: path.join(stateDir, 'aws'),
-    prefix: options.prefix ?? DEFAULT_PREFIX,
-  });
-  return localTarget({
-    stateDir,
-    endpoints: aws.endpoints,
-    region: aws.region,
-    resources: aws.resources,
-    detach: () => aws.stop(),
-  });
+  // Nothing runs on the folder: the queues are the state folder's own (no database needed). The
+  // folder's lock is taken first, as by any process that starts something on it.
+  const lock = await lockStateFolder(prepareStateFolder(stateDir), 'totes dlq', 'attached');
+  try {
+    const aws = await startLocalAws({
+      stateDir: path.join(stateDir, 'aws'),
+      prefix: options.prefix ?? DEFAULT_PREFIX,
+    });
+    return localTarget({
+      stateDir,
+      endpoints: aws.endpoints,
+      region: aws.region,
+      resources: aws.resources,
+      detach: async () => {
+        await aws.stop();
+        await lock.release();
+      },
+    });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
 async function withTarget<T>(options: TargetOptions, run: (target: OpsTarget) => Promise<T>): Promise<T> {
