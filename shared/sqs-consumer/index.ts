@@ -39,8 +39,8 @@ import middy, { type MiddyfiedHandler } from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDbClient, dynamoDbDocumentClient } from '../aws/clients.ts';
-import { ENV, requireEnv } from '../config/env.ts';
-import { describeError, type FailureStore, failureStore } from '../failures/index.ts';
+import { ENV, type EnvName, requireEnv } from '../config/env.ts';
+import { describeError, type FailureStore, failureStore, truncateText } from '../failures/index.ts';
 import {
   type ObjectIdentity,
   objectIdentity,
@@ -49,6 +49,9 @@ import {
   runIdFromKey,
   type S3ObjectRef,
 } from '../s3-events/index.ts';
+import { assertConfiguredBucket } from './bucket-check.ts';
+
+export { ForeignBucketError } from './bucket-check.ts';
 
 export type ConsumerStage = 'transform' | 'load';
 
@@ -95,6 +98,11 @@ export interface SqsHandlerOptions<TResult extends JsonValue = JsonValue> {
    * runs again on the next invocation.
    */
   readonly init?: (env: NodeJS.ProcessEnv) => void | Promise<void>;
+  /**
+   * The environment variable naming the one bucket this consumer reads (./bucket-check.ts);
+   * events for any other bucket fail with ForeignBucketError. Absent: no check.
+   */
+  readonly sourceBucketEnv?: EnvName;
 }
 
 export type SqsHandler = MiddyfiedHandler<SQSEvent, SQSBatchResponse, Error, Context>;
@@ -130,6 +138,7 @@ interface Runtime {
   readonly idempotencyConfig: IdempotencyConfig;
   readonly persistenceStore: DynamoDBPersistenceLayer;
   readonly failures: FailureStore;
+  readonly expectedBucket: string | undefined;
 }
 
 function attemptOf(record: SQSRecord): number {
@@ -208,6 +217,7 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
       }),
       persistenceStore: new DynamoDBPersistenceLayer({ tableName: idempotencyTable, awsSdkV3Client: client }),
       failures: failureStore({ tableName: stateTable, client: dynamoDbDocumentClient(client) }),
+      expectedBucket: options.sourceBucketEnv ? requireEnv(options.sourceBucketEnv, env) : undefined,
     };
     return runtime;
   };
@@ -224,8 +234,9 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
       persistentKeys: {
         stage,
         runId: runId ?? undefined,
-        bucket: ref.bucket,
-        key: ref.key,
+        bucket: truncateText(ref.bucket, 255),
+        // A poison key can be any length: every log line carries at most 1 KB of it.
+        key: truncateText(ref.key),
         messageId: record.messageId,
         objectVersion: identity.version,
       },
@@ -250,6 +261,20 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
     );
     const started = performance.now();
     try {
+      assertConfiguredBucket(ref.bucket, rt.expectedBucket);
+      // Recorded before the work: an attempt that never ends (timeout, dead container) leaves it.
+      try {
+        await rt.failures.recordStart({
+          stage,
+          bucket: ref.bucket,
+          key: ref.key,
+          messageId: record.messageId,
+          attempt: ctx.attempt,
+          timeoutSeconds: Math.round(lambdaContext.getRemainingTimeInMillis() / 1000),
+        });
+      } catch (startError) {
+        child.warn('could not record the start of the attempt', { error: startError as Error });
+      }
       await idempotent(identity);
     } catch (error) {
       const described = describeError(error);
@@ -279,14 +304,12 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
       attempt: ctx.attempt,
       durationMs: Math.round(performance.now() - started),
     });
-    if (!duplicate) {
-      // If an earlier attempt (or an earlier message, before a redrive) failed, its failure
-      // record no longer applies. One small delete per processed object; best effort.
-      try {
-        await rt.failures.clear(stage, ref.bucket, ref.key);
-      } catch (clearError) {
-        child.warn('could not clear the earlier failure record', { error: clearError as Error });
-      }
+    // This attempt's start, and any earlier failure (an earlier attempt, or an earlier message
+    // before a redrive), no longer apply. Best effort.
+    try {
+      await rt.failures.clear(stage, ref.bucket, ref.key);
+    } catch (clearError) {
+      child.warn('could not clear the earlier failure record', { error: clearError as Error });
     }
     return { key: ref.key, duplicate };
   };
@@ -334,7 +357,9 @@ export function createSqsHandler<TResult extends JsonValue = JsonValue>(
             messageId: record.messageId,
             attempt,
             ...described,
-            body: record.body.slice(0, 1000),
+            // 1 KB and the length: a poison body would otherwise be logged whole on every attempt.
+            body: truncateText(record.body, 1000),
+            bodyLength: record.body.length,
           });
           try {
             await rt.failures.record({

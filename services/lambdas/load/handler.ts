@@ -244,6 +244,7 @@ export function createLoadHandler(options: LoadHandlerOptions = {}): SqsHandler 
   });
   return createSqsHandler({
     stage: 'load',
+    sourceBucketEnv: ENV.processedBucket,
     processObject,
     ...(options.env ? { env: options.env } : {}),
     ...(options.dynamoDb ? { dynamoDb: options.dynamoDb } : {}),

@@ -2,7 +2,7 @@
  * The dlq commands against the local AWS stand-ins (no database): a runtime.json points the
  * commands at emulators this test started, as `npm start` would.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -6,6 +6,7 @@ import { DEFAULT_PREFIX, pipelineResources } from '../../../../shared/config/res
 import { LOCAL_REGION, startLocalAws } from '../../local-runtime/aws/index.ts';
 import { prepareStateFolder, runningRuntime } from '../../local-runtime/stack.ts';
 import { lockStateFolder } from '../../local-runtime/state-lock.ts';
+import { safeJson } from '../../ops/dlq/escape.ts';
 import {
   awsTarget,
   defaultBackupFile,
@@ -138,7 +139,7 @@ export async function dlqListCommand(
 ) {
   await withTarget(options, async (target) => {
     const entries = await listDlqs(target);
-    io.out.write(options.json ? `${JSON.stringify(entries)}\n` : `${renderDlqList(entries)}\n`);
+    io.out.write(options.json ? `${safeJson(entries)}\n` : `${renderDlqList(entries)}\n`);
   });
 }
 
@@ -150,7 +151,7 @@ export async function dlqShowCommand(
   await withTarget(options, async (target) => {
     const dlq = await target.dlq(queue);
     const views = await showDlq(target, dlq, options.limit ?? 10);
-    io.out.write(options.json ? `${JSON.stringify(views)}\n` : `${renderDlqShow(queue, views)}\n`);
+    io.out.write(options.json ? `${safeJson(views)}\n` : `${renderDlqShow(queue, views)}\n`);
   });
 }
 
@@ -209,7 +210,7 @@ export async function dlqRedriveCommand(
         }),
       );
       bar.stop();
-      io.out.write(options.json ? `${JSON.stringify(result)}\n` : `${renderRedrive(result)}\n`);
+      io.out.write(options.json ? `${safeJson(result)}\n` : `${renderRedrive(result)}\n`);
       if (result.notFound.length > 0 && result.mode !== 'dry-run') {
         throw new CliError(`${result.notFound.length} message id(s) not found in ${queue}`);
       }
@@ -260,7 +261,7 @@ export async function dlqPurgeCommand(
       bar.stop();
       io.out.write(
         options.json
-          ? `${JSON.stringify(result)}\n`
+          ? `${safeJson(result)}\n`
           : `${result.deleted} message(s) deleted from ${queue}; backup: ${result.backupFile}\n`,
       );
     } finally {
