@@ -1,4 +1,5 @@
 import { renderChaosReport, runChaos } from '../../services/tools/chaos/run.ts';
+import { FAULT_KINDS } from '../../services/tools/local-runtime/faults/injector.ts';
 import { seedSource } from '../../services/tools/simulator/seed.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
@@ -39,7 +40,8 @@ describe('chaos (short)', () => {
       const report = renderChaosReport(result);
       if (!result.ok) throw new Error(`${lines.join('\n')}\n${report}`);
       expect(report.split('\n').at(-1)).toBe(`faults=${result.faults} lost=0 duplicated=0`);
-      expect(result.faults).toBeGreaterThan(0);
+      // Every fault kind fired: a seam that stopped injecting would fail here, not pass unseen.
+      expect(FAULT_KINDS.filter((kind) => result.byKind[kind] === 0)).toEqual([]);
       expect(result.lost).toBe(0);
       expect(result.duplicated).toBe(0);
       expect(result.reconcile.ok).toBe(true);
