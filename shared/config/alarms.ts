@@ -14,7 +14,9 @@
  * - `RunsSucceeded` (Count), dimension service: extract, 1 per successful run, also when nothing
  *   changed (services/lambdas/extract/run-extract.ts);
  * - `WarehouseFreshnessSeconds` (Seconds), dimensions service + stage: load, after each commit,
- *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/handler.ts).
+ *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/handler.ts);
+ * - `SchemaDrift` (Count), dimension service: extract, drift findings of each run (0 when none;
+ *   services/lambdas/extract/source-schema.ts, which also keeps the last drift in `DRIFT/extract`).
  *
  * This module reads the JSON lazily (only `loadAlarmDefinitions` touches the file), so Lambda
  * bundles may import the constants without shipping the file.
@@ -27,6 +29,7 @@ export const CUSTOM_METRICS = {
   recordsFailed: 'RecordsFailed',
   extractRunsSucceeded: 'RunsSucceeded',
   warehouseFreshnessSeconds: 'WarehouseFreshnessSeconds',
+  extractSchemaDrift: 'SchemaDrift',
 } as const;
 
 /** Placeholder in dimension values for the deployment prefix (`totes` by default). */
@@ -40,6 +43,7 @@ export const ALARM_KINDS = [
   'lambda-throttles',
   'heartbeat',
   'freshness',
+  'schema-drift',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'slonik';
@@ -23,7 +23,12 @@ interface Child {
   output(): string;
 }
 
-function startRun(stateDir: string, source: TestDatabase, warehouse: TestDatabase): Child {
+function startRun(
+  stateDir: string,
+  source: TestDatabase,
+  warehouse: TestDatabase,
+  extraArgs: readonly string[] = [],
+): Child {
   const child = spawn(
     process.execPath,
     [
@@ -41,6 +46,7 @@ function startRun(stateDir: string, source: TestDatabase, warehouse: TestDatabas
       '4',
       '--drain-timeout',
       '120',
+      ...extraArgs,
     ],
     { cwd: REPO, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -136,6 +142,87 @@ describe('SIGKILL during a load, then restart on the same state folder', () => {
       const history = await reconcileHistory(warehouse.pool, versions);
       expect({ lost: history.lost, duplicated: history.duplicated }).toEqual({ lost: 0, duplicated: 0 });
       expect(history.checked).toBe(versions.size);
+    },
+    5 * 60_000,
+  );
+});
+
+/** The local function timeout the runs use (`--function-timeout 4`); SQS hides a message 6× as long. */
+const FUNCTION_TIMEOUT_S = 4;
+
+async function ledgerUnits(warehouse: TestDatabase): Promise<string[]> {
+  const rows = await warehouse.pool.anyFirst(
+    sql.unsafe`SELECT "unit_id" FROM "pipeline"."load_ledger" ORDER BY 1`,
+  );
+  return rows.map(String);
+}
+
+describe('SIGKILL right after a load COMMIT, before the idempotency record completes', () => {
+  let source: TestDatabase;
+  let warehouse: TestDatabase;
+  let stateDir: string;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    source = await createTestDatabase('postcommit_source');
+    warehouse = await createTestDatabase('postcommit_warehouse');
+    await seedSource(source.pool, { scale: 0.03, seed: 29 });
+    stateDir = mkdtempSync(path.join(tmpdir(), 'totes-postcommit-'));
+  });
+
+  afterAll(async () => {
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await source?.drop();
+    await warehouse?.drop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it(
+    'the redelivered message loads nothing twice, within the visibility timeout of the death',
+    async () => {
+      const versions = new VersionRecorder();
+      await versions.snapshot(source.pool);
+
+      // The process kills itself (SIGKILL, no handler runs) right after its first load COMMIT:
+      // its idempotency record stays IN_PROGRESS, its message in flight.
+      const killed = startRun(stateDir, source, warehouse, ['--faults', 'post-commit-kill=1']);
+      children.push(killed.process);
+      const death = await killed.exited;
+      if (death.signal !== 'SIGKILL') throw new Error(`expected a SIGKILL death:\n${killed.output()}`);
+      const committed = await ledgerUnits(warehouse);
+      expect(committed).toHaveLength(1);
+
+      const restarted = Date.now();
+      const next = startRun(stateDir, source, warehouse);
+      children.push(next.process);
+      const { code } = await next.exited;
+      const seconds = (Date.now() - restarted) / 1000;
+      if (code !== 0) throw new Error(`restarted run exit ${code}:\n${next.output()}`);
+
+      // The unit committed before the death came back and was a no-op by the load ledger.
+      const log = readFileSync(path.join(stateDir, 'logs', 'pipeline.log'), 'utf8');
+      const unit = committed[0] ?? '';
+      expect(log).toMatch(
+        new RegExp(
+          `unit already applied \\(load ledger\\)[\\s\\S]{0,400}${unit}|${unit}[\\s\\S]{0,400}unit already applied \\(load ledger\\)`,
+        ),
+      );
+      const after = await ledgerUnits(warehouse);
+      expect(after).toContain(unit);
+      expect(new Set(after).size).toBe(after.length);
+
+      const result = await reconcile(source.pool, warehouse.pool);
+      if (!result.ok) throw new Error(renderReconcileReport(result));
+      const history = await reconcileHistory(warehouse.pool, versions);
+      expect({ lost: history.lost, duplicated: history.duplicated }).toEqual({ lost: 0, duplicated: 0 });
+
+      // Bounded: the held message returns after its visibility timeout (6 × the function timeout),
+      // then one more load; the rest is start-up and the other units. The figure goes in the note.
+      expect({ seconds: Math.round(seconds), within: seconds < 6 * FUNCTION_TIMEOUT_S + 90 }).toEqual({
+        seconds: Math.round(seconds),
+        within: true,
+      });
     },
     5 * 60_000,
   );

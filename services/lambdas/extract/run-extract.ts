@@ -25,6 +25,7 @@ import { PartnerTracker, primaryKeyIndex } from './join-partners.ts';
 import { acquireLease, type LeaseHolder, releaseLease } from './run-lease.ts';
 import { recordHeartbeat, recordRun } from './run-log.ts';
 import { readClock, type SnapshotReader, withSnapshot } from './source-reader.ts';
+import { asSourceSchemaError, checkSourceSchema } from './source-schema.ts';
 import { UnitWriter } from './unit-writer.ts';
 import { emptyWatermark, readWatermarks, saveWatermark, type WatermarkRecord } from './watermark-store.ts';
 import {
@@ -145,6 +146,8 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
         safetyMarginMs,
       });
     }
+    // Schema drift (source-schema.ts): incompatible drift throws here, before anything is written.
+    await checkSourceSchema(deps, { runId, at: floorToMs(clock.now) });
     // (3) Watermarks, read under the lease.
     const marks = await readWatermarks(deps.dynamo, deps.stateTable);
     const progress = new Map<SourceTableName, TableProgress>();
@@ -163,7 +166,9 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
     // (4) One snapshot, one unit.
     const snapshot = await withSnapshot(deps.pool, (reader) =>
       extractSnapshot(reader, deps, options, runId, progress, partSize),
-    );
+    ).catch(async (error: unknown) => {
+      throw await asSourceSchemaError(error, deps.pool);
+    });
 
     // (5) Only now, with the manifest durable, may the watermarks move.
     for (const [table, p] of progress) {

@@ -46,6 +46,11 @@ export async function attachLocalStack(options: {
   stateDir: string;
   sourceUrl?: string | undefined;
   warehouseUrl?: string | undefined;
+  /**
+   * Change nothing on a stopped stack: no resource created, no migration applied (`totes doctor`
+   * must see the state as it is). Default false: the stand-ins create what is missing.
+   */
+  inspectOnly?: boolean;
 }): Promise<AttachedStack> {
   const stateDir = path.resolve(options.stateDir);
   const running = await runningRuntime(stateDir);
@@ -82,13 +87,18 @@ export async function attachLocalStack(options: {
       warehouseUrl: options.warehouseUrl,
       // Looking never seeds: an empty embedded source stays empty.
       seedScale: 0,
+      migrate: !options.inspectOnly,
     });
   } catch (error) {
     await lock.release();
     throw error;
   }
   try {
-    const aws = await startLocalAws({ stateDir: path.join(stateDir, 'aws'), prefix: DEFAULT_PREFIX });
+    const aws = await startLocalAws({
+      stateDir: path.join(stateDir, 'aws'),
+      prefix: DEFAULT_PREFIX,
+      createResources: !options.inspectOnly,
+    });
     return {
       stateDir,
       running: false,

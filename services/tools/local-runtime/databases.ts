@@ -1,4 +1,5 @@
 import { sql } from 'slonik';
+import { z } from 'zod';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.ts';
@@ -28,15 +29,18 @@ export interface LocalDatabaseOptions {
    */
   readonly seedScale?: number;
   readonly seed?: number;
+  /** Apply the warehouse migrations (default true; `totes doctor` looks without changing). */
+  readonly migrate?: boolean;
   readonly log?: (line: string) => void;
 }
 
 async function sourceHasData(url: string): Promise<boolean> {
   const pool = await createDatabasePool(url, { applicationName: 'totes-runtime' });
   try {
-    const exists = await pool.oneFirst(sql.unsafe`SELECT to_regclass('public.sales_order') IS NOT NULL`);
-    if (!exists) return false;
-    return (await pool.oneFirst(sql.unsafe`SELECT EXISTS (SELECT 1 FROM "sales_order")`)) === true;
+    const flag = sql.type(z.object({ flag: z.boolean() }));
+    if (!(await pool.oneFirst(flag`SELECT to_regclass('public.sales_order') IS NOT NULL AS flag`)))
+      return false;
+    return pool.oneFirst(flag`SELECT EXISTS (SELECT 1 FROM "sales_order") AS flag`);
   } finally {
     await pool.end();
   }
@@ -76,11 +80,13 @@ export async function startLocalDatabases(options: LocalDatabaseOptions): Promis
       }
       seeded = true;
     }
-    const warehouse = await createDatabasePool(warehouseUrl, { applicationName: 'totes-migrate' });
-    try {
-      await migrateWarehouse(warehouse);
-    } finally {
-      await warehouse.end();
+    if (options.migrate ?? true) {
+      const warehouse = await createDatabasePool(warehouseUrl, { applicationName: 'totes-migrate' });
+      try {
+        await migrateWarehouse(warehouse);
+      } finally {
+        await warehouse.end();
+      }
     }
     return { sourceUrl, warehouseUrl, server, seeded, stop };
   } catch (error) {

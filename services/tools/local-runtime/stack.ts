@@ -389,8 +389,9 @@ async function loadFunction<E, R>(stage: Stage, resources: PipelineResources): P
 
 /**
  * The load function with a crash injected after the warehouse COMMIT and before the consumer marks
- * the record done (the handler's own afterCommit seam): the record fails, comes back, and the load
- * ledger must turn the second application into a no-op.
+ * the record done (the handler's own afterCommit seam): the record fails (or, with
+ * post-commit-kill, the process dies), comes back, and the load ledger must turn the second
+ * application into a no-op.
  */
 async function faultedLoadFunction(
   faults: FaultInjector,
@@ -402,6 +403,10 @@ async function faultedLoadFunction(
   const handler = createLoadHandler({
     deps: {
       afterCommit: (result) => {
+        // A real container death: no exception handler runs, the idempotency record stays
+        // IN_PROGRESS and the message stays in flight until its visibility timeout.
+        if (result.status === 'applied' && faults.draw('post-commit-kill'))
+          process.kill(process.pid, 'SIGKILL');
         if (result.status === 'applied' && faults.draw('post-commit-crash'))
           throw new InjectedCrashError(
             `injected crash after COMMIT of ${result.unitId}, before the acknowledgement`,

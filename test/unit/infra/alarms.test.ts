@@ -22,7 +22,7 @@ describe('shared/config/alarms.json', () => {
   test('the local stack evaluates the five alarm kinds of the on-call issue, DLQ alarms named "dlq"', () => {
     const local = alarmsFor('local', 'totes', definitions);
     expect(new Set(local.map((a) => a.kind))).toEqual(
-      new Set(['dlq-depth', 'queue-age', 'records-failed', 'heartbeat', 'freshness']),
+      new Set(['dlq-depth', 'queue-age', 'records-failed', 'heartbeat', 'freshness', 'schema-drift']),
     );
     const resources = pipelineResources('totes', 'local');
     for (const consumer of ['transform', 'load'] as const) {

@@ -12,10 +12,13 @@ const draws = (injector: FaultInjector, kind: (typeof FAULT_KINDS)[number], n: n
   Array.from({ length: n }, () => injector.draw(kind));
 
 describe('fault spec', () => {
-  test('parses kind=probability pairs; all= sets every kind and later entries override', () => {
+  test('parses kind=probability pairs; all= sets every survivable kind and later entries override', () => {
     expect(parseFaultSpec('s3.put=0.05, sqs.delete=0.1')).toEqual({ 's3.put': 0.05, 'sqs.delete': 0.1 });
     const spec = parseFaultSpec('all=0.05,reorder=0.2');
-    for (const kind of FAULT_KINDS) expect(spec[kind]).toBe(kind === 'reorder' ? 0.2 : 0.05);
+    for (const kind of FAULT_KINDS) {
+      expect(spec[kind]).toBe(kind === 'reorder' ? 0.2 : kind === 'post-commit-kill' ? undefined : 0.05);
+    }
+    expect(parseFaultSpec('post-commit-kill=1')).toEqual({ 'post-commit-kill': 1 });
     expect(formatFaultSpec(parseFaultSpec('duplicate=0.1,s3.get=0,s3.put=1'))).toBe('s3.put=1,duplicate=0.1');
   });
 

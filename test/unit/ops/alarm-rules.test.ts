@@ -37,6 +37,7 @@ describe('local alarm evaluation', () => {
     expect(states.map((s) => s.id).sort()).toEqual(
       [
         'extract-heartbeat',
+        'extract-schema-drift',
         'load-dlq-messages-visible',
         'load-queue-oldest-message-age',
         'load-records-failed',
@@ -101,6 +102,22 @@ describe('local alarm evaluation', () => {
     expect(at('2026-11-28 11:44:59.000').state).toBe('ALARM');
     expect(at(null)).toMatchObject({ state: 'ALARM', value: null });
     expect(at(null).reason).toContain('no successful extract');
+  });
+
+  it('schema drift: ALARM while a drift was seen in the last 15 minutes, naming table.column', () => {
+    const at = (drift: AlarmObservations['schemaDrift']) =>
+      stateOf(evaluateRules(alarms, observations({ schemaDrift: drift })), 'extract-schema-drift');
+    const drift = {
+      at: '2026-11-28 11:55:00.000',
+      findings: 1,
+      incompatible: 1,
+      subjects: ['payment.company_ac_number (incompatible-type)'],
+    };
+    expect(at(drift)).toMatchObject({ state: 'ALARM', value: 1, runbook: 'schema-drift' });
+    expect(at(drift).reason).toContain('payment.company_ac_number');
+    expect(at(drift).reason).toContain('1 stopping the extract');
+    expect(at({ ...drift, at: '2026-11-28 11:44:59.000' })).toMatchObject({ state: 'OK', value: 0 });
+    expect(at(null)).toMatchObject({ state: 'OK', value: null });
   });
 
   it('freshness: ALARM when the oldest unloaded change is older than 30 minutes', () => {

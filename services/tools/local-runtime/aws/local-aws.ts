@@ -40,6 +40,11 @@ export interface LocalAwsOptions {
   readonly testEvents?: boolean;
   /** Local fault injection at the HTTP layer of fauxqs and dynalite (chaos runs); absent: none. */
   readonly faults?: FaultInjector | undefined;
+  /**
+   * Create the declared resources and adopt orphan objects (default true). `totes doctor` passes
+   * false: it inspects the state folder as it is, so a deleted DLQ stays deleted for it to see.
+   */
+  readonly createResources?: boolean;
 }
 
 export interface LocalAws {
@@ -150,17 +155,20 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const s3 = new S3Client({ region, credentials, endpoint: endpoints.s3, forcePathStyle: true });
     const sqs = new SQSClient({ region, credentials, endpoint: endpoints.sqs });
     const dynamodb = new DynamoDBClient({ region, credentials, endpoint: endpoints.dynamodb });
-    let queueUrls: Record<string, string>;
+    let queueUrls: Record<string, string> = {};
+    const create = options.createResources ?? true;
     try {
-      queueUrls = await createResources(resources, { s3, sqs, dynamodb });
+      if (create) queueUrls = await createResources(resources, { s3, sqs, dynamodb });
     } finally {
       s3.destroy();
       sqs.destroy();
       dynamodb.destroy();
     }
-    // Files found on disk without their metadata are adopted and notified (needs the queues).
-    s3Store.adoptOrphans();
-    if (options.testEvents ?? true) bridge.sendTestEventsOnce();
+    if (create) {
+      // Files found on disk without their metadata are adopted and notified (needs the queues).
+      s3Store.adoptOrphans();
+      if (options.testEvents ?? true) bridge.sendTestEventsOnce();
+    }
     sqsStore.flush();
 
     const env = {

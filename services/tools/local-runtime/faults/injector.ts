@@ -24,6 +24,7 @@ export const FAULT_KINDS = [
   'pg.query',
   'pg.commit',
   'post-commit-crash',
+  'post-commit-kill',
   'timeout',
   'duplicate',
   'reorder',
@@ -48,6 +49,8 @@ export const FAULT_DESCRIPTIONS: Readonly<Record<FaultKind, string>> = {
     'the load transaction fails at its last statement before COMMIT (SQLSTATE 40001): it rolls back',
   'post-commit-crash':
     'the load process "crashes" after the warehouse COMMIT, before the record is marked done and acknowledged',
+  'post-commit-kill':
+    'the whole process is killed (SIGKILL) after the warehouse COMMIT, before the idempotency record completes: a real container death; never part of all=p',
   timeout:
     'an invocation times out: the function gets a much shorter deadline and the batch counts as failed',
   duplicate: 'a message handled successfully is not deleted (redelivered) or its notification is sent again',
@@ -77,7 +80,8 @@ export function parseFaultSpec(text: string): FaultSpec {
       throw new FaultSpecError(`fault probability for ${name} must be between 0 and 1, got ${value}`);
     const kind = name.toLowerCase();
     if (kind === 'all') {
-      for (const k of FAULT_KINDS) spec[k] = p;
+      // all=p means faults a run survives; killing the process is asked for by name only.
+      for (const k of FAULT_KINDS) if (k !== 'post-commit-kill') spec[k] = p;
     } else if ((FAULT_KINDS as readonly string[]).includes(kind)) {
       spec[kind as FaultKind] = p;
     } else {

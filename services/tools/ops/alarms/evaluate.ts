@@ -119,8 +119,14 @@ export async function observe(stack: AlarmSubject, now = Date.now()): Promise<Al
     const queues: Record<string, { visible: number; oldestAgeSeconds: number | null }> = {};
     for (const queue of Object.values(s.resources.queues)) {
       for (const name of [queue.name, queue.dlqName]) {
-        const stats = await queueStats(sqs, name, { localEndpoint: s.endpoints.sqs });
-        queues[name] = { visible: stats.visible, oldestAgeSeconds: stats.oldestAgeSeconds };
+        // A deleted queue is a finding for its alarm ("queue … not found"), not a crash.
+        const stats = await queueStats(sqs, name, { localEndpoint: s.endpoints.sqs }).catch(
+          (error: unknown) => {
+            if ((error as { name?: string }).name === 'QueueDoesNotExist') return undefined;
+            throw error;
+          },
+        );
+        if (stats) queues[name] = { visible: stats.visible, oldestAgeSeconds: stats.oldestAgeSeconds };
       }
     }
     const table = s.resources.tables.state.name;
@@ -146,11 +152,22 @@ export async function observe(stack: AlarmSubject, now = Date.now()): Promise<Al
       const ok = (runs.Items ?? []).find((r) => r.status !== 'failed' && typeof r.extractedAt === 'string');
       lastSuccessfulExtract = ok ? String(ok.extractedAt) : null;
     }
+    const drift = (await doc.send(new GetCommand({ TableName: table, Key: { pk: 'DRIFT', sk: 'extract' } })))
+      .Item;
     return {
       now,
       queues,
       failures,
       lastSuccessfulExtract,
+      schemaDrift:
+        drift && typeof drift.at === 'string'
+          ? {
+              at: drift.at,
+              findings: Number(drift.findings ?? 0),
+              incompatible: Number(drift.incompatible ?? 0),
+              subjects: Array.isArray(drift.subjects) ? drift.subjects.map(String) : [],
+            }
+          : null,
       freshness: await measureFreshness(s.sourceUrl, s.warehouseUrl),
     };
   } finally {

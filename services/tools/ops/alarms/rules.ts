@@ -38,6 +38,16 @@ export interface AlarmObservations {
    * yet (0 when it holds the newest), null when nothing can be said.
    */
   readonly freshness: { readonly lagSeconds: number | null; readonly detail: string };
+  /**
+   * The last source schema drift an extract run saw (`DRIFT/extract` in the state table), null or
+   * absent when none was ever seen.
+   */
+  readonly schemaDrift?: {
+    readonly at: string;
+    readonly findings: number;
+    readonly incompatible: number;
+    readonly subjects: readonly string[];
+  } | null;
 }
 
 /** Timestamps without a zone are the pipeline's UTC wall clock. */
@@ -85,6 +95,22 @@ function datapoint(alarm: ResolvedAlarm, obs: AlarmObservations): { value: numbe
     }
     case 'freshness':
       return { value: obs.freshness.lagSeconds, detail: obs.freshness.detail };
+    case 'schema-drift': {
+      const drift = obs.schemaDrift;
+      if (!drift) return { value: null, detail: 'no source schema drift recorded' };
+      // As CloudWatch's Maximum over the period: a drift datapoint older than the period is gone.
+      if (parseUtc(drift.at) < obs.now - alarm.periodSeconds * 1000) {
+        return {
+          value: 0,
+          detail: `no drift in the last ${alarm.periodSeconds / 60} min (last at ${drift.at})`,
+        };
+      }
+      const stops = drift.incompatible > 0 ? `, ${drift.incompatible} stopping the extract` : '';
+      return {
+        value: drift.findings,
+        detail: `source schema drift at ${drift.at}${stops}: ${drift.subjects.join(', ')}`,
+      };
+    }
     case 'lambda-errors':
     case 'lambda-throttles':
       return { value: null, detail: 'not evaluated locally (CloudWatch Lambda metric)' };
