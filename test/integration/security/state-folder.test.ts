@@ -215,6 +215,12 @@ describe('a running local stack cannot be turned against its host', () => {
 
   test('bucket-name attacks on the running stack are refused; nothing outside the folder changes', async () => {
     const s3 = (info.endpoints as { s3: string }).s3;
+    // An object of the lake, to see that no attack (`DELETE /` included) removed it.
+    const lakeObject = path.join(box.stateDir, 'aws', 's3', 'totes-ingestion', 'sentinel', 'object.json');
+    expect(
+      (await fetch(`${s3}/totes-ingestion/sentinel/object.json`, { method: 'PUT', body: '{}' })).status,
+    ).toBe(200);
+    expect(existsSync(lakeObject)).toBe(true);
     for (const [method, rawPath] of [
       ['PUT', '/..%2F..%2Fdecoy2'],
       ['PUT', '/..%2F..%2Fdecoy2/x.txt'],
@@ -227,7 +233,7 @@ describe('a running local stack cannot be turned against its host', () => {
       expect(await response.text()).toContain('InvalidBucketName');
     }
     expect(box.outside()).toEqual(before);
-    expect(readdirSync(path.join(box.stateDir, 'aws', 's3', 'totes-ingestion')).length).toBeGreaterThan(0);
+    expect(existsSync(lakeObject)).toBe(true);
   });
 
   test('totes status attaches to the running stack; a second start is refused with exit 2', async () => {
