@@ -15,7 +15,7 @@ import { register as registerSeed } from './commands/seed.ts';
 import { register as registerSimulate } from './commands/simulate.ts';
 import { register as registerStart } from './commands/start.ts';
 import { register as registerStatus } from './commands/status.ts';
-import { CliError, expectedErrorMessage } from './errors.ts';
+import { CliError, couldNotRun, expectedErrorMessage } from './errors.ts';
 
 /**
  * The `totes` command line. Each command lives in commands/<name>.ts and exports
@@ -90,6 +90,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     }
     process.stderr.write(oneLine(message));
     if (process.env.TOTES_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (couldNotRun(error)) return 2;
     return error instanceof CliError ? error.exitCode : 1;
   }
 }

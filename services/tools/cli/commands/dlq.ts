@@ -4,7 +4,9 @@ import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pipelineResources } from '../../../../shared/config/resources.ts';
 import { LOCAL_REGION, startLocalAws } from '../../local-runtime/aws/index.ts';
-import { runningRuntime } from '../../local-runtime/stack.ts';
+import { prepareStateFolder, runningRuntime } from '../../local-runtime/stack.ts';
+import { lockStateFolder } from '../../local-runtime/state-lock.ts';
+import { safeJson } from '../../ops/dlq/escape.ts';
 import {
   awsTarget,
   defaultBackupFile,
@@ -56,7 +58,7 @@ export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
     return awsTarget({ prefix: resolvePrefix(options), backupDir: process.cwd() });
   }
   const stateDir = resolveStateDir(options);
-  const running = runningRuntime(stateDir);
+  const running = await runningRuntime(stateDir);
   if (running) {
     return localTarget({
       stateDir,
@@ -66,18 +68,28 @@ export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
       detach: async () => {},
     });
   }
-  // Nothing runs on the folder: the queues are the state folder's own (no database needed).
-  const aws = await startLocalAws({
-    stateDir: path.join(stateDir, 'aws'),
-    prefix: resolvePrefix(options),
-  });
-  return localTarget({
-    stateDir,
-    endpoints: aws.endpoints,
-    region: aws.region,
-    resources: aws.resources,
-    detach: () => aws.stop(),
-  });
+  // Nothing runs on the folder: the queues are the state folder's own (no database needed). The
+  // folder's lock is taken first, as by any process that starts something on it.
+  const lock = await lockStateFolder(prepareStateFolder(stateDir), 'totes dlq', 'attached');
+  try {
+    const aws = await startLocalAws({
+      stateDir: path.join(stateDir, 'aws'),
+      prefix: resolvePrefix(options),
+    });
+    return localTarget({
+      stateDir,
+      endpoints: aws.endpoints,
+      region: aws.region,
+      resources: aws.resources,
+      detach: async () => {
+        await aws.stop();
+        await lock.release();
+      },
+    });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
 async function withTarget<T>(options: TargetOptions, run: (target: OpsTarget) => Promise<T>): Promise<T> {
@@ -134,7 +146,7 @@ export async function dlqListCommand(
 ) {
   await withTarget(options, async (target) => {
     const entries = await listDlqs(target);
-    io.out.write(options.json ? `${JSON.stringify(entries)}\n` : `${renderDlqList(entries)}\n`);
+    io.out.write(options.json ? `${safeJson(entries)}\n` : `${renderDlqList(entries)}\n`);
   });
 }
 
@@ -146,7 +158,7 @@ export async function dlqShowCommand(
   await withTarget(options, async (target) => {
     const dlq = await target.dlq(queue);
     const views = await showDlq(target, dlq, options.limit ?? 10);
-    io.out.write(options.json ? `${JSON.stringify(views)}\n` : `${renderDlqShow(queue, views)}\n`);
+    io.out.write(options.json ? `${safeJson(views)}\n` : `${renderDlqShow(queue, views)}\n`);
   });
 }
 
@@ -205,7 +217,7 @@ export async function dlqRedriveCommand(
         }),
       );
       bar.stop();
-      io.out.write(options.json ? `${JSON.stringify(result)}\n` : `${renderRedrive(result)}\n`);
+      io.out.write(options.json ? `${safeJson(result)}\n` : `${renderRedrive(result)}\n`);
       if (result.notFound.length > 0 && result.mode !== 'dry-run') {
         throw new CliError(`${result.notFound.length} message id(s) not found in ${queue}`);
       }
@@ -256,7 +268,7 @@ export async function dlqPurgeCommand(
       bar.stop();
       io.out.write(
         options.json
-          ? `${JSON.stringify(result)}\n`
+          ? `${safeJson(result)}\n`
           : `${result.deleted} message(s) deleted from ${queue}; backup: ${result.backupFile}\n`,
       );
     } finally {

@@ -50,7 +50,7 @@ export async function startStack(
       ...extra,
     });
   } catch (error) {
-    if (error instanceof RuntimeBusyError) throw new CliError(error.message);
+    if (error instanceof RuntimeBusyError) throw new CliError(error.message, { exitCode: 2, cause: error });
     throw error;
   }
 }

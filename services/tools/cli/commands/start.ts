@@ -108,7 +108,7 @@ export async function runStart(options: StartOptions): Promise<void> {
       alarms: async (stack) => (await evaluateAlarms(stack)).map((a) => ({ name: a.name, state: a.state })),
     });
   } catch (error) {
-    if (error instanceof RuntimeBusyError) throw new CliError(error.message);
+    if (error instanceof RuntimeBusyError) throw new CliError(error.message, { exitCode: 2, cause: error });
     throw error;
   }
 }
