@@ -25,8 +25,10 @@ import {
 /**
  * Fixes `scale: 'data'` columns (unbounded numerics) to the largest scale present in `rows`
  * (0 if none), so that no value is altered, and their precision to 18 when every value fits
- * (INT64, fast to encode) or else the declared maximum (38: FIXED_LEN_BYTE_ARRAY). A value too
- * large for the maximum fails when it is encoded.
+ * (INT64, fast to encode), else 38 (FIXED_LEN_BYTE_ARRAY(16), what every reader, DuckDB included,
+ * takes as DECIMAL), else — a file holding a value of more than 38 digits — exactly the digits
+ * needed, in a FIXED_LEN_BYTE_ARRAY long enough for them (legal Parquet: DECIMAL's precision is
+ * bounded only by the byte length; shared/parquet's reader takes any length).
  */
 export function resolveDecimalScales(
   schema: ParquetTableSchema,
@@ -45,16 +47,24 @@ export function resolveDecimalScales(
         digits = Math.max(digits, shape.digits);
       }
     }
-    const precision = Math.min(type.precision, Math.max(18, digits + scale)) <= 18 ? 18 : type.precision;
+    const needed = digits + scale;
+    const precision = needed <= 18 ? 18 : Math.max(needed, type.precision);
     return { ...column, type: { kind: 'decimal', precision, scale } };
   });
+}
+
+/** The fewest bytes whose two's complement holds every integer of `precision` decimal digits. */
+export function decimalByteLength(precision: number): number {
+  const largest = 10n ** BigInt(precision) - 1n;
+  let bytes = 1;
+  while (1n << BigInt(bytes * 8 - 1) <= largest) bytes++;
+  return bytes;
 }
 
 function decimalPhysical(precision: number): Pick<SchemaElement, 'type' | 'type_length'> {
   if (precision <= 9) return { type: 'INT32' };
   if (precision <= 18) return { type: 'INT64' };
-  if (precision <= 38) return { type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16 };
-  throw new ParquetValueError(`DECIMAL precision ${precision} is above 38`);
+  return { type: 'FIXED_LEN_BYTE_ARRAY', type_length: precision <= 38 ? 16 : decimalByteLength(precision) };
 }
 
 function schemaElement(column: ResolvedColumn): SchemaElement {
