@@ -12,8 +12,8 @@
  * Physical layout: DATE = INT32 days; TIME = INT32 ms since midnight, logical TIME(MILLIS,
  * not UTC-adjusted); TIMESTAMP = INT64 ms, logical TIMESTAMP(MILLIS, not UTC-adjusted: wall-clock,
  * so readers such as DuckDB show TIMESTAMP, not TIMESTAMPTZ); DECIMAL(p,s) as scaled integers in
- * INT32 (p ≤ 9), INT64 (p ≤ 18) or FIXED_LEN_BYTE_ARRAY (p ≤ 38: 16 bytes; beyond 38, for an
- * unbounded numeric holding such a value: just enough bytes for p, `decimalByteLength`). Dates of
+ * INT32 (p ≤ 9), INT64 (p ≤ 18) or FIXED_LEN_BYTE_ARRAY (p ≤ 38, 16 bytes); an unbounded numeric
+ * whose file holds a value beyond 38 digits is UTF8 decimal text in that file. Dates of
  * years 0001–9999 by calendar arithmetic (value-kinds), never Date.UTC.
  *
  * Files by concern (as Powertools splits a package): types.ts, errors.ts, values.ts (exact
@@ -36,7 +36,6 @@ export {
 } from './values.ts';
 export {
   createParquetWriter,
-  decimalByteLength,
   parquetSchema,
   resolveDecimalScales,
   writeParquet,

@@ -25,10 +25,12 @@ import {
 /**
  * Fixes `scale: 'data'` columns (unbounded numerics) to the largest scale present in `rows`
  * (0 if none), so that no value is altered, and their precision to 18 when every value fits
- * (INT64, fast to encode), else 38 (FIXED_LEN_BYTE_ARRAY(16), what every reader, DuckDB included,
- * takes as DECIMAL), else — a file holding a value of more than 38 digits — exactly the digits
- * needed, in a FIXED_LEN_BYTE_ARRAY long enough for them (legal Parquet: DECIMAL's precision is
- * bounded only by the byte length; shared/parquet's reader takes any length).
+ * (INT64, fast to encode) or else the declared maximum (38: FIXED_LEN_BYTE_ARRAY(16), the widest
+ * DECIMAL that DuckDB and most readers take). A file holding a value of more than 38 significant
+ * digits carries the column as UTF8 decimal text instead, exactly as written: a wider DECIMAL is
+ * legal Parquet, but DuckDB (totes query, the tests' independent reader) reads one as a wrong
+ * DOUBLE (1234567890123456789012345678901.234567891 came out as 8.9e46), while text reads exactly
+ * everywhere and the load takes it as any decimal string.
  */
 export function resolveDecimalScales(
   schema: ParquetTableSchema,
@@ -48,23 +50,17 @@ export function resolveDecimalScales(
       }
     }
     const needed = digits + scale;
-    const precision = needed <= 18 ? 18 : Math.max(needed, type.precision);
+    if (needed > type.precision) return { ...column, type: { kind: 'utf8' } };
+    const precision = needed <= 18 ? 18 : type.precision;
     return { ...column, type: { kind: 'decimal', precision, scale } };
   });
-}
-
-/** The fewest bytes whose two's complement holds every integer of `precision` decimal digits. */
-export function decimalByteLength(precision: number): number {
-  const largest = 10n ** BigInt(precision) - 1n;
-  let bytes = 1;
-  while (1n << BigInt(bytes * 8 - 1) <= largest) bytes++;
-  return bytes;
 }
 
 function decimalPhysical(precision: number): Pick<SchemaElement, 'type' | 'type_length'> {
   if (precision <= 9) return { type: 'INT32' };
   if (precision <= 18) return { type: 'INT64' };
-  return { type: 'FIXED_LEN_BYTE_ARRAY', type_length: precision <= 38 ? 16 : decimalByteLength(precision) };
+  if (precision <= 38) return { type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16 };
+  throw new ParquetValueError(`DECIMAL precision ${precision} is above 38`);
 }
 
 function schemaElement(column: ResolvedColumn): SchemaElement {

@@ -2,7 +2,6 @@ import { describe, expect, test } from '@jest/globals';
 import {
   dateToDays,
   daysToDate,
-  decimalByteLength,
   decimalToScaledBigInt,
   iterateParquet,
   type ParquetRow,
@@ -148,7 +147,7 @@ describe('write and read back', () => {
     expect(duck.rows.map((r) => r.amount)).toEqual([huge, '0.290']);
   });
 
-  test('an unbounded numeric beyond 38 digits is a wider DECIMAL in a longer FIXED_LEN_BYTE_ARRAY, exact', async () => {
+  test('an unbounded numeric beyond 38 digits is carried as UTF8 decimal text in that file, exact', async () => {
     const row = (amount: string): ParquetRow => [
       1,
       'a',
@@ -162,30 +161,18 @@ describe('write and read back', () => {
     const forty = '1234567890123456789012345678901.234567891';
     const negative = `-${'9'.repeat(70)}.5`;
     const { buffer, columns } = writeParquet(schema, [row(forty), row(negative), row('0.29')]);
-    expect(columns[7]!.type).toEqual({ kind: 'decimal', precision: 79, scale: 9 });
+    expect(columns[7]!.type).toEqual({ kind: 'utf8' });
     const back = await readParquet(buffer);
-    expect(back.rows.map((r) => r.amount)).toEqual([forty, `${negative}00000000`, '0.290000000']);
+    expect(back.rows.map((r) => r.amount)).toEqual([forty, negative, '0.29']);
     expect(back.rows[0]!.day).toBe('0001-01-01');
     expect(back.rows[0]!.version).toBe('0001-01-01 00:00:00.000');
-    // DuckDB (totes query, the tests' independent reader) has no DECIMAL beyond 38 digits: it
-    // reads such a column as DOUBLE, i.e. approximately. The warehouse gets the exact value.
+    // DuckDB (totes query, the tests' independent reader) reads the text exactly too.
     const duck = await readWithDuckDb(buffer);
-    expect(duck.types.amount).toBe('DOUBLE');
+    expect(duck.types.amount).toBe('VARCHAR');
+    expect(duck.rows.map((r) => r.amount)).toEqual([forty, negative, '0.29']);
     expect(duck.rows[0]!.day).toBe('0001-01-01');
-  });
-
-  test('the FIXED_LEN_BYTE_ARRAY is just long enough for the precision', () => {
-    expect(decimalByteLength(38)).toBe(16);
-    expect(decimalByteLength(39)).toBe(17);
-    expect(decimalByteLength(40)).toBe(17);
-    expect(decimalByteLength(41)).toBe(18);
-    expect(decimalByteLength(80)).toBe(34);
-    // 2^(8n-1) must exceed 10^p - 1, and n - 1 bytes must not.
-    for (const p of [39, 41, 77, 100]) {
-      const n = decimalByteLength(p);
-      expect(2n ** BigInt(8 * n - 1) > 10n ** BigInt(p) - 1n).toBe(true);
-      expect(2n ** BigInt(8 * (n - 1) - 1) > 10n ** BigInt(p) - 1n).toBe(false);
-    }
+    // Still only decimals: anything else is refused with the column named.
+    expect(() => writeParquet(schema, [row(forty), row('1e3')])).toThrow(/"1e3" is not a decimal/);
   });
 
   test('a null in a required column, a wrong type or a bad date is refused with the column named', () => {
