@@ -147,9 +147,3 @@ export function objectIdentityKey(ref: S3ObjectRef): string {
   const id = objectIdentity(ref);
   return `${id.bucket}/${id.key}#${id.version}`;
 }
-
-/** `units/YYYY/MM/DD/<runId>/...` → runId (null for a key outside the unit layout). */
-export function runIdFromKey(key: string): string | null {
-  const match = /^units\/\d{4}\/\d{2}\/\d{2}\/([^/]+)\//.exec(key);
-  return match ? match[1]! : null;
-}

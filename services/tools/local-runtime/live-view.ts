@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { sql } from 'slonik';
-import { PIPELINE_SCHEMA, WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
+import { WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
+import { ledgerFreshness } from '../../../shared/state/freshness.ts';
 import type { SimulationCounts } from '../simulator/simulate.ts';
 import { dlqDepths } from './run-once.ts';
 import type { LocalStack } from './stack.ts';
@@ -69,9 +70,7 @@ export async function takeSnapshot(sources: LiveSources): Promise<LiveSnapshot> 
       await warehouse.oneFirst(sql.unsafe`SELECT count(*) FROM ${sql.identifier([table])}`),
     );
   }
-  const age = await warehouse.oneFirst(sql.unsafe`
-    SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - max("newest_source_update"))::float8
-    FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}`);
+  const { ageSeconds: age } = await ledgerFreshness(warehouse);
   const sim = sources.simulation;
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   const stage = (name: 'transform' | 'load') => {

@@ -1,7 +1,7 @@
 import { Console } from 'node:console';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ENV } from '../../../shared/config/env.ts';
 import {
@@ -10,6 +10,8 @@ import {
   pipelineResources,
   type Stage,
 } from '../../../shared/config/resources.ts';
+import { METRICS_NAMESPACE } from '../../../shared/metrics/namespace.ts';
+import { queueDepth, totalMessages } from '../../../shared/state/queues.ts';
 import { LOCAL_CREDENTIALS, type LocalAws, startLocalAws } from './aws/index.ts';
 import { type LocalDatabases, startLocalDatabases } from './databases.ts';
 import { type FaultInjector, InjectedCrashError } from './faults/injector.ts';
@@ -167,7 +169,7 @@ export class LocalStack {
         [ENV.idempotencyTable]: resources.tables.idempotency.name,
         [ENV.totesysUrl]: databases.sourceUrl,
         [ENV.warehouseUrl]: databases.warehouseUrl,
-        [ENV.metricsNamespace]: process.env[ENV.metricsNamespace] ?? 'TotesPipeline',
+        [ENV.metricsNamespace]: process.env[ENV.metricsNamespace] ?? METRICS_NAMESPACE,
         // Powertools then writes through the global console, which is pointed at the log file.
         POWERTOOLS_DEV: 'true',
       });
@@ -290,21 +292,9 @@ export class LocalStack {
 
   /** Visible, in-flight and delayed messages of one queue. */
   async queueDepth(name: string): Promise<number> {
-    const { Attributes = {} } = await this.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: this.aws.queueUrls[name],
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    );
-    return (
-      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-    );
+    const url = this.aws.queueUrls[name];
+    if (!url) throw new Error(`queue ${name} is not part of this stack`);
+    return totalMessages(await queueDepth(this.sqs, url));
   }
 
   /** Messages in the main queues (DLQs excluded). */

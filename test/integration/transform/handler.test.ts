@@ -10,10 +10,10 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTransformHandler } from '../../../services/lambdas/transform/handler.ts';
 import { PARQUET_SCHEMAS } from '../../../services/lambdas/transform/parquet-schemas.ts';
-import { processedObjectKey } from '../../../services/lambdas/transform/unit.ts';
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
 import { failureStore } from '../../../shared/failures/index.ts';
-import type { ProcessedManifest } from '../../../shared/lake/units.ts';
+import type { ProcessedManifest } from '../../../shared/lake/index.ts';
+import { processedObjectKey } from '../../../shared/lake/keys.ts';
 import { readParquet } from '../../../shared/parquet/index.ts';
 import { HandlerSetupError } from '../../../shared/sqs-consumer/index.ts';
 import {

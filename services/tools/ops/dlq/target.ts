@@ -17,6 +17,7 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type PipelineResources, pipelineResources } from '../../../../shared/config/resources.ts';
 import { type FailureStore, failureStore } from '../../../../shared/failures/index.ts';
+import { type QueueDepth, queueDepth } from '../../../../shared/state/queues.ts';
 import type { AttachedStack } from '../../local-runtime/attach.ts';
 import { LOCAL_CREDENTIALS } from '../../local-runtime/aws/index.ts';
 import { localOldestAgeSeconds } from '../queues.ts';
@@ -49,11 +50,7 @@ export interface PeekedMessage {
   readonly sentAt: string | null;
 }
 
-export interface QueueDepth {
-  readonly visible: number;
-  readonly inFlight: number;
-  readonly delayed: number;
-}
+export type { QueueDepth };
 
 export interface OpsTarget {
   readonly kind: 'local' | 'aws';
@@ -128,24 +125,6 @@ async function discoverDlqs(
     if (dlq) found.push({ name: dlq.name, url: dlq.url, arn: dlq.arn, source: null, stage: null });
   }
   return found;
-}
-
-async function depthOf(sqs: SQSClient, queue: QueueRef): Promise<QueueDepth> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queue.url,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
 }
 
 /**
@@ -276,7 +255,7 @@ function targetFrom(parts: {
       }
       return found;
     },
-    depth: (queue) => depthOf(parts.sqs, queue),
+    depth: (queue) => queueDepth(parts.sqs, queue.url),
     oldestAgeSeconds: parts.oldest,
     peek: parts.peek,
     async close() {

@@ -1,9 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sql } from 'slonik';
 import { createDatabasePool } from '../../../../shared/db/pool.ts';
-import { PIPELINE_SCHEMA, WAREHOUSE_TABLES } from '../../../../shared/schema/warehouse.ts';
+import { WAREHOUSE_TABLES } from '../../../../shared/schema/warehouse.ts';
+import {
+  latestRuns,
+  ledgerFreshness,
+  readHeartbeat,
+  readWatermarks,
+} from '../../../../shared/state/index.ts';
 import type { AttachedStack } from '../../local-runtime/attach.ts';
 import { type QueueStats, queueStats } from '../queues.ts';
 
@@ -49,29 +55,12 @@ export async function collectStatus(
       });
     }
     const table = stack.resources.tables.state.name;
-    const watermarkItems = await dynamo.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'WATERMARK' },
-      }),
-    );
     const watermarks: Record<string, string> = {};
-    for (const item of watermarkItems.Items ?? []) {
-      watermarks[String(item.sk)] = String(item.watermark ?? item.value ?? JSON.stringify(item));
+    for (const [sourceTable, record] of await readWatermarks(dynamo, table)) {
+      if (record.watermark !== null) watermarks[sourceTable] = record.watermark;
     }
-    const heartbeat = await dynamo.send(
-      new GetCommand({ TableName: table, Key: { pk: 'HEARTBEAT', sk: 'extract' } }),
-    );
-    const runs = await dynamo.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'RUN' },
-        ScanIndexForward: false,
-        Limit: options.runs ?? 5,
-      }),
-    );
+    const heartbeat = await readHeartbeat(dynamo, table);
+    const runs = await latestRuns(dynamo, table, options.runs ?? 5);
     const pool = await createDatabasePool(stack.warehouseUrl, { applicationName: 'totes-status' });
     try {
       const warehouse: Record<string, number> = {};
@@ -81,29 +70,19 @@ export async function collectStatus(
           ? Number(await pool.oneFirst(sql.unsafe`SELECT count(*) FROM ${sql.identifier([name])}`))
           : 0;
       }
-      const ledger = sql.identifier([PIPELINE_SCHEMA, 'load_ledger']);
-      const hasLedger = await pool.oneFirst(
-        sql.unsafe`SELECT to_regclass('pipeline.load_ledger') IS NOT NULL`,
-      );
-      const fresh: { units: number; newest: string | null; age: number | null } = hasLedger
-        ? ((await pool.one(sql.unsafe`
-            SELECT count(*) AS units,
-                   to_char(max("newest_source_update"), 'YYYY-MM-DD HH24:MI:SS.MS') AS newest,
-                   extract(epoch FROM (now() AT TIME ZONE 'UTC') - max("newest_source_update"))::float8 AS age
-            FROM ${ledger}`)) as { units: number; newest: string | null; age: number | null })
-        : { units: 0, newest: null, age: null };
+      const fresh = await ledgerFreshness(pool);
       return {
         stateDir: stack.stateDir,
         runtimeRunning: stack.running,
         queues,
         watermarks,
-        heartbeat: (heartbeat.Item as Record<string, unknown> | undefined) ?? null,
-        latestRuns: (runs.Items ?? []) as Record<string, unknown>[],
+        heartbeat: heartbeat ? { ...heartbeat } : null,
+        latestRuns: runs.map((run) => ({ ...run })),
         warehouse,
-        unitsLoaded: Number(fresh.units),
+        unitsLoaded: fresh.units,
         freshness: {
-          newestSourceUpdate: fresh.newest,
-          ageSeconds: fresh.age === null ? null : Math.round(Number(fresh.age)),
+          newestSourceUpdate: fresh.newestSourceUpdate,
+          ageSeconds: fresh.ageSeconds === null ? null : Math.round(fresh.ageSeconds),
         },
       };
     } finally {
