@@ -4,8 +4,8 @@
  * is the only object whose notification starts work.
  */
 import type { SourceColumnType, SourceTableName } from '../schema/totesys.ts';
-import { WAREHOUSE_TABLES, type WarehouseTable } from '../schema/warehouse.ts';
 import { isValueOf } from '../schema/value-kinds.ts';
+import { WAREHOUSE_TABLES, type WarehouseTable } from '../schema/warehouse.ts';
 
 export const INGESTION_TABLE_FORMAT = 'totes.ingestion.table.v1';
 export const INGESTION_MANIFEST_FORMAT = 'totes.ingestion.manifest.v1';
@@ -68,7 +68,6 @@ export interface ProcessedManifest {
   readonly newestSourceUpdate: string | null;
   readonly objects: readonly ProcessedManifestObject[];
 }
-
 
 /**
  * Checks a parsed processed manifest (the load's input). `Invalid` is the stage's error class for

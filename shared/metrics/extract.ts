@@ -50,7 +50,8 @@ export const EXTRACT_METRICS = {
   sourceSessionsHidden: {
     name: 'SourceSessionsHidden',
     unit: MetricUnit.Count,
-    description: "other roles' sessions the extract role cannot see (no page: the horizon does not need them)",
+    description:
+      "other roles' sessions the extract role cannot see (no page: the horizon does not need them)",
   },
   rowsExtracted: {
     name: 'RowsExtracted',

@@ -13,10 +13,10 @@ import { describeError } from '../failures/index.ts';
 import { addMetric, CONSUMER_METRICS, metricsNamespace } from '../metrics/index.ts';
 import { allSettledLimited } from './all-settled-limited.ts';
 import { type ConsumerRuntime, lazyConsumerRuntime } from './consumer-runtime.ts';
-import { sqsPartialBatchFailure } from './partial-batch-failure.ts';
 import { HandlerSetupError } from './errors.ts';
 import { rethrowHandlerSetupError } from './middleware/rethrow-handler-setup-error.ts';
 import { objectProcessor } from './object-processor.ts';
+import { sqsPartialBatchFailure } from './partial-batch-failure.ts';
 import { batchRecordProcessor } from './record-processor.ts';
 import type { JsonValue, RecordOutcome, SqsHandler, SqsHandlerOptions } from './types.ts';
 

@@ -466,7 +466,11 @@ function reportFindings(findings: readonly SourceFinding[], reading: SourceReadi
     single.addDimension('cause', cause);
     addMetric(single, EXTRACT_METRICS.sourceUnobservable, 1);
   }
-  addMetric(metrics, EXTRACT_METRICS.sourceSessionsHidden, reading.seesAllSessions ? 0 : reading.hiddenSessions);
+  addMetric(
+    metrics,
+    EXTRACT_METRICS.sourceSessionsHidden,
+    reading.seesAllSessions ? 0 : reading.hiddenSessions,
+  );
 }
 
 /**

@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { register as registerAlarms } from './commands/alarms.ts';
+import { register as registerConsole } from './commands/console.ts';
 import { register as registerDlq } from './commands/dlq.ts';
 import { register as registerDoctor } from './commands/doctor.ts';
+import { register as registerEnv } from './commands/env.ts';
+import { register as registerLogs } from './commands/logs.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerQuery } from './commands/query.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
 import { register as registerRun } from './commands/run.ts';
+import { register as registerSchedule } from './commands/schedule.ts';
 import { register as registerSeed } from './commands/seed.ts';
 import { register as registerSimulate } from './commands/simulate.ts';
 import { register as registerStart } from './commands/start.ts';
@@ -59,6 +63,10 @@ export function buildProgram(): Command {
   registerQuery(program);
   registerDlq(program);
   registerAlarms(program);
+  registerLogs(program);
+  registerSchedule(program);
+  registerEnv(program);
+  registerConsole(program);
   registerDoctor(program);
   registerSeed(program);
   registerSimulate(program);

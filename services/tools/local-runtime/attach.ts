@@ -34,6 +34,32 @@ function awsEnv(endpoints: AttachedStack['endpoints']): Record<string, string> {
 }
 
 /**
+ * The running runtime's stack (`npm start` in another terminal) in `stateDir`, or undefined when
+ * none runs. Starts nothing: for commands that only make sense against a running stack
+ * (`totes env`) and as the first step of attachLocalStack.
+ */
+export function attachRunningStack(options: {
+  stateDir: string;
+  sourceUrl?: string | undefined;
+  warehouseUrl?: string | undefined;
+}): AttachedStack | undefined {
+  const stateDir = path.resolve(options.stateDir);
+  const running = runningRuntime(stateDir);
+  if (!running) return undefined;
+  return {
+    stateDir,
+    running: true,
+    endpoints: running.endpoints,
+    awsEnv: awsEnv(running.endpoints),
+    region: LOCAL_REGION,
+    resources: pipelineResources(running.prefix, 'local'),
+    sourceUrl: options.sourceUrl ?? running.sourceUrl,
+    warehouseUrl: options.warehouseUrl ?? running.warehouseUrl,
+    detach: async () => {},
+  };
+}
+
+/**
  * Attaches to the local stack in `stateDir`: to the running runtime's emulators and databases
  * when one runs (`npm start` in another terminal), otherwise by starting the stand-ins and the
  * embedded PostgreSQL on the same state, read-only in intent, and stopping them on `detach`.
@@ -49,20 +75,8 @@ export async function attachLocalStack(options: {
   inspectOnly?: boolean;
 }): Promise<AttachedStack> {
   const stateDir = path.resolve(options.stateDir);
-  const running = runningRuntime(stateDir);
-  if (running) {
-    return {
-      stateDir,
-      running: true,
-      endpoints: running.endpoints,
-      awsEnv: awsEnv(running.endpoints),
-      region: LOCAL_REGION,
-      resources: pipelineResources(running.prefix, 'local'),
-      sourceUrl: options.sourceUrl ?? running.sourceUrl,
-      warehouseUrl: options.warehouseUrl ?? running.warehouseUrl,
-      detach: async () => {},
-    };
-  }
+  const running = attachRunningStack({ ...options, stateDir });
+  if (running) return running;
   const databases = await startLocalDatabases({
     stateDir,
     sourceUrl: options.sourceUrl,

@@ -6,6 +6,7 @@ import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ENV } from '../../../shared/config/env.ts';
 import {
   DEFAULT_PREFIX,
+  extractScheduleRuleName,
   type PipelineResources,
   pipelineResources,
   type Stage,
@@ -19,6 +20,7 @@ import { installPostgresFaults } from './faults/postgres.ts';
 import { type BatchReport, EventSourceMapping } from './lambda/event-source-mapping.ts';
 import type { InvocationOutcome, LocalFunction } from './lambda/local-function.ts';
 import { Schedule } from './lambda/schedule.ts';
+import { schedulePausedCheck } from './schedule-control.ts';
 
 export interface LocalStackOptions {
   readonly stateDir: string;
@@ -189,12 +191,13 @@ export class LocalStack {
       });
       let stack: LocalStack | undefined;
       const schedule = new Schedule<unknown>({
-        ruleName: `${resources.prefix}-extract-schedule`,
+        ruleName: extractScheduleRuleName(resources.prefix),
         region: aws.region,
         everySeconds: options.scheduleSeconds ?? 30,
         fn: extract,
         onRun: (outcome) => stack?.recordExtract(outcome),
         faults,
+        paused: schedulePausedCheck(stateDir),
       });
       const mapping = (
         stage: 'transform' | 'load',

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_PREFIX, pipelineResources } from '../../../../shared/config/resources.ts';
+import { pipelineResources } from '../../../../shared/config/resources.ts';
 import { LOCAL_REGION, startLocalAws } from '../../local-runtime/aws/index.ts';
 import { runningRuntime } from '../../local-runtime/stack.ts';
 import {
@@ -21,7 +21,14 @@ import {
   showDlq,
 } from '../../ops/dlq/index.ts';
 import { CliError, UsageError } from '../errors.ts';
-import { addStateDirOption, positiveNumber, resolveStateDir, type StateDirOption } from '../options.ts';
+import {
+  addAwsOptions,
+  checkAwsOrStateDir,
+  positiveNumber,
+  resolvePrefix,
+  resolveStateDir,
+  type StateDirOption,
+} from '../options.ts';
 
 /**
  * `totes dlq list | show | redrive | purge`: on-call work on the dead-letter queues, against the
@@ -45,8 +52,8 @@ const defaultIo = (): CommandIo => ({ out: process.stdout, err: process.stderr, 
 /** Opens the target the options name; the caller closes it. */
 export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
   if (options.aws) {
-    if (options.stateDir) throw new UsageError('give either --aws or --state-dir, not both');
-    return awsTarget({ prefix: options.prefix ?? DEFAULT_PREFIX, backupDir: process.cwd() });
+    checkAwsOrStateDir(options);
+    return awsTarget({ prefix: resolvePrefix(options), backupDir: process.cwd() });
   }
   const stateDir = resolveStateDir(options);
   const running = runningRuntime(stateDir);
@@ -62,7 +69,7 @@ export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
   // Nothing runs on the folder: the queues are the state folder's own (no database needed).
   const aws = await startLocalAws({
     stateDir: path.join(stateDir, 'aws'),
-    prefix: options.prefix ?? DEFAULT_PREFIX,
+    prefix: resolvePrefix(options),
   });
   return localTarget({
     stateDir,
@@ -260,13 +267,7 @@ export async function dlqPurgeCommand(
 
 /** `--aws` / `--prefix` beside `--state-dir`: the target of every dlq command. */
 export function addTargetOptions(command: Command): Command {
-  addStateDirOption(command);
-  return command
-    .option(
-      '--aws',
-      'act on the AWS deployment in the account/region of the environment instead of the local stack',
-    )
-    .option('--prefix <prefix>', 'deployment prefix of the queue names', DEFAULT_PREFIX);
+  return addAwsOptions(command);
 }
 
 function positiveInteger(value: string): number {
