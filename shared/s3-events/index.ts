@@ -36,7 +36,8 @@ export function decodeS3Key(raw: string): string {
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
   } catch (error) {
-    throw new BadNotificationError(`object key ${JSON.stringify(raw)} is not valid URL encoding`, {
+    const shown = raw.length > 1024 ? `${raw.slice(0, 1024)}… (${raw.length} characters)` : raw;
+    throw new BadNotificationError(`object key ${JSON.stringify(shown)} is not valid URL encoding`, {
       cause: error,
     });
   }

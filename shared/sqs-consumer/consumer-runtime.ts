@@ -14,6 +14,8 @@ export interface ConsumerRuntime {
   readonly idempotencyConfig: IdempotencyConfig;
   readonly persistenceStore: DynamoDBPersistenceLayer;
   readonly failures: FailureStore;
+  /** The one bucket this consumer reads (./bucket-check.ts); undefined: no check. */
+  readonly expectedBucket: string | undefined;
 }
 
 /** A getter that builds the runtime on its first successful call and keeps it. */
@@ -34,6 +36,7 @@ export function lazyConsumerRuntime<TResult extends JsonValue>(
       }),
       persistenceStore: new DynamoDBPersistenceLayer({ tableName: idempotencyTable, awsSdkV3Client: client }),
       failures: failureStore({ tableName: stateTable, client: dynamoDbDocumentClient(client) }),
+      expectedBucket: options.sourceBucketEnv ? requireEnv(options.sourceBucketEnv, env) : undefined,
     };
     return runtime;
   };

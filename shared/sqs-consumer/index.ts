@@ -35,6 +35,7 @@
  * in `RecordsFailed`; they never make the invocation fail.
  */
 
+export { ForeignBucketError } from './bucket-check.ts';
 export { createSqsHandler } from './create-sqs-handler.ts';
 export { HandlerSetupError } from './errors.ts';
 export type {

@@ -8,11 +8,12 @@ import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSRecord } from 'aws-lambda';
-import { describeError } from '../failures/index.ts';
+import { describeError, truncateText } from '../failures/index.ts';
 import { runIdFromKey } from '../lake/keys.ts';
 import { addMetric, CONSUMER_METRICS } from '../metrics/index.ts';
 import { type ObjectIdentity, objectIdentity, type S3ObjectRef } from '../s3-events/index.ts';
 import { attemptOf } from './attempt.ts';
+import { assertConfiguredBucket } from './bucket-check.ts';
 import type { ConsumerRuntime } from './consumer-runtime.ts';
 import type { ConsumerStage, JsonValue, ObjectOutcome, ProcessContext, ProcessObject } from './types.ts';
 
@@ -42,8 +43,9 @@ export function objectProcessor<TResult extends JsonValue>(
       persistentKeys: {
         stage,
         runId: runId ?? undefined,
-        bucket: ref.bucket,
-        key: ref.key,
+        bucket: truncateText(ref.bucket, 255),
+        // A poison key can be any length: every log line carries at most 1 KB of it.
+        key: truncateText(ref.key),
         messageId: record.messageId,
         objectVersion: identity.version,
       },
@@ -71,6 +73,20 @@ export function objectProcessor<TResult extends JsonValue>(
     );
     const started = performance.now();
     try {
+      assertConfiguredBucket(ref.bucket, rt.expectedBucket);
+      // Recorded before the work: an attempt that never ends (timeout, dead container) leaves it.
+      try {
+        await rt.failures.recordStart({
+          stage,
+          bucket: ref.bucket,
+          key: ref.key,
+          messageId: record.messageId,
+          attempt: ctx.attempt,
+          timeoutSeconds: Math.round(lambdaContext.getRemainingTimeInMillis() / 1000),
+        });
+      } catch (startError) {
+        child.warn('could not record the start of the attempt', { error: startError as Error });
+      }
       await idempotent(identity);
     } catch (error) {
       const described = describeError(error);
@@ -100,14 +116,12 @@ export function objectProcessor<TResult extends JsonValue>(
       attempt: ctx.attempt,
       durationMs: Math.round(performance.now() - started),
     });
-    if (!duplicate) {
-      // If an earlier attempt (or an earlier message, before a redrive) failed, its failure
-      // record no longer applies. One small delete per processed object; best effort.
-      try {
-        await rt.failures.clear(stage, ref.bucket, ref.key);
-      } catch (clearError) {
-        child.warn('could not clear the earlier failure record', { error: clearError as Error });
-      }
+    // This attempt's start, and any earlier failure (an earlier attempt, or an earlier message
+    // before a redrive), no longer apply. Best effort.
+    try {
+      await rt.failures.clear(stage, ref.bucket, ref.key);
+    } catch (clearError) {
+      child.warn('could not clear the earlier failure record', { error: clearError as Error });
     }
     return { key: ref.key, duplicate };
   };

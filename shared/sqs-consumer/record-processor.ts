@@ -8,7 +8,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSRecord } from 'aws-lambda';
-import { describeError } from '../failures/index.ts';
+import { describeError, truncateText } from '../failures/index.ts';
 import { addMetric, CONSUMER_METRICS } from '../metrics/index.ts';
 import { objectIdentityKey, parseS3NotificationBody } from '../s3-events/index.ts';
 import { attemptOf } from './attempt.ts';
@@ -48,7 +48,9 @@ export function batchRecordProcessor(
           messageId: record.messageId,
           attempt,
           ...described,
-          body: record.body.slice(0, 1000),
+          // 1 KB and the length: a poison body would otherwise be logged whole on every attempt.
+          body: truncateText(record.body, 1000),
+          bodyLength: record.body.length,
         });
         try {
           await rt.failures.record({

@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MiddyfiedHandler } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { EnvName } from '../config/env.ts';
 import type { ObjectIdentity, S3ObjectRef } from '../s3-events/index.ts';
 
 export type ConsumerStage = 'transform' | 'load';
@@ -44,6 +45,11 @@ export interface SqsHandlerOptions<TResult extends JsonValue = JsonValue> {
   readonly idempotencyExpiresAfterSeconds?: number;
   /** Records processed at once within a batch (default 2: bounds memory of large units). */
   readonly concurrency?: number;
+  /**
+   * The environment variable naming the one bucket this consumer reads (./bucket-check.ts);
+   * events for any other bucket fail with ForeignBucketError. Absent: no check.
+   */
+  readonly sourceBucketEnv?: EnvName;
   /**
    * Stage-specific setup run once per container before the first batch (read the stage's own
    * configuration, build clients). If it throws, it is a handler-level failure (see index.ts) and

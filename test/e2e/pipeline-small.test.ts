@@ -47,6 +47,7 @@ beforeAll(async () => {
   source = await createTestDatabase('e2e_source');
   warehouse = await createTestDatabase('e2e_warehouse');
   env = {
+    INGESTION_BUCKET: INGESTION,
     PROCESSED_BUCKET: PROCESSED,
     IDEMPOTENCY_TABLE: IDEMPOTENCY,
     PIPELINE_STATE_TABLE: STATE,

@@ -13,6 +13,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Client } from '../../../shared/aws/clients.ts';
+import { ENV } from '../../../shared/config/env.ts';
 import { createSqsHandler, type ProcessObject, type SqsHandler } from '../../../shared/sqs-consumer/index.ts';
 import { readLoadConfig } from './config.ts';
 import { createLoadProcessor, type LoadDependencies, type LoadObjectResult } from './processor.ts';
@@ -32,6 +33,7 @@ export function createLoadHandler(options: LoadHandlerOptions = {}): SqsHandler 
   let s3: S3Client | undefined;
   return createSqsHandler({
     stage: 'load',
+    sourceBucketEnv: ENV.processedBucket,
     ...(options.env ? { env: options.env } : {}),
     ...(options.dynamoDb ? { dynamoDb: options.dynamoDb } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

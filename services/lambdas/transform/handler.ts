@@ -67,6 +67,7 @@ export function createTransformHandler(options: TransformHandlerOptions = {}): S
   let unitOptions: TransformUnitOptions | undefined;
   return createSqsHandler({
     stage: 'transform',
+    sourceBucketEnv: ENV.ingestionBucket,
     ...(options.env ? { env: options.env } : {}),
     ...(options.dynamoDb ? { dynamoDb: options.dynamoDb } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

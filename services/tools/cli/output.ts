@@ -74,7 +74,15 @@ export function jsonWritten(): boolean {
  * it as is.
  */
 export function writeJson(value: unknown, out: NodeJS.WritableStream = process.stdout): void {
-  const text = `${JSON.stringify(value)}\n`;
+  writeJsonText(JSON.stringify(value), out);
+}
+
+/**
+ * writeJson for a document already serialised by the caller (dlq's `safeJson`, which also escapes
+ * the C1 controls and bidi overrides JSON.stringify leaves as they are).
+ */
+export function writeJsonText(json: string, out: NodeJS.WritableStream = process.stdout): void {
+  const text = `${json}\n`;
   if (jsonMode && out === process.stdout) {
     if (jsonMode.written) throw new Error('a second JSON document on stdout (one per command, see --json)');
     jsonMode.written = true;

@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -21,7 +20,13 @@ import { FunctionLog } from './lambda/function-output.ts';
 import { type HandlerSource, handlerModuleUrls } from './lambda/handlers.ts';
 import type { InvocationOutcome, LocalFunction } from './lambda/local-function.ts';
 import { Schedule } from './lambda/schedule.ts';
+import { ensurePrivateDir } from './private-files.ts';
+import { removeRuntimeFiles, writeRuntimeFiles } from './runtime-file.ts';
 import { schedulePausedCheck } from './schedule-control.ts';
+import { lockStateFolder, StateFolderInUseError, type StateFolderLock } from './state-lock.ts';
+
+export type { RunningRuntime, RuntimeInfo } from './runtime-file.ts';
+export { runningRuntime } from './runtime-file.ts';
 
 export interface LocalStackOptions {
   readonly stateDir: string;
@@ -62,34 +67,8 @@ export interface StageCounters {
   lastError?: string;
 }
 
-export interface RuntimeInfo {
-  readonly pid: number;
-  readonly startedAt: string;
-  readonly stateDir: string;
-  readonly endpoints: LocalAws['endpoints'];
-  readonly sourceUrl: string;
-  readonly warehouseUrl: string;
-  readonly prefix: string;
-}
-
-export class RuntimeBusyError extends Error {
-  override name = 'RuntimeBusyError';
-}
-
-const RUNTIME_FILE = 'runtime.json';
-
-/** The runtime that currently owns `stateDir`, if its process is alive. */
-export function runningRuntime(stateDir: string): RuntimeInfo | undefined {
-  const file = path.join(stateDir, RUNTIME_FILE);
-  if (!existsSync(file)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
-    process.kill(info.pid, 0);
-    return info;
-  } catch {
-    return undefined;
-  }
-}
+/** Another process holds the state folder (the lock's own error, under the name callers catch). */
+export { StateFolderInUseError as RuntimeBusyError };
 
 /**
  * The whole pipeline on one machine: the databases, the AWS stand-ins, and the three real
@@ -115,6 +94,7 @@ export class LocalStack {
   readonly handlerModules: Readonly<Record<Stage, string>>;
   private readonly functionLog: FunctionLog | undefined;
   private readonly uninstallPostgresFaults: () => void;
+  private readonly lock: StateFolderLock;
 
   private constructor(parts: {
     options: LocalStackOptions;
@@ -126,7 +106,9 @@ export class LocalStack {
     handlerModules: Readonly<Record<Stage, string>>;
     functionLog: FunctionLog | undefined;
     uninstallPostgresFaults: () => void;
+    lock: StateFolderLock;
   }) {
+    this.lock = parts.lock;
     this.options = parts.options;
     this.databases = parts.databases;
     this.aws = parts.aws;
@@ -150,22 +132,27 @@ export class LocalStack {
 
   static async start(options: LocalStackOptions): Promise<LocalStack> {
     const stateDir = path.resolve(options.stateDir);
-    mkdirSync(stateDir, { recursive: true });
     // A missing bundle (--bundles before `npm run build`) fails before anything starts.
     const modules = handlerModuleUrls(options.handlers ?? 'sources');
-    const other = runningRuntime(stateDir);
-    if (other && other.pid !== process.pid) {
-      throw new RuntimeBusyError(
-        `another totes runtime (pid ${other.pid}) is using ${stateDir}; stop it or pass another --state-dir`,
-      );
+    // The lock comes first, before anything touches the folder's contents: a second start (or a
+    // `totes status`) on the folder fails here with one line naming this process.
+    const lock = await lockStateFolder(prepareStateFolder(stateDir), 'local stack');
+    const startedAt = lock.holder().startedAt;
+    let databases: LocalDatabases;
+    try {
+      writeRuntimeFiles(stateDir, { pid: process.pid, startedAt, stateDir, phase: 'starting' });
+      databases = await startLocalDatabases({
+        stateDir,
+        sourceUrl: options.sourceUrl,
+        warehouseUrl: options.warehouseUrl,
+        ...(options.seedScale === undefined ? {} : { seedScale: options.seedScale }),
+        ...(options.log ? { log: options.log } : {}),
+      });
+    } catch (error) {
+      removeRuntimeFiles(stateDir);
+      await lock.release();
+      throw error;
     }
-    const databases = await startLocalDatabases({
-      stateDir,
-      sourceUrl: options.sourceUrl,
-      warehouseUrl: options.warehouseUrl,
-      ...(options.seedScale === undefined ? {} : { seedScale: options.seedScale }),
-      ...(options.log ? { log: options.log } : {}),
-    });
     let aws: LocalAws | undefined;
     let functionLog: FunctionLog | undefined;
     const { faults } = options;
@@ -264,29 +251,35 @@ export class LocalStack {
         handlerModules: modules,
         functionLog,
         uninstallPostgresFaults,
+        lock,
       });
-      stack.writeRuntimeInfo();
+      stack.writeRuntimeInfo(startedAt);
+      lock.setPhase('running');
       return stack;
     } catch (error) {
       uninstallPostgresFaults();
       await aws?.stop();
       await databases.stop();
       await functionLog?.close();
+      removeRuntimeFiles(stateDir);
+      await lock.release();
       throw error;
     }
   }
 
-  private writeRuntimeInfo(): void {
-    const info: RuntimeInfo = {
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-      stateDir: this.options.stateDir,
-      endpoints: this.aws.endpoints,
-      sourceUrl: this.sourceUrl,
-      warehouseUrl: this.warehouseUrl,
-      prefix: this.resources.prefix,
-    };
-    writeFileSync(path.join(this.options.stateDir, RUNTIME_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  private writeRuntimeInfo(startedAt: string): void {
+    writeRuntimeFiles(
+      this.options.stateDir,
+      {
+        pid: process.pid,
+        startedAt,
+        stateDir: this.options.stateDir,
+        phase: 'running',
+        endpoints: this.aws.endpoints,
+        prefix: this.resources.prefix,
+      },
+      { sourceUrl: this.sourceUrl, warehouseUrl: this.warehouseUrl },
+    );
   }
 
   recordExtract(outcome: InvocationOutcome<unknown>): void {
@@ -365,12 +358,26 @@ export class LocalStack {
     await this.schedule.stop();
     await Promise.all([this.mappings.transform.stop(), this.mappings.load.stop()]);
     this.sqs.destroy();
-    rmSync(path.join(this.options.stateDir, RUNTIME_FILE), { force: true });
+    removeRuntimeFiles(this.options.stateDir);
     await this.aws.stop();
     await this.databases.stop();
     this.uninstallPostgresFaults();
     await this.functionLog?.close();
+    await this.lock.release();
   }
+}
+
+/**
+ * Creates the state folder private (0700) and makes its files private to their owner from here
+ * on (umask 077: the logs, the emulators' files, LevelDB's). A folder from an older version (0755,
+ * files 0644) is tightened; as root, embedded-postgres.ts then opens it to 0711 so the PostgreSQL
+ * system user can pass through to its data folder, and no further.
+ */
+export function prepareStateFolder(stateDir: string): string {
+  process.umask(process.umask() | 0o077);
+  // An existing folder keeps at most its pass-through bits (a home folder given as --state-dir).
+  ensurePrivateDir(stateDir, 0o011);
+  return stateDir;
 }
 
 function emptyCounters(): StageCounters {

@@ -571,6 +571,7 @@ describe('bad-input catalogue through the local runtime', () => {
     const { createTransformHandler } = await import('../../../services/lambdas/transform/handler.ts');
     const handler = createTransformHandler({
       env: {
+        [ENV.ingestionBucket]: ingestion,
         [ENV.processedBucket]: processed,
         [ENV.idempotencyTable]: stack.resources.tables.idempotency.name,
         [ENV.stateTable]: stack.resources.tables.state.name,

@@ -54,7 +54,7 @@ async function handlerWith(deps: Partial<LoadDependencies> = {}, idempotencyTabl
   return {
     table,
     handler: createLoadHandler({
-      env: { IDEMPOTENCY_TABLE: table, PIPELINE_STATE_TABLE: STATE },
+      env: { IDEMPOTENCY_TABLE: table, PIPELINE_STATE_TABLE: STATE, PROCESSED_BUCKET: BUCKET },
       dynamoDb: aws.dynamoDb,
       logger: new Logger({ serviceName: 'load-test' }),
       metrics: new Metrics({ namespace: 'totes-test', serviceName: 'load-test' }),

@@ -33,7 +33,12 @@ const INGESTION = 'th-ingestion';
 const PROCESSED = 'th-processed';
 const IDEMPOTENCY = 'th-idempotency';
 const STATE = 'th-state';
-const env = { PROCESSED_BUCKET: PROCESSED, IDEMPOTENCY_TABLE: IDEMPOTENCY, PIPELINE_STATE_TABLE: STATE };
+const env = {
+  INGESTION_BUCKET: INGESTION,
+  PROCESSED_BUCKET: PROCESSED,
+  IDEMPOTENCY_TABLE: IDEMPOTENCY,
+  PIPELINE_STATE_TABLE: STATE,
+};
 
 let aws: LocalAws;
 
@@ -252,7 +257,9 @@ describe('transform handler', () => {
 
   test('a handler-level failure (PROCESSED_BUCKET missing) fails the invocation and is counted for the alarms', async () => {
     const unit = await writeUnit(aws.s3, INGESTION, runId(12), sale(12));
-    const handler = makeHandler({ env: { IDEMPOTENCY_TABLE: IDEMPOTENCY, PIPELINE_STATE_TABLE: STATE } });
+    const handler = makeHandler({
+      env: { INGESTION_BUCKET: INGESTION, IDEMPOTENCY_TABLE: IDEMPOTENCY, PIPELINE_STATE_TABLE: STATE },
+    });
     const { error, lines } = await captureStdout(() =>
       handler(sqsEvent([notify('z-1', unit), notify('z-2', unit)]), lambdaContext()),
     );

@@ -6,6 +6,8 @@ import { Writable } from 'node:stream';
 import { envCommand } from '../../../services/tools/cli/commands/env.ts';
 import { CliError } from '../../../services/tools/cli/errors.ts';
 import { resolvePrefix } from '../../../services/tools/cli/options.ts';
+import { writeRuntimeFiles } from '../../../services/tools/local-runtime/runtime-file.ts';
+import { lockStateFolder } from '../../../services/tools/local-runtime/state-lock.ts';
 import { pgVariables, renderExports, shellQuote } from '../../../services/tools/ops/env/variables.ts';
 
 function sink(): { stream: Writable; text: () => string } {
@@ -54,34 +56,49 @@ describe('totes env', () => {
     });
     afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 
-    it('refuses when no stack runs there (exit 2), starting nothing', () => {
-      expect(() => envCommand({ stateDir, pg: true }, sink().stream)).toThrow(CliError);
+    it('refuses when no stack runs there (exit 2), starting nothing', async () => {
+      const refused = await envCommand({ stateDir, pg: true }, sink().stream).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(CliError);
+      expect((refused as CliError).exitCode).toBe(2);
+      expect((refused as Error).message).toMatch(/no totes stack runs on .*: start one/);
+    });
+
+    it('prints the running stack endpoints, URLs, dummy credentials and PG* (or not)', async () => {
+      // A running stack as the runtime leaves it: the folder's lock held in phase running, the
+      // runtime files (URLs with passwords only in the private secrets file).
+      const lock = await lockStateFolder(stateDir, 'test stack', 'running');
       try {
-        envCommand({ stateDir, pg: true }, sink().stream);
-      } catch (error) {
-        expect((error as CliError).exitCode).toBe(2);
-        expect((error as Error).message).toMatch(/no totes stack runs on .*: start one/);
+        writeRuntimeFiles(
+          stateDir,
+          {
+            pid: process.pid,
+            startedAt: new Date().toISOString(),
+            stateDir,
+            phase: 'running',
+            prefix: 'totes',
+            endpoints: {
+              s3: 'http://127.0.0.1:1001',
+              sqs: 'http://127.0.0.1:1001',
+              dynamodb: 'http://127.0.0.1:1002',
+            },
+          },
+          {
+            sourceUrl: 'postgres://totes:pw@127.0.0.1:1003/totesys',
+            warehouseUrl: 'postgres://totes:pw@127.0.0.1:1003/warehouse',
+          },
+        );
+        await expectVariables();
+      } finally {
+        await lock.release();
       }
     });
 
-    it('prints the running stack endpoints, URLs, dummy credentials and PG* (or not)', () => {
-      writeFileSync(
-        path.join(stateDir, 'runtime.json'),
-        JSON.stringify({
-          pid: process.pid,
-          prefix: 'totes',
-          stateDir,
-          endpoints: {
-            s3: 'http://127.0.0.1:1001',
-            sqs: 'http://127.0.0.1:1001',
-            dynamodb: 'http://127.0.0.1:1002',
-          },
-          sourceUrl: 'postgres://totes:pw@127.0.0.1:1003/totesys',
-          warehouseUrl: 'postgres://totes:pw@127.0.0.1:1003/warehouse',
-        }),
-      );
+    async function expectVariables(): Promise<void> {
       const out = sink();
-      envCommand({ stateDir, pg: true }, out.stream);
+      await envCommand({ stateDir, pg: true }, out.stream);
       const names = [
         'WAREHOUSE_URL',
         'AWS_ENDPOINT_URL_S3',
@@ -103,16 +120,16 @@ describe('totes env', () => {
         stateDir,
       ]);
       const without = sink();
-      envCommand({ stateDir, pg: false, json: true }, without.stream);
+      await envCommand({ stateDir, pg: false, json: true }, without.stream);
       const json = JSON.parse(without.text()) as Record<string, string>;
       expect(json.TOTESYS_URL).toBe('postgres://totes:pw@127.0.0.1:1003/totesys');
       expect(Object.keys(json).filter((k) => k.startsWith('PG'))).toEqual([]);
       const unset = sink();
-      envCommand({ stateDir, pg: true, unset: true }, unset.stream);
+      await envCommand({ stateDir, pg: true, unset: true }, unset.stream);
       expect(unset.text()).toMatch(
         /^unset TOTES_STATE_DIR TOTESYS_URL WAREHOUSE_URL AWS_ENDPOINT_URL_S3 .* PGDATABASE\n$/,
       );
-    });
+    }
   });
 });
 

@@ -4,7 +4,9 @@ import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pipelineResources } from '../../../../shared/config/resources.ts';
 import { LOCAL_REGION, startLocalAws } from '../../local-runtime/aws/index.ts';
-import { runningRuntime } from '../../local-runtime/stack.ts';
+import { prepareStateFolder, runningRuntime } from '../../local-runtime/stack.ts';
+import { lockStateFolder } from '../../local-runtime/state-lock.ts';
+import { safeJson } from '../../ops/dlq/escape.ts';
 import {
   awsTarget,
   defaultBackupFile,
@@ -31,7 +33,7 @@ import {
   resolveStateDir,
   type StateDirOption,
 } from '../options.ts';
-import { writeResult } from '../output.ts';
+import { writeJsonText } from '../output.ts';
 
 /**
  * `totes dlq list | show | redrive | purge`: on-call work on the dead-letter queues, against the
@@ -59,7 +61,7 @@ export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
     return awsTarget({ prefix: resolvePrefix(options), backupDir: process.cwd() });
   }
   const stateDir = resolveStateDir(options);
-  const running = runningRuntime(stateDir);
+  const running = await runningRuntime(stateDir);
   if (running) {
     return localTarget({
       stateDir,
@@ -69,18 +71,39 @@ export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
       detach: async () => {},
     });
   }
-  // Nothing runs on the folder: the queues are the state folder's own (no database needed).
-  const aws = await startLocalAws({
-    stateDir: path.join(stateDir, 'aws'),
-    prefix: resolvePrefix(options),
-  });
-  return localTarget({
-    stateDir,
-    endpoints: aws.endpoints,
-    region: aws.region,
-    resources: aws.resources,
-    detach: () => aws.stop(),
-  });
+  // Nothing runs on the folder: the queues are the state folder's own (no database needed). The
+  // folder's lock is taken first, as by any process that starts something on it.
+  const lock = await lockStateFolder(prepareStateFolder(stateDir), 'totes dlq', 'attached');
+  try {
+    const aws = await startLocalAws({
+      stateDir: path.join(stateDir, 'aws'),
+      prefix: resolvePrefix(options),
+    });
+    return localTarget({
+      stateDir,
+      endpoints: aws.endpoints,
+      region: aws.region,
+      resources: aws.resources,
+      detach: async () => {
+        await aws.stop();
+        await lock.release();
+      },
+    });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** writeResult with `safeJson`: text from a queue is untrusted, in the JSON document too. */
+function writeDlqResult(
+  json: boolean | undefined,
+  value: unknown,
+  text: () => string,
+  out: NodeJS.WritableStream,
+): void {
+  if (json) writeJsonText(safeJson(value), out);
+  else out.write(`${text()}\n`);
 }
 
 async function withTarget<T>(options: TargetOptions, run: (target: OpsTarget) => Promise<T>): Promise<T> {
@@ -137,7 +160,7 @@ export async function dlqListCommand(
 ) {
   await withTarget(options, async (target) => {
     const entries = await listDlqs(target);
-    writeResult(options.json, entries, () => renderDlqList(entries), io.out);
+    writeDlqResult(options.json, entries, () => renderDlqList(entries), io.out);
   });
 }
 
@@ -149,7 +172,7 @@ export async function dlqShowCommand(
   await withTarget(options, async (target) => {
     const dlq = await target.dlq(queue);
     const views = await showDlq(target, dlq, options.limit ?? 10);
-    writeResult(options.json, views, () => renderDlqShow(queue, views), io.out);
+    writeDlqResult(options.json, views, () => renderDlqShow(queue, views), io.out);
   });
 }
 
@@ -208,7 +231,7 @@ export async function dlqRedriveCommand(
         }),
       );
       bar.stop();
-      writeResult(options.json, result, () => renderRedrive(result), io.out);
+      writeDlqResult(options.json, result, () => renderRedrive(result), io.out);
       if (result.notFound.length > 0 && result.mode !== 'dry-run') {
         throw new ProblemFoundError(`${result.notFound.length} message id(s) not found in ${queue}`);
       }
@@ -257,7 +280,7 @@ export async function dlqPurgeCommand(
         purge(target, dlq, { backupFile, onProgress: (d, t) => bar.update(d, t), signal }),
       );
       bar.stop();
-      writeResult(
+      writeDlqResult(
         options.json,
         result,
         () => `${result.deleted} message(s) deleted from ${queue}; backup: ${result.backupFile}`,

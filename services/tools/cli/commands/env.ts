@@ -16,14 +16,17 @@ interface EnvCommandOptions extends StateDirOption {
   readonly unset?: boolean;
 }
 
-export function envCommand(options: EnvCommandOptions, out: NodeJS.WritableStream = process.stdout): void {
+export async function envCommand(
+  options: EnvCommandOptions,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
   if (options.unset) {
     out.write(`${renderUnset(ALL_ENV_NAMES)}\n`);
     return;
   }
   const stateDir = resolveStateDir(options);
   // Only a running stack has endpoints to point at: this never starts one.
-  const stack = attachRunningStack({ stateDir });
+  const stack = await attachRunningStack({ stateDir });
   if (!stack) {
     throw new CannotRunError(
       `no totes stack runs on ${stateDir}: start one (\`npx totes start --state-dir ${stateDir}\`) and run this again`,

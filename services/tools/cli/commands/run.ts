@@ -59,7 +59,7 @@ export async function startStack(
     });
   } catch (error) {
     if (error instanceof RuntimeBusyError || error instanceof BundlesMissingError)
-      throw new CannotRunError(error.message);
+      throw new CannotRunError(error.message, { cause: error });
     throw error;
   }
 }

@@ -116,7 +116,7 @@ export async function runStart(options: StartOptions): Promise<void> {
     });
   } catch (error) {
     if (error instanceof RuntimeBusyError || error instanceof BundlesMissingError)
-      throw new CannotRunError(error.message);
+      throw new CannotRunError(error.message, { cause: error });
     throw error;
   }
 }

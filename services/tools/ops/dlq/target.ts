@@ -5,6 +5,7 @@
  * found, how to look at messages without consuming them, where failure records live, whether
  * StartMessageMoveTask exists) stay behind `OpsTarget`.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -20,6 +21,7 @@ import { type FailureStore, failureStore } from '../../../../shared/failures/ind
 import { type QueueDepth, queueDepth } from '../../../../shared/state/queues.ts';
 import type { AttachedStack } from '../../local-runtime/attach.ts';
 import { LOCAL_CREDENTIALS } from '../../local-runtime/aws/index.ts';
+import { nameAwsCalls } from '../aws-errors.ts';
 import { localOldestAgeSeconds } from '../queues.ts';
 import { queueNameFromArn, sourceArnFromRedriveAllowPolicy } from './body.ts';
 
@@ -87,7 +89,9 @@ async function describeQueue(
   }
   if (!url) return null;
   const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'RedriveAllowPolicy'] }),
+    // 'All', not named attributes: every implementation answers it, while a name it does not know
+    // is an error (moto rejects 'RedriveAllowPolicy'). What comes back is read, absent or not.
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }),
   );
   return {
     name,
@@ -275,8 +279,8 @@ export function localTarget(stack: LocalQueues): OpsTarget {
   const clientOptions = { region: stack.region, credentials: LOCAL_CREDENTIALS };
   return targetFrom({
     kind: 'local',
-    sqs: new SQSClient({ ...clientOptions, endpoint: stack.endpoints.sqs }),
-    dynamo: new DynamoDBClient({ ...clientOptions, endpoint: stack.endpoints.dynamodb }),
+    sqs: nameAwsCalls(new SQSClient({ ...clientOptions, endpoint: stack.endpoints.sqs })),
+    dynamo: nameAwsCalls(new DynamoDBClient({ ...clientOptions, endpoint: stack.endpoints.dynamodb })),
     resources: stack.resources,
     backupDir: stack.stateDir,
     extraDlqs: [],
@@ -296,11 +300,11 @@ export function awsTarget(options: {
   sqs?: SQSClient;
   dynamo?: DynamoDBClient;
 }): OpsTarget {
-  const sqs = options.sqs ?? new SQSClient({});
+  const sqs = options.sqs ?? nameAwsCalls(new SQSClient({}));
   return targetFrom({
     kind: 'aws',
     sqs,
-    dynamo: options.dynamo ?? new DynamoDBClient({}),
+    dynamo: options.dynamo ?? nameAwsCalls(new DynamoDBClient({})),
     resources: pipelineResources(options.prefix, 'aws'),
     backupDir: options.backupDir,
     extraDlqs: [`${options.prefix}-schedule-dlq`],
