@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sql } from 'slonik';
+import { runningRuntime } from '../../../services/tools/local-runtime/runtime-file.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { runTotes, TOTES_BIN, type TotesRun } from '../../support/cli.ts';
 
@@ -90,7 +91,10 @@ describe('totes doctor on a local stack', () => {
         throw new Error(`totes start did not come up:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    runtime = JSON.parse(await readFile(path.join(stateDir, 'runtime.json'), 'utf8')) as typeof runtime;
+    // runtime.json holds no passwords (issue 19): the URLs come from the running stack's secrets.
+    const running = await runningRuntime(stateDir);
+    if (!running?.sourceUrl) throw new Error(`no running stack with its URLs on ${stateDir}`);
+    runtime = { sourceUrl: running.sourceUrl, endpoints: running.endpoints };
   }, 240_000);
 
   afterAll(async () => {
