@@ -1,4 +1,4 @@
-import { CliError } from './errors.ts';
+import { CannotRunError } from './errors.ts';
 
 /**
  * AWS failures a user fixes from the shell (no credentials, expired session, access denied, an
@@ -41,6 +41,6 @@ export async function withAwsErrors<T>(run: () => Promise<T>): Promise<T> {
   } catch (error) {
     const message = awsErrorMessage(error);
     if (message === undefined) throw error;
-    throw new CliError(message, { exitCode: 2, cause: error });
+    throw new CannotRunError(message, { cause: error });
   }
 }
