@@ -90,7 +90,14 @@ describe('totes doctor on a local stack', () => {
         throw new Error(`totes start did not come up:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    runtime = JSON.parse(await readFile(path.join(stateDir, 'runtime.json'), 'utf8')) as typeof runtime;
+    // runtime.json holds no password (the full URLs are in the private runtime-secrets.json).
+    const info = JSON.parse(await readFile(path.join(stateDir, 'runtime.json'), 'utf8')) as {
+      endpoints: { sqs: string };
+    };
+    const secrets = JSON.parse(await readFile(path.join(stateDir, 'runtime-secrets.json'), 'utf8')) as {
+      sourceUrl: string;
+    };
+    runtime = { sourceUrl: secrets.sourceUrl, endpoints: info.endpoints };
   }, 240_000);
 
   afterAll(async () => {
