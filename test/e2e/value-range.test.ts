@@ -51,6 +51,7 @@ beforeAll(async () => {
   source = await createTestDatabase('range_source');
   warehouse = await createTestDatabase('range_warehouse');
   env = {
+    INGESTION_BUCKET: INGESTION,
     PROCESSED_BUCKET: PROCESSED,
     IDEMPOTENCY_TABLE: IDEMPOTENCY,
     PIPELINE_STATE_TABLE: STATE,

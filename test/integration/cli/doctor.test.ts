@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sql } from 'slonik';
-import { runningRuntime } from '../../../services/tools/local-runtime/runtime-file.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { runTotes, TOTES_BIN, type TotesRun } from '../../support/cli.ts';
 
@@ -91,10 +90,14 @@ describe('totes doctor on a local stack', () => {
         throw new Error(`totes start did not come up:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    // runtime.json holds no passwords (issue 19): the URLs come from the running stack's secrets.
-    const running = await runningRuntime(stateDir);
-    if (!running?.sourceUrl) throw new Error(`no running stack with its URLs on ${stateDir}`);
-    runtime = { sourceUrl: running.sourceUrl, endpoints: running.endpoints };
+    // runtime.json holds no password (the full URLs are in the private runtime-secrets.json).
+    const info = JSON.parse(await readFile(path.join(stateDir, 'runtime.json'), 'utf8')) as {
+      endpoints: { sqs: string };
+    };
+    const secrets = JSON.parse(await readFile(path.join(stateDir, 'runtime-secrets.json'), 'utf8')) as {
+      sourceUrl: string;
+    };
+    runtime = { sourceUrl: secrets.sourceUrl, endpoints: info.endpoints };
   }, 240_000);
 
   afterAll(async () => {
