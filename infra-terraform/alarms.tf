@@ -160,7 +160,32 @@ resource "aws_cloudwatch_dashboard" "pipeline" {
         }
       },
       {
-        type = "alarm", x = 0, y = 24, width = 24, height = 4
+        type = "metric", x = 0, y = 24, width = 12, height = 6
+        properties = {
+          title  = "Extract: source unobservable (causes) and hidden sessions"
+          region = local.dashboard_region
+          stat   = "Maximum"
+          period = 300
+          metrics = concat(
+            [for cause in ["replica", "timezone"] : [local.metrics_namespace, "SourceUnobservable", "service", local.functions.extract.name, "cause", cause]],
+            [[local.metrics_namespace, "SourceSessionsHidden", "service", local.functions.extract.name]],
+          )
+        }
+      },
+      {
+        type = "metric", x = 12, y = 24, width = 12, height = 6
+        properties = {
+          title  = "Extract: commit horizon lag behind the database clock (s)"
+          region = local.dashboard_region
+          stat   = "Maximum"
+          period = 300
+          metrics = [
+            [local.metrics_namespace, "HorizonLag", "service", local.functions.extract.name],
+          ]
+        }
+      },
+      {
+        type = "alarm", x = 0, y = 30, width = 24, height = 4
         properties = {
           title  = "Alarms"
           alarms = [for alarm in aws_cloudwatch_metric_alarm.pipeline : alarm.arn]

@@ -3,7 +3,7 @@
  * - infra-terraform/alarms.tf deploys every definition whose `environments` include "aws" as a
  *   CloudWatch metric alarm named `<prefix>-<id>`, notifying the alarm SNS topic;
  * - `totes alarms` evaluates the definitions whose `environments` include "local" against the
- *   local stack (by `kind`: queue attributes, failure records, heartbeat, ledger).
+ *   local stack (by `kind`: queue attributes, failure records, heartbeat, ledger, run records).
  *
  * Custom metrics (namespace METRICS_NAMESPACE on AWS, from POWERTOOLS_METRICS_NAMESPACE) are
  * emitted with Powertools Metrics (EMF). A CloudWatch alarm matches an EXACT dimension set, so each
@@ -15,6 +15,10 @@
  *   changed (services/lambdas/extract/run-extract.ts);
  * - `WarehouseFreshnessSeconds` (Seconds), dimensions service + stage: load, after each commit,
  *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/handler.ts);
+ * - `SourceUnobservable` (Count), dimension service: extract, every run that read the source, the
+ *   number of causes that put rows at risk (replica source, TimeZone not UTC; 0 when none); the
+ *   same metric with dimensions service + cause is 1 per cause, for the dashboard and diagnosis
+ *   (services/lambdas/extract/source-observability.ts);
  * - `SchemaDrift` (Count), dimension service: extract, drift findings of each run (0 when none;
  *   services/lambdas/extract/source-schema.ts, which also keeps the last drift in `DRIFT/extract`).
  *
@@ -29,6 +33,7 @@ export const CUSTOM_METRICS = {
   recordsFailed: 'RecordsFailed',
   extractRunsSucceeded: 'RunsSucceeded',
   warehouseFreshnessSeconds: 'WarehouseFreshnessSeconds',
+  sourceUnobservable: 'SourceUnobservable',
   extractSchemaDrift: 'SchemaDrift',
 } as const;
 
@@ -43,6 +48,7 @@ export const ALARM_KINDS = [
   'lambda-throttles',
   'heartbeat',
   'freshness',
+  'source-unobservable',
   'schema-drift',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];

@@ -1,4 +1,5 @@
 import { type DatabasePool, sql } from 'slonik';
+import { z } from 'zod';
 import { type Migration, PIPELINE_SCHEMA, WAREHOUSE_MIGRATIONS } from '../schema/warehouse.ts';
 
 // Any constant works; it only has to be the same for every migrating process.
@@ -29,7 +30,9 @@ export async function migrateWarehouse(
         )`);
       const done = new Set(
         await connection.anyFirst(
-          sql.unsafe`SELECT "version" FROM ${sql.identifier([PIPELINE_SCHEMA, 'schema_migrations'])}`,
+          sql.type(
+            z.object({ version: z.number().int() }),
+          )`SELECT "version" FROM ${sql.identifier([PIPELINE_SCHEMA, 'schema_migrations'])}`,
         ),
       );
       const applied: number[] = [];
@@ -45,7 +48,7 @@ export async function migrateWarehouse(
         });
         applied.push(migration.version);
       }
-      return { applied, alreadyApplied: [...done].map(Number) };
+      return { applied, alreadyApplied: [...done] };
     } finally {
       await connection.query(sql.unsafe`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
     }

@@ -1,4 +1,5 @@
 import { createPool, type DatabasePool, type DriverTypeParser, type Interceptor } from 'slonik';
+import { resultParserInterceptor } from './result-parser.ts';
 
 /**
  * Values keep PostgreSQL's own text so nothing passes through binary floating point or a time
@@ -40,6 +41,7 @@ const interceptorFactories = new Set<PoolInterceptorFactory>();
 /**
  * Adds slonik interceptors (slonik's own interface) to every pool created afterwards in this
  * process; returns the undo. Empty by default: only the local runtime's fault injection uses it.
+ * Every pool also gets the result parser (./result-parser.ts) that makes `sql.type` rows checked.
  */
 export function registerPoolInterceptors(factory: PoolInterceptorFactory): () => void {
   interceptorFactories.add(factory);
@@ -54,10 +56,14 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
   if (options.applicationName && !withName.searchParams.has('application_name')) {
     withName.searchParams.set('application_name', options.applicationName);
   }
-  const interceptors = [...interceptorFactories].flatMap((factory) => factory(url, options));
+  const interceptors = [
+    ...[...interceptorFactories].flatMap((factory) => factory(url, options)),
+    // Last, so it checks the rows the other interceptors hand on.
+    resultParserInterceptor,
+  ];
   const pool = await createPool(withName.toString(), {
     typeParsers: EXACT_TYPE_PARSERS,
-    ...(interceptors.length > 0 ? { interceptors } : {}),
+    interceptors,
     maximumPoolSize: options.maximumPoolSize ?? 4,
     statementTimeout: options.statementTimeoutMs ?? 60_000,
     idleTimeout: options.idleTimeoutMs ?? 10_000,

@@ -4,8 +4,9 @@
  * `createSqsHandler({ stage, processObject })` returns a Middy handler for an SQS batch whose
  * messages are S3 ObjectCreated notifications:
  *
- * - @middy/sqs-partial-batch-failure: the inner handler returns `Promise.allSettled` over the
- *   records, in record order, so one bad record is reported alone (`batchItemFailures`).
+ * - ./partial-batch-failure.ts (the behaviour of @middy/sqs-partial-batch-failure, which has no
+ *   release for Middy 7): the inner handler returns `Promise.allSettled` over the records, in
+ *   record order, so one bad record is reported alone (`batchItemFailures`).
  * - Each message is parsed (shared/s3-events): several objects per message, decoded keys; an
  *   `s3:TestEvent` is logged and acknowledged without work; anything else fails the record with
  *   `BadNotificationError`.
@@ -36,7 +37,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy, { type MiddyfiedHandler } from '@middy/core';
-import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDbClient, dynamoDbDocumentClient } from '../aws/clients.ts';
 import { ENV, requireEnv } from '../config/env.ts';
@@ -49,6 +49,7 @@ import {
   runIdFromKey,
   type S3ObjectRef,
 } from '../s3-events/index.ts';
+import { sqsPartialBatchFailure } from './partial-batch-failure.ts';
 
 export type ConsumerStage = 'transform' | 'load';
 

@@ -1,6 +1,8 @@
 import { sql } from 'slonik';
 import { migrateWarehouse } from '../../shared/db/migrate.ts';
 import { sourceDdlStatements } from '../../shared/schema/totesys.ts';
+import { createTableStatement } from '../../shared/schema/warehouse/ddl.ts';
+import { WAREHOUSE_SPECS } from '../../shared/schema/warehouse/index.ts';
 import { WAREHOUSE_TABLES } from '../../shared/schema/warehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
@@ -78,6 +80,41 @@ describe('warehouse migrations', () => {
       expect(columns[9]).toMatchObject({ data_type: 'character varying' });
     } finally {
       await source.drop();
+    }
+  });
+
+  /**
+   * The migrations are frozen history (a deployed warehouse recorded them); the specs are today's
+   * declaration. One database built from each must have the same catalog, column by column and
+   * constraint by constraint: this is how the DDL is derived from the specs without rewriting an
+   * applied migration.
+   */
+  it('builds the same tables from the migrations as from the table specs', async () => {
+    const fromMigrations = await createTestDatabase('from_migrations');
+    const fromSpecs = await createTestDatabase('from_specs');
+    try {
+      await migrateWarehouse(fromMigrations.pool);
+      for (const table of WAREHOUSE_TABLES) {
+        await fromSpecs.pool.query(createTableStatement(WAREHOUSE_SPECS[table]));
+      }
+      const catalog = async (pool: typeof db.pool) => ({
+        columns: await pool.any(sql.unsafe`
+          SELECT table_name, ordinal_position, column_name, data_type, character_maximum_length,
+            numeric_precision, numeric_scale, datetime_precision, is_nullable, column_default
+          FROM information_schema.columns WHERE table_schema = 'public'
+          ORDER BY table_name, ordinal_position`),
+        constraints: await pool.any(sql.unsafe`
+          SELECT conrelid::regclass::text AS table_name, conname, pg_get_constraintdef(oid) AS definition
+          FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+          ORDER BY 1, 2`),
+      });
+      const expected = await catalog(fromMigrations.pool);
+      expect(expected.columns.length).toBeGreaterThan(80);
+      expect(expected.constraints.length).toBeGreaterThan(40);
+      expect(await catalog(fromSpecs.pool)).toEqual(expected);
+    } finally {
+      await fromMigrations.drop();
+      await fromSpecs.drop();
     }
   });
 });

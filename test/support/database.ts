@@ -16,11 +16,14 @@ function serverUrl(): string {
   return url;
 }
 
-/** A fresh, uniquely named database on the run's server, dropped by `drop()`. */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+/**
+ * A fresh, uniquely named database on the run's server (or on `server`, a maintenance-database URL
+ * of another one, such as an older PostgreSQL major), dropped by `drop()`.
+ */
+export async function createTestDatabase(label: string, server = serverUrl()): Promise<TestDatabase> {
   const name = `t_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
-  await ensureDatabase(serverUrl(), name);
-  const url = new URL(serverUrl());
+  await ensureDatabase(server, name);
+  const url = new URL(server);
   url.pathname = `/${name}`;
   const pool = await createDatabasePool(url.toString());
   return {
@@ -29,7 +32,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     pool,
     drop: async () => {
       await pool.end();
-      await dropDatabase(serverUrl(), name);
+      await dropDatabase(server, name);
     },
   };
 }

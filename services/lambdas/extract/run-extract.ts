@@ -1,30 +1,51 @@
 /**
  * One extract run, testable without AWS (the clients are injected):
  *
- *  1. read the database clock and the commit horizon (before the snapshot; window.ts explains why);
+ *  1. read the source (before the snapshot): its clock, the transactions in progress, and what the
+ *     extract cannot observe (logged with the fix, metric SourceUnobservable);
  *  2. take the run lease (DynamoDB conditional put) or return "skipped: lease held";
- *  3. read the watermarks;
+ *  3. read the watermarks and the horizon checkpoints; wait briefly for the transactions in
+ *     progress at the reading to end; the commit horizon (horizon.ts, window.ts explain why);
  *  4. in ONE repeatable-read, read-only snapshot: stream each table's rows with
  *     last_updated >= watermark, drop versions already delivered (the tail), write them in parts of
  *     at most `partSize` rows, then add join partners (join-partners.ts) and write the manifest LAST;
- *  5. advance the watermarks (conditional writes), write the run record and the heartbeat;
+ *  5. advance the watermarks (conditional writes), keep the unsettled checkpoints, write the run
+ *     record and the heartbeat;
  *  6. release the lease (also on failure; a crashed run's lease expires).
  *
  * A run with no changed row writes no unit at all. Any failure throws (the Lambda's Errors metric
  * moves), after which the watermarks are untouched: the next run reads the same rows again.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DatabasePool } from 'slonik';
+import { CUSTOM_METRICS } from '../../../shared/config/alarms.ts';
 import { type IngestionManifest, newRunId, type SourceValue } from '../../../shared/lake/units.ts';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
+import {
+  checkpointOf,
+  DEFAULT_MAX_PENDING_CHECKPOINTS,
+  type HorizonCheckpoint,
+  isSettled,
+  settleCheckpoints,
+  type TransactionsInProgress,
+} from './horizon.ts';
+import { readCheckpoints, saveCheckpoints } from './horizon-store.ts';
 import { PartnerTracker, primaryKeyIndex } from './join-partners.ts';
 import { acquireLease, type LeaseHolder, releaseLease } from './run-lease.ts';
 import { recordHeartbeat, recordRun } from './run-log.ts';
-import { readClock, type SnapshotReader, withSnapshot } from './source-reader.ts';
+import { pagingCauses, type SourceFinding, sourceFindings } from './source-observability.ts';
+import {
+  readSource,
+  readTransactionsInProgress,
+  type SnapshotReader,
+  type SourceReading,
+  withSnapshot,
+} from './source-reader.ts';
 import { asSourceSchemaError, checkSourceSchema } from './source-schema.ts';
 import { UnitWriter } from './unit-writer.ts';
 import { emptyWatermark, readWatermarks, saveWatermark, type WatermarkRecord } from './watermark-store.ts';
@@ -59,6 +80,14 @@ export interface ExtractOptions {
    * re-read window. Default 120,000 ms.
    */
   readonly safetyMarginMs?: number;
+  /**
+   * How long a run waits, before its snapshot, for the transactions in progress at its reading to
+   * end (polling pg_locks), so that its own reading bounds the watermark. A transaction still open
+   * then holds the watermark back (never the data) until a later run sees it ended. Default 1,000 ms.
+   */
+  readonly horizonWaitMs?: number;
+  /** Most horizon checkpoints kept while transactions stay open. Default 24. */
+  readonly maxPendingCheckpoints?: number;
   /** Rows per table object part. Default 20,000. */
   readonly partSize?: number;
   /** Lease duration; the handler passes the Lambda's remaining time plus a margin. Default 15 min. */
@@ -74,6 +103,9 @@ export const DEFAULT_SAFETY_MARGIN_MS = 120_000;
 export const DEFAULT_PART_SIZE = 20_000;
 export const DEFAULT_LEASE_MS = 15 * 60_000;
 export const DEFAULT_MAX_TAIL = 5_000;
+export const DEFAULT_HORIZON_WAIT_MS = 1_000;
+/** Between two looks at the transactions in progress while waiting for them to end. */
+const HORIZON_POLL_MS = 20;
 
 export type ExtractResult =
   | {
@@ -104,7 +136,8 @@ export type ExtractResult =
 
 interface TableProgress {
   readonly previous: WatermarkRecord;
-  readonly watermark: string;
+  /** Null only before the first run while transactions from before it are still open. */
+  readonly watermark: string | null;
   changed: number;
   partners: number;
   newest: string | null;
@@ -121,11 +154,12 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
   const maxTail = options.maxTail ?? DEFAULT_MAX_TAIL;
   const { logger, metrics } = deps;
 
-  // (1) The database clock, read BEFORE the snapshot. Unreachable source ⇒ throws here.
-  const clock = await readClock(deps.pool);
+  // (1) The source, read BEFORE the snapshot. Unreachable source ⇒ throws here.
+  const clock = await readSource(deps.pool);
   const runId = newRunId(floorToMs(clock.now), (deps.random ?? defaultRandom)());
   logger?.appendKeys({ runId });
-  const horizon = commitHorizon(clock, safetyMarginMs);
+  const findings = sourceFindings(clock);
+  const unobservable = pagingCauses(findings);
 
   // (2) The lease, on the database clock.
   const lease = await acquireLease(deps.dynamo, deps.stateTable, {
@@ -140,16 +174,31 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
   }
 
   try {
-    if (clock.unobservedSessions > 0) {
-      logger?.warn('cannot see the transaction state of some source sessions; relying on the safety margin', {
-        unobservedSessions: clock.unobservedSessions,
-        safetyMarginMs,
-      });
-    }
+    reportFindings(findings, clock, deps);
     // Schema drift (source-schema.ts): incompatible drift throws here, before anything is written.
     await checkSourceSchema(deps, { runId, at: floorToMs(clock.now) });
-    // (3) Watermarks, read under the lease.
+    // (3) Watermarks and checkpoints, read under the lease; then the commit horizon.
     const marks = await readWatermarks(deps.dynamo, deps.stateTable);
+    const stored = await readCheckpoints(deps.dynamo, deps.stateTable);
+    const own = checkpointOf(clock.now, clock);
+    const current = await awaitTransactions(deps.pool, own, clock, options.horizonWaitMs);
+    const { settled, pending } = settleCheckpoints(
+      [...stored, own],
+      current,
+      options.maxPendingCheckpoints ?? DEFAULT_MAX_PENDING_CHECKPOINTS,
+    );
+    const { horizon, limitedBy } = commitHorizon(
+      { now: clock.now, oldestOpenTransaction: clock.oldestOpenTransaction, settled },
+      safetyMarginMs,
+    );
+    if (limitedBy === 'running-transactions') {
+      logger?.info('watermark held back by transactions in progress at an earlier reading', {
+        horizon,
+        heldSince: pending[0]?.at ?? null,
+        transactions: pending[0]?.transactions.length ?? 0,
+        preparedTransactions: current.preparedTransactions,
+      });
+    }
     const progress = new Map<SourceTableName, TableProgress>();
     for (const table of SOURCE_TABLE_NAMES) {
       const previous = marks.get(table) ?? emptyWatermark(table);
@@ -172,6 +221,8 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
 
     // (5) Only now, with the manifest durable, may the watermarks move.
     for (const [table, p] of progress) {
+      // Before the first settled reading there is no safe watermark: the next run reads all again.
+      if (p.watermark === null) continue;
       const tail = nextTail(p.previous.tail, p.emittedTail, p.watermark, maxTail);
       if (tail === null) {
         logger?.warn('too many versions at the watermark to remember; the next run re-emits them', { table });
@@ -190,6 +241,7 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
         snapshot.extractedAt,
       );
     }
+    await saveCheckpoints(deps.dynamo, deps.stateTable, pending, runId, snapshot.extractedAt);
 
     const changedRows = sum([...progress.values()].map((p) => p.changed));
     const rows = changedRows + sum([...progress.values()].map((p) => p.partners));
@@ -210,6 +262,7 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
         changedRows,
         rows,
         rowsByTable,
+        unobservable,
         ...(snapshot.manifest ? { manifestKey: snapshot.manifest.key } : {}),
       },
       timestampToMs(snapshot.extractedAt),
@@ -231,6 +284,10 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
       metrics.addMetric('ChangedRows', MetricUnit.Count, changedRows);
       metrics.addMetric('UnitRows', MetricUnit.Count, rows);
       if (sourceLagSeconds !== null) metrics.addMetric('SourceLag', MetricUnit.Seconds, sourceLagSeconds);
+      if (horizon !== null) {
+        const lag = (timestampToMs(floorToMs(clock.now)) - timestampToMs(horizon)) / 1000;
+        metrics.addMetric('HorizonLag', MetricUnit.Seconds, lag);
+      }
       for (const [table, p] of progress) {
         const single = metrics.singleMetric();
         single.addDimension('table', table);
@@ -245,6 +302,7 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
       durationMs,
       sourceLagSeconds,
       horizon,
+      horizonLimitedBy: limitedBy,
       manifestKey: snapshot.manifest?.key,
     });
 
@@ -275,6 +333,7 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
         durationMs: Date.now() - started,
         changedRows: 0,
         rows: 0,
+        unobservable,
         error: `${(error as Error).name}: ${(error as Error).message}`.slice(0, 1_000),
       },
       timestampToMs(clock.now),
@@ -323,7 +382,7 @@ async function extractSnapshot(
         const key = versionKey(row[pk] as number, lastUpdated);
         if (delivered?.has(key)) continue; // this exact version is already in an earlier unit
         fresh.push(row);
-        if (lastUpdated >= p.watermark) p.emittedTail.push(key);
+        if (p.watermark !== null && lastUpdated >= p.watermark) p.emittedTail.push(key);
       }
       tracker.add(table, fresh, 'changed');
       p.changed += fresh.length;
@@ -376,6 +435,54 @@ async function extractSnapshot(
   }
   const manifest = await writer.writeManifest({ extractedAt: reader.now, windows, changedRows });
   return { extractedAt: reader.now, manifest };
+}
+
+/**
+ * Logs each finding as one line (error for the causes that page, warn otherwise) and emits
+ * SourceUnobservable: the count of paging causes under dimension `service` (the alarm's metric,
+ * 0 when all is well so the alarm has data), 1 per cause under `service` + `cause`, and
+ * SourceSessionsHidden (sessions whose state the role cannot see; no page).
+ */
+function reportFindings(findings: readonly SourceFinding[], reading: SourceReading, deps: ExtractDeps): void {
+  for (const finding of findings) {
+    const extra = { cause: finding.cause };
+    if (finding.pages) deps.logger?.error(finding.message, extra);
+    else deps.logger?.warn(finding.message, extra);
+  }
+  const { metrics } = deps;
+  if (!metrics) return;
+  const causes = pagingCauses(findings);
+  metrics.addMetric(CUSTOM_METRICS.sourceUnobservable, MetricUnit.Count, causes.length);
+  for (const cause of causes) {
+    const single = metrics.singleMetric();
+    single.addDimension('cause', cause);
+    single.addMetric(CUSTOM_METRICS.sourceUnobservable, MetricUnit.Count, 1);
+  }
+  metrics.addMetric(
+    'SourceSessionsHidden',
+    MetricUnit.Count,
+    reading.seesAllSessions ? 0 : reading.hiddenSessions,
+  );
+}
+
+/**
+ * Looks again at the transactions in progress until those of the run's own reading have ended (or
+ * `waitMs` passed): the last look is the one every checkpoint is settled against, and it precedes
+ * the snapshot, so a settled checkpoint's transactions are committed in it (or rolled back).
+ */
+async function awaitTransactions(
+  pool: ExtractDeps['pool'],
+  own: HorizonCheckpoint,
+  reading: TransactionsInProgress,
+  waitMs = DEFAULT_HORIZON_WAIT_MS,
+): Promise<TransactionsInProgress> {
+  let current = reading;
+  const deadline = Date.now() + waitMs;
+  while (!isSettled(own, current) && Date.now() < deadline) {
+    await sleep(HORIZON_POLL_MS);
+    current = await readTransactionsInProgress(pool);
+  }
+  return current;
 }
 
 function sum(values: number[]): number {

@@ -20,6 +20,8 @@ export interface RunRecord {
   readonly rows: number;
   readonly manifestKey?: string;
   readonly rowsByTable?: Readonly<Record<string, number>>;
+  /** What the run could not observe that puts rows at risk (source-observability.ts); [] when none. */
+  readonly unobservable?: readonly string[];
   readonly error?: string;
 }
 

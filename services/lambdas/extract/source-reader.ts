@@ -5,44 +5,107 @@
  * boolean → boolean, NULL → null.
  */
 import { type DatabasePool, type DatabaseTransactionConnection, type ListSqlToken, sql } from 'slonik';
+import { z } from 'zod';
 import type { SourceValue } from '../../../shared/lake/units.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
-import type { ClockReading } from './window.ts';
+import type { TransactionsInProgress } from './horizon.ts';
+import type { SourceEnvironment } from './source-observability.ts';
 
 const US_FORMAT = 'YYYY-MM-DD HH24:MI:SS.US';
 const MS_FORMAT = 'YYYY-MM-DD HH24:MI:SS.MS';
 
-export interface SourceClock extends ClockReading {
-  /** Other sessions of this database whose transaction state we may not see (missing privilege). */
-  readonly unobservedSessions: number;
+/** Everything one reading of the source shows (taken before the snapshot; see readSource). */
+export interface SourceReading extends TransactionsInProgress, SourceEnvironment {
+  /** The database's now() (UTC wall clock, microseconds). */
+  readonly now: string;
+  /** xact_start of the oldest other open transaction of this database the role can see, or null. */
+  readonly oldestOpenTransaction: string | null;
 }
 
+const text = z.string();
+const nullableText = z.string().nullable();
+const count = z.union([z.number(), z.string()]).transform(Number);
+
+const InProgressRow = z.object({
+  transactions: z.array(z.string()),
+  preparedTransactions: count,
+  serverStart: text,
+});
+
+const ReadingRow = InProgressRow.extend({
+  now: text,
+  oldestOpenTransaction: nullableText,
+  role: text,
+  database: text,
+  inRecovery: z.boolean(),
+  timeZone: text,
+  timeZoneSettings: z.array(z.object({ role: nullableText, database: nullableText, value: text })),
+  seesAllSessions: z.boolean(),
+  hiddenSessions: count,
+});
+
 /**
- * Reads the database clock and the start of the oldest other open transaction in this database.
- * Must run BEFORE the snapshot is taken (outside its transaction): a transaction open at the
- * snapshot is then either seen here or started after this reading.
+ * The transactions in progress in this database, readable by any role: pg_locks lists the lock
+ * every transaction holds on its own virtual id from start to end (with or without a real xid yet),
+ * and pg_stat_activity's datname (visible for every session) keeps other databases' transactions
+ * out. A lock whose session is unknown counts (conservative). Prepared transactions hold no virtual
+ * id: they are counted from pg_prepared_xacts.
  */
-export async function readClock(pool: DatabasePool): Promise<SourceClock> {
-  const row = (await pool.one(sql.unsafe`
+const IN_PROGRESS = sql.fragment`
+      (SELECT coalesce(array_agg(l.virtualxid ORDER BY l.virtualxid), '{}')
+         FROM pg_locks l
+         LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'virtualxid' AND l.mode = 'ExclusiveLock' AND l.granted
+          AND l.pid IS DISTINCT FROM pg_backend_pid()
+          AND coalesce(a.datname = current_database(), true)) AS "transactions",
+      (SELECT count(*) FROM pg_prepared_xacts p WHERE p.database = current_database()) AS "preparedTransactions",
+      to_char(pg_postmaster_start_time() AT TIME ZONE 'UTC', ${US_FORMAT}) AS "serverStart"`;
+
+/**
+ * One reading of the source, in ONE statement and BEFORE the snapshot is taken (outside its
+ * transaction): the clock (now() is fixed when the statement starts, before the transactions are
+ * listed), the transactions in progress (horizon.ts), the oldest open transaction the role can see
+ * (pg_stat_activity hides other roles' xact_start without pg_read_all_stats), and what the extract
+ * cannot observe (source-observability.ts).
+ */
+export async function readSource(pool: DatabasePool): Promise<SourceReading> {
+  return ReadingRow.parse(
+    await pool.one(sql.type(ReadingRow)`
     SELECT
       to_char(now() AT TIME ZONE 'UTC', ${US_FORMAT}) AS "now",
+      ${IN_PROGRESS},
       (SELECT to_char(min(a.xact_start) AT TIME ZONE 'UTC', ${US_FORMAT})
          FROM pg_stat_activity a
         WHERE a.datname = current_database()
           AND a.pid <> pg_backend_pid()
           AND a.backend_type = 'client backend'
           AND a.xact_start IS NOT NULL) AS "oldestOpenTransaction",
+      current_user::text AS "role",
+      current_database()::text AS "database",
+      pg_is_in_recovery() AS "inRecovery",
+      current_setting('TimeZone') AS "timeZone",
+      (SELECT coalesce(json_agg(json_build_object(
+                'role', r.rolname::text, 'database', d.datname::text, 'value', substr(cfg, strpos(cfg, '=') + 1))
+                ORDER BY r.rolname, d.datname), '[]'::json)
+         FROM pg_db_role_setting s
+         CROSS JOIN LATERAL unnest(s.setconfig) AS cfg
+         LEFT JOIN pg_roles r ON r.oid = s.setrole
+         LEFT JOIN pg_database d ON d.oid = s.setdatabase
+        WHERE (s.setdatabase = 0 OR d.datname = current_database())
+          AND lower(cfg) LIKE 'timezone=%') AS "timeZoneSettings",
+      pg_has_role('pg_read_all_stats', 'USAGE') AS "seesAllSessions",
+      -- Without the privilege, other roles' sessions show no backend_type (nor state, xact_start).
       (SELECT count(*)
          FROM pg_stat_activity a
         WHERE a.datname = current_database()
           AND a.pid <> pg_backend_pid()
-          AND a.backend_type = 'client backend'
-          AND a.state IS NULL) AS "unobservedSessions"`)) as Record<string, unknown>;
-  return {
-    now: row.now as string,
-    oldestOpenTransaction: (row.oldestOpenTransaction as string | null) ?? null,
-    unobservedSessions: Number(row.unobservedSessions),
-  };
+          AND a.backend_type IS NULL) AS "hiddenSessions"`),
+  );
+}
+
+/** Only the transactions in progress: a later look, while waiting for the reading's to end. */
+export async function readTransactionsInProgress(pool: DatabasePool): Promise<TransactionsInProgress> {
+  return InProgressRow.parse(await pool.one(sql.type(InProgressRow)`SELECT ${IN_PROGRESS}`));
 }
 
 function selectList(table: SourceTableName): ListSqlToken {

@@ -7,16 +7,16 @@
  *   `last_updated >= watermark` (inclusive: several rows share one millisecond). There is no upper
  *   bound on the read, so every row committed before the run's snapshot is in this run's unit or
  *   an earlier one.
- * - The watermark then advances only to the *commit horizon*, measured on the database's clock just
- *   BEFORE the snapshot is taken:
- *     horizon = floor_ms( min( now() - safetyMargin, xact_start of every other open transaction ) )
- *   A row invisible to the snapshot belongs to a transaction that was open at the horizon read (so
- *   its rows are stamped at or after that transaction's start, hence >= horizon) or that started
- *   later (stamped after now() >= horizon). Either way it is >= the new watermark and the next run
- *   reads it. (Assumes writers stamp their transaction's database clock as UTC wall clock, which
- *   the spec requires; the horizon is read in UTC too.) The safety margin additionally covers writers whose `last_updated` is not from the
- *   database clock of their own transaction (a client clock, a session we cannot observe): such a
- *   row is still caught if it commits less than `safetyMargin` after the time it carries.
+ * - The watermark then advances only to the *commit horizon* (commitHorizon below): a time before
+ *   which no transaction still uncommitted at the snapshot can stamp a row. Its privilege-free part
+ *   comes from horizon.ts (which transactions were in progress at an earlier reading, and whether
+ *   all of them have ended); with pg_read_all_stats the start of the oldest open transaction also
+ *   bounds it; now() − safety margin always does. A row invisible to the snapshot is then stamped
+ *   at or after the new watermark and the next run reads it. (Assumes writers stamp their
+ *   transaction's database clock as UTC wall clock, which the spec requires; the horizon is read in
+ *   UTC too.) The safety margin additionally covers writers whose `last_updated` is not from the
+ *   database clock of their own transaction (a client clock): such a row is still caught if it
+ *   commits less than `safetyMargin` after the time it carries.
  * - Rows at or after the new watermark are read again by the next run; their (id, last_updated)
  *   versions are remembered in the watermark item (the "tail") so the next run does not emit the
  *   same version twice. When the tail would be too large it is dropped and the next run re-emits
@@ -59,33 +59,61 @@ export function floorToMs(text: string): Timestamp {
   return msToTimestamp(timestampToMs(text));
 }
 
-export interface ClockReading {
-  /** The database's now() (UTC wall clock, microseconds allowed). */
+export interface HorizonBounds {
+  /** The database's now() at the run's reading (UTC wall clock, microseconds allowed). */
   readonly now: string;
-  /** xact_start of the oldest other open transaction in the database, or null when none. */
+  /**
+   * xact_start of the oldest other open transaction the role can SEE in pg_stat_activity (all of
+   * them with pg_read_all_stats; only its own role's sessions without), or null when none.
+   */
   readonly oldestOpenTransaction: string | null;
+  /**
+   * The privilege-free bound (horizon.ts): floor_ms(at) of the newest reading whose transactions
+   * have all ended before this run's snapshot; null when none has (the watermark then stays).
+   */
+  readonly settled: Timestamp | null;
+}
+
+export type HorizonLimit = 'safety-margin' | 'open-transaction' | 'running-transactions';
+
+export interface CommitHorizon {
+  /** The new watermark's upper bound, or null: no bound is known yet, the watermark stays. */
+  readonly horizon: Timestamp | null;
+  /** Which bound is the earliest (for the log and the HorizonLag metric). */
+  readonly limitedBy: HorizonLimit;
 }
 
 /**
- * The commit horizon: no transaction that was not yet committed at the reading can write a row
- * stamped (from its own database clock) earlier than this. Floored to the millisecond because
- * `timestamp(3)` ROUNDS a microsecond clock to the nearest millisecond (a transaction starting at
- * .1234 ms can stamp .123).
+ * The commit horizon: no transaction that was not yet committed at this run's snapshot can write a
+ * row stamped (from its own database clock) earlier than this. The earliest of
+ *  - now() − safety margin (writers stamping from another clock, and the microseconds between a
+ *    statement's arrival, which fixes its now(), and its transaction becoming visible);
+ *  - the start of the oldest open transaction the role can see (pg_stat_activity);
+ *  - the privilege-free bound (horizon.ts), which needs no privilege and sees every session.
+ * Floored to the millisecond because `timestamp(3)` ROUNDS a microsecond clock to the nearest
+ * millisecond (a transaction starting at .1234 ms can stamp .123).
  */
-export function commitHorizon(clock: ClockReading, safetyMarginMs: number): Timestamp {
+export function commitHorizon(bounds: HorizonBounds, safetyMarginMs: number): CommitHorizon {
   if (!Number.isFinite(safetyMarginMs) || safetyMarginMs < 0) {
     throw new RangeError(`safety margin must be a non-negative number of ms, got ${safetyMarginMs}`);
   }
-  let horizon = timestampToMs(clock.now) - safetyMarginMs;
-  if (clock.oldestOpenTransaction !== null) {
-    horizon = Math.min(horizon, timestampToMs(clock.oldestOpenTransaction));
+  if (bounds.settled === null) return { horizon: null, limitedBy: 'running-transactions' };
+  let horizon = timestampToMs(bounds.now) - safetyMarginMs;
+  let limitedBy: HorizonLimit = 'safety-margin';
+  if (bounds.oldestOpenTransaction !== null && timestampToMs(bounds.oldestOpenTransaction) < horizon) {
+    horizon = timestampToMs(bounds.oldestOpenTransaction);
+    limitedBy = 'open-transaction';
   }
-  return msToTimestamp(horizon);
+  if (timestampToMs(bounds.settled) < horizon) {
+    horizon = timestampToMs(bounds.settled);
+    limitedBy = 'running-transactions';
+  }
+  return { horizon: msToTimestamp(horizon), limitedBy };
 }
 
 /** Watermarks never move backwards, whatever the horizon says (clock steps, a held horizon). */
-export function nextWatermark(previous: Timestamp | null, horizon: Timestamp): Timestamp {
-  if (previous === null) return horizon;
+export function nextWatermark(previous: Timestamp | null, horizon: Timestamp | null): Timestamp | null {
+  if (previous === null || horizon === null) return previous ?? horizon;
   return previous > horizon ? previous : horizon;
 }
 

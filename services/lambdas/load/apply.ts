@@ -1,21 +1,11 @@
-import {
-  type DatabasePool,
-  type DatabaseTransactionConnection,
-  type FragmentSqlToken,
-  type IdentifierSqlToken,
-  sql,
-} from 'slonik';
+import { type DatabasePool, type DatabaseTransactionConnection, sql } from 'slonik';
+import { z } from 'zod';
 import { PROCESSED_MANIFEST_FORMAT, type ProcessedManifest } from '../../../shared/lake/units.ts';
+import { isValueOf } from '../../../shared/schema/value-kinds.ts';
 import { PIPELINE_SCHEMA, type WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { BadUnitError, type RetryOptions, withRetry } from './errors.ts';
-import {
-  LOAD_ORDER,
-  LOAD_TABLES,
-  type LoadColumn,
-  type TableSpec,
-  type ValueKind,
-  type VersionedDimensionSpec,
-} from './tables.ts';
+import { mergeStatement, type Row, type StagedRow, stageRow } from './merge.ts';
+import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
 
 /**
  * The core of the load: one processed unit → one warehouse transaction, exactly once in effect.
@@ -36,7 +26,7 @@ import {
  * Retries happen one level up (loadWithRetry), which rebuilds the unit for every attempt.
  */
 
-export type Row = Readonly<Record<string, unknown>>;
+export type { Row };
 export type RowSource = Iterable<Row> | AsyncIterable<Row>;
 
 export interface ProcessedUnit {
@@ -66,33 +56,8 @@ export interface ApplyOptions {
 }
 
 const LEDGER = sql.identifier([PIPELINE_SCHEMA, 'load_ledger']);
-const DIMENSION_VERSION = sql.identifier([PIPELINE_SCHEMA, 'dimension_version']);
-
-/** Static staging types per value kind (time and timestamp keep milliseconds). */
-const PG_TYPE: Readonly<Record<ValueKind, FragmentSqlToken>> = {
-  int: sql.fragment`int`,
-  decimal: sql.fragment`numeric`,
-  text: sql.fragment`varchar`,
-  date: sql.fragment`date`,
-  time: sql.fragment`time(3)`,
-  timestamp: sql.fragment`timestamp(3)`,
-  boolean: sql.fragment`boolean`,
-};
-
-const DECIMAL = /^-?\d+(\.\d+)?$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const TIME = /^\d{2}:\d{2}:\d{2}(\.\d{1,3})?$/;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,3})?$/;
-
-const IS_KIND: Readonly<Record<ValueKind, (value: unknown) => boolean>> = {
-  int: (v) => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 2_147_483_647,
-  decimal: (v) => typeof v === 'string' && DECIMAL.test(v),
-  text: (v) => typeof v === 'string',
-  date: (v) => typeof v === 'string' && DATE.test(v),
-  time: (v) => typeof v === 'string' && TIME.test(v),
-  timestamp: (v) => typeof v === 'string' && TIMESTAMP.test(v),
-  boolean: (v) => typeof v === 'boolean',
-};
+/** A newest source update as 'YYYY-MM-DD HH:MM:SS.mmm' text, or null when nothing carried one. */
+const NEWEST = z.object({ newest: z.string().nullable() });
 
 export function validateProcessedManifest(value: unknown, where = 'processed manifest'): ProcessedManifest {
   const m = value as Partial<ProcessedManifest> | null;
@@ -104,7 +69,7 @@ export function validateProcessedManifest(value: unknown, where = 'processed man
     fail(`format is ${JSON.stringify(m.format)}, expected ${PROCESSED_MANIFEST_FORMAT}`);
   if (typeof m.unitId !== 'string' || m.unitId === '') fail('unitId is missing');
   if (typeof m.runId !== 'string' || m.runId === '') fail('runId is missing');
-  if (m.newestSourceUpdate !== null && !IS_KIND.timestamp(m.newestSourceUpdate))
+  if (m.newestSourceUpdate !== null && !isValueOf('timestamp', m.newestSourceUpdate))
     fail(`newestSourceUpdate ${JSON.stringify(m.newestSourceUpdate)} is not a timestamp`);
   if (!Array.isArray(m.objects)) return fail('objects is not a list');
   for (const [i, o] of m.objects.entries()) {
@@ -117,149 +82,17 @@ export function validateProcessedManifest(value: unknown, where = 'processed man
   return m as ProcessedManifest;
 }
 
-type Tuple = unknown[];
-
-/** The spec's columns of `row` as a tuple, refusing missing, unknown, null-in-NN and mistyped values. */
-function stageRow(spec: TableSpec, row: Row, index: number): Tuple {
-  const out: Tuple = new Array(spec.columns.length);
-  let position = 0;
-  for (const column of spec.columns) {
-    const value = row[column.name];
-    if (value === undefined || value === null) {
-      if (value === undefined && !Object.hasOwn(row, column.name))
-        throw new BadUnitError(`${spec.name} row ${index}: column ${column.name} is missing`);
-      if (!column.nullable) throw new BadUnitError(`${spec.name} row ${index}: ${column.name} is null`);
-      out[position++] = null;
-      continue;
-    }
-    if (!IS_KIND[column.kind](value)) {
-      const shown = typeof value === 'bigint' ? `${value}n` : JSON.stringify(value);
-      throw new BadUnitError(`${spec.name} row ${index}: ${column.name} = ${shown} is not a ${column.kind}`);
-    }
-    out[position++] = value;
-  }
-  const keys = Object.keys(row);
-  if (keys.length !== spec.columns.length) {
-    const known = new Set(spec.columns.map((c) => c.name));
-    const unknown = keys.filter((k) => !known.has(k));
-    throw new BadUnitError(`${spec.name} row ${index}: unknown column(s) ${unknown.join(', ')}`);
-  }
-  return out;
-}
-
-async function* chunks(source: RowSource, spec: TableSpec, size: number): AsyncGenerator<Tuple[]> {
-  let chunk: Tuple[] = [];
+async function* chunks(source: RowSource, table: LoadTable, size: number): AsyncGenerator<StagedRow[]> {
+  let chunk: StagedRow[] = [];
   let index = 0;
   for await (const row of source) {
-    chunk.push(stageRow(spec, row, index++));
+    chunk.push(stageRow(table, row, index++));
     if (chunk.length >= size) {
       yield chunk;
       chunk = [];
     }
   }
   if (chunk.length > 0) yield chunk;
-}
-
-const ident = (name: string) => sql.identifier([name]);
-const list = (
-  columns: readonly LoadColumn[],
-  map: (c: LoadColumn) => FragmentSqlToken | IdentifierSqlToken,
-) => sql.join(columns.map(map), sql.fragment`, `);
-
-/**
- * `unnest($1::int[], $2::varchar[], …) AS r("a", "b", …)`: the chunk as a typed record set, one
- * array parameter per column (measured faster than one json_to_recordset parameter).
- */
-function recordSet(spec: TableSpec, chunk: readonly Tuple[]): FragmentSqlToken {
-  const names = list(spec.columns, (c) => ident(c.name));
-  const types = spec.columns.map((c) => PG_TYPE[c.kind]);
-  return sql.fragment`${sql.unnest(chunk, types)} AS r(${names})`;
-}
-
-interface ChunkResult {
-  readonly inserted: number;
-  readonly updated: number;
-  readonly newest: string | null;
-}
-
-function mergeDate(spec: TableSpec, chunk: readonly Tuple[]) {
-  const columns = list(spec.columns, (c) => ident(c.name));
-  return sql.unsafe`
-    WITH written AS (
-      INSERT INTO ${ident(spec.name)} (${columns})
-      SELECT DISTINCT ON (r."date_id") ${columns} FROM ${recordSet(spec, chunk)}
-      ORDER BY r."date_id"
-      ON CONFLICT ("date_id") DO NOTHING
-      RETURNING 1
-    )
-    SELECT count(*) AS inserted, 0 AS updated, NULL::timestamp(3) AS newest FROM written`;
-}
-
-/**
- * Newest wins: the version row is upserted only when the incoming source_version is strictly
- * newer (or the id is new); the dimension row is written only for the ids whose version row won.
- * The upsert takes a row lock on each dimension_version row it touches, so two concurrent loads of
- * one id serialise there and the second re-checks its version against the first's committed one.
- * Ids are locked in ascending order so two loads touching overlapping ids do not deadlock.
- */
-function mergeDimension(spec: VersionedDimensionSpec, chunk: readonly Tuple[]) {
-  const key = ident(spec.key);
-  const data = spec.columns.filter((c) => c.name !== 'source_version');
-  const columns = list(data, (c) => ident(c.name));
-  const fromIncoming = list(data, (c) => sql.fragment`i.${ident(c.name)}`);
-  const assignments = list(
-    data.filter((c) => c.name !== spec.key),
-    (c) => sql.fragment`${ident(c.name)} = EXCLUDED.${ident(c.name)}`,
-  );
-  return sql.unsafe`
-    WITH incoming AS (
-      SELECT DISTINCT ON (r.${key}) r.* FROM ${recordSet(spec, chunk)}
-      ORDER BY r.${key}, r."source_version" DESC
-    ),
-    won AS (
-      INSERT INTO ${DIMENSION_VERSION} AS v ("dimension", "id", "version")
-      SELECT ${spec.name}, i.${key}, i."source_version" FROM incoming i ORDER BY i.${key}
-      ON CONFLICT ("dimension", "id") DO UPDATE SET "version" = EXCLUDED."version"
-        WHERE v."version" < EXCLUDED."version"
-      RETURNING v."id"
-    ),
-    written AS (
-      INSERT INTO ${ident(spec.name)} AS d (${columns})
-      SELECT ${fromIncoming} FROM incoming i JOIN won w ON w."id" = i.${key}
-      ORDER BY i.${key}
-      ON CONFLICT (${key}) DO UPDATE SET ${assignments}
-      RETURNING (d.xmax = 0) AS inserted
-    )
-    SELECT count(*) FILTER (WHERE inserted) AS inserted,
-      count(*) FILTER (WHERE NOT inserted) AS updated,
-      (SELECT max("source_version") FROM incoming) AS newest
-    FROM written`;
-}
-
-function mergeFact(spec: TableSpec & { role: 'fact' }, chunk: readonly Tuple[]) {
-  const columns = list(spec.columns, (c) => ident(c.name));
-  return sql.unsafe`
-    WITH incoming AS (SELECT * FROM ${recordSet(spec, chunk)}),
-    written AS (
-      INSERT INTO ${ident(spec.name)} (${columns})
-      SELECT ${columns} FROM incoming
-      ORDER BY ${ident(spec.naturalId)}, "last_updated_date", "last_updated_time"
-      ON CONFLICT ON CONSTRAINT ${ident(spec.versionConstraint)} DO NOTHING
-      RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM written) AS inserted, 0 AS updated,
-      (SELECT max("last_updated_date" + "last_updated_time") FROM incoming) AS newest`;
-}
-
-function mergeStatement(spec: TableSpec, chunk: readonly Tuple[]) {
-  switch (spec.role) {
-    case 'date':
-      return mergeDate(spec, chunk);
-    case 'dimension':
-      return mergeDimension(spec, chunk);
-    case 'fact':
-      return mergeFact(spec, chunk);
-  }
 }
 
 function expectedRows(manifest: ProcessedManifest): Map<WarehouseTable, number> {
@@ -274,7 +107,7 @@ async function applyInTransaction(
   chunkRows: number,
 ): Promise<ApplyResult> {
   const { manifest } = unit;
-  const claimed = await tx.maybeOneFirst(sql.unsafe`
+  const claimed = await tx.maybeOneFirst(sql.type(z.object({ unit_id: z.string() }))`
     INSERT INTO ${LEDGER} ("unit_id", "run_id", "rows", "newest_source_update")
     VALUES (${manifest.unitId}, ${manifest.runId}, '{}'::jsonb, ${manifest.newestSourceUpdate}::timestamp(3))
     ON CONFLICT ("unit_id") DO NOTHING
@@ -299,10 +132,10 @@ async function applyInTransaction(
     let inserted = 0;
     let updated = 0;
     for await (const chunk of chunks(source, spec, chunkRows)) {
-      const result = (await tx.one(mergeStatement(spec, chunk))) as unknown as ChunkResult;
+      const result = await tx.one(mergeStatement(spec, chunk));
       received += chunk.length;
-      inserted += Number(result.inserted);
-      updated += Number(result.updated);
+      inserted += result.inserted;
+      updated += result.updated;
       if (result.newest) newest.push(result.newest);
     }
     const listed = expected.get(table) ?? 0;
@@ -313,16 +146,16 @@ async function applyInTransaction(
     rows[table] = { received, inserted, updated };
   }
 
-  const newestSourceUpdate = await tx.oneFirst(sql.unsafe`
+  const newestSourceUpdate = await tx.oneFirst(sql.type(NEWEST)`
     UPDATE ${LEDGER} SET "rows" = ${sql.jsonb(rows as Record<string, TableCounts>)},
       "newest_source_update" = (SELECT max(v::timestamp(3)) FROM unnest(${sql.array(newest, 'text')}) AS v)
     WHERE "unit_id" = ${manifest.unitId}
-    RETURNING to_char("newest_source_update", 'YYYY-MM-DD HH24:MI:SS.MS')`);
+    RETURNING to_char("newest_source_update", 'YYYY-MM-DD HH24:MI:SS.MS') AS newest`);
   return {
     status: 'applied',
     unitId: manifest.unitId,
     rows,
-    newestSourceUpdate: newestSourceUpdate as string | null,
+    newestSourceUpdate,
   };
 }
 
@@ -354,8 +187,9 @@ export async function applyWithRetry(
 
 /** Newest source update loaded so far, over every applied unit ('YYYY-MM-DD HH:MM:SS.mmm' UTC). */
 export async function newestLoadedSourceUpdate(pool: DatabasePool): Promise<string | null> {
-  const value = await pool.oneFirst(
-    sql.unsafe`SELECT to_char(max("newest_source_update"), 'YYYY-MM-DD HH24:MI:SS.MS') FROM ${LEDGER}`,
+  return pool.oneFirst(
+    sql.type(
+      NEWEST,
+    )`SELECT to_char(max("newest_source_update"), 'YYYY-MM-DD HH24:MI:SS.MS') AS newest FROM ${LEDGER}`,
   );
-  return value as string | null;
 }

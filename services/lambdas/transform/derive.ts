@@ -12,11 +12,13 @@
  * - Fact parts stream through (`addTable` returns their rows); every date a fact row references is
  *   remembered for dim_date.
  */
-import type { SourceValue } from '../../../shared/lake/units.ts';
 import type { ParquetRow } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
-import type { DimensionTable, FactTable } from '../../../shared/schema/warehouse.ts';
+import { WAREHOUSE_SPECS } from '../../../shared/schema/warehouse/index.ts';
+import { SOURCE_VERSION } from '../../../shared/schema/warehouse/lake.ts';
+import { type DimensionTable, FACT_TABLES, type FactTable } from '../../../shared/schema/warehouse.ts';
 import { MissingJoinPartnerError, UnknownCurrencyError, WrongValueTypeError } from './errors.ts';
+import { type RowBuilder, type RowSources, rowBuilder, type SourceRow } from './rows.ts';
 import type { SourceTableRows } from './validate.ts';
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
@@ -35,53 +37,32 @@ const MONTH_NAMES = [
   'December',
 ] as const;
 
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** Every warehouse table's row builder (./rows.ts), from its spec. */
+const BUILDERS = Object.fromEntries(
+  Object.values(WAREHOUSE_SPECS).map((spec) => [spec.name, rowBuilder(spec)]),
+) as Readonly<Record<DimensionTable | FactTable, RowBuilder>>;
 
-/** Dates already proven valid (they repeat heavily within a unit); bounded. */
-const validDates = new Set<string>();
+/** The fact table built from each fact source table (the spec's `source`). */
+const FACT_OF_SOURCE = new Map<SourceTableName, FactTable>(
+  FACT_TABLES.map((table) => [WAREHOUSE_SPECS[table].source!, table]),
+);
 
-/** A 'YYYY-MM-DD' string that names a real calendar day, or WrongValueTypeError. */
-export function checkDate(value: string, where: string): string {
-  if (validDates.has(value)) return value;
-  const match = DATE_PATTERN.exec(value);
-  if (match) {
-    const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-    if (new Date(ms).toISOString().slice(0, 10) === value) {
-      if (validDates.size > 100_000) validDates.clear();
-      validDates.add(value);
-      return value;
-    }
-  }
-  throw new WrongValueTypeError(`${where}: ${JSON.stringify(value)} is not a calendar date 'YYYY-MM-DD'`);
-}
-
-/** 'YYYY-MM-DD HH:MM:SS.mmm' → [date, time], both checked. */
-export function splitTimestamp(value: string, where: string): [string, string] {
-  const date = checkDate(value.slice(0, 10), where);
-  const time = value.slice(11);
-  const [h, m, s] = [Number(time.slice(0, 2)), Number(time.slice(3, 5)), Number(time.slice(6, 8))];
-  if (h > 23 || m > 59 || s > 59) {
-    throw new WrongValueTypeError(`${where}: ${JSON.stringify(value)} is not a valid timestamp`);
-  }
-  return [date, time];
-}
-
-/** One dim_date row: date_id, year, month, day, day_of_week (ISO: Mon 1 … Sun 7), day_name, month_name, quarter. */
+/** One dim_date row: the calendar attributes of `date` (ISO weekday: Monday 1 … Sunday 7). */
 export function dimDateRow(date: string): ParquetRow {
   const year = Number(date.slice(0, 4));
   const month = Number(date.slice(5, 7));
   const day = Number(date.slice(8, 10));
   const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-  return [
-    date,
+  return BUILDERS.dim_date.build({}, date, {
+    date_id: date,
     year,
     month,
     day,
-    weekday === 0 ? 7 : weekday,
-    DAY_NAMES[weekday]!,
-    MONTH_NAMES[month - 1]!,
-    Math.floor((month - 1) / 3) + 1,
-  ];
+    day_of_week: weekday === 0 ? 7 : weekday,
+    day_name: DAY_NAMES[weekday]!,
+    month_name: MONTH_NAMES[month - 1]!,
+    quarter: Math.floor((month - 1) / 3) + 1,
+  });
 }
 
 const currencyNames = new Intl.DisplayNames(['en'], { type: 'currency' });
@@ -102,46 +83,19 @@ export function currencyName(code: string): string {
   return name;
 }
 
-/** numeric(10,2): at most 2 decimals and 8 integer digits, or the warehouse would alter the value. */
-export function checkNumeric10_2(value: string, where: string): string {
-  const [whole = '', fraction = ''] = value.replace(/^-/, '').split('.');
-  if (fraction.length > 2 || whole.replace(/^0+/, '').length > 8) {
-    throw new WrongValueTypeError(`${where}: ${value} does not fit numeric(10,2) without being altered`);
-  }
-  return value;
-}
-
-/** Column index lookup for a source table (canonical order). */
-function columnIndexes<T extends SourceTableName>(table: T): Record<string, number> {
-  const out: Record<string, number> = {};
-  SOURCE_TABLES[table].columns.forEach((c, i) => {
-    out[c.name] = i;
-  });
-  return out;
-}
-
+/** Column position lookup for a source table (canonical order), resolved once. */
 const IDX = Object.fromEntries(
-  (Object.keys(SOURCE_TABLES) as SourceTableName[]).map((t) => [t, columnIndexes(t)]),
+  (Object.keys(SOURCE_TABLES) as SourceTableName[]).map((t) => [
+    t,
+    Object.fromEntries(SOURCE_TABLES[t].columns.map((c, i) => [c.name, i])),
+  ]),
 ) as Record<SourceTableName, Record<string, number>>;
 
-type Row = readonly SourceValue[];
-const get = (row: Row, table: SourceTableName, column: string): SourceValue => row[IDX[table][column]!]!;
+type Row = SourceRow;
+const get = (row: Row, table: SourceTableName, column: string) => row[IDX[table][column]!]!;
 const str = (row: Row, table: SourceTableName, column: string) => get(row, table, column) as string;
 const num = (row: Row, table: SourceTableName, column: string) => get(row, table, column) as number;
 const maxVersion = (a: string, b: string) => (a >= b ? a : b);
-
-/** address_line_1, address_line_2, district, city, postal_code, country, phone (nulls kept). */
-function addressValues(address: Row): ParquetRow {
-  return [
-    str(address, 'address', 'address_line_1'),
-    get(address, 'address', 'address_line_2'),
-    get(address, 'address', 'district'),
-    str(address, 'address', 'city'),
-    str(address, 'address', 'postal_code'),
-    str(address, 'address', 'country'),
-    str(address, 'address', 'phone'),
-  ];
-}
 
 type VersionedDimension = Exclude<DimensionTable, 'dim_date'>;
 
@@ -220,44 +174,31 @@ export class UnitTransformer {
               throw new UnknownCurrencyError(`${where}: ${error.message}`);
             throw error;
           }
-          this.putDimension(
-            'dim_currency',
-            num(row, 'currency', 'currency_id'),
-            str(row, 'currency', 'last_updated'),
-            [num(row, 'currency', 'currency_id'), code, name],
-          );
+          this.putDimension('dim_currency', num(row, 'currency', 'currency_id'), { currency: row }, where, {
+            currency_name: name,
+          });
         }
         return null;
       case 'design':
-        this.copyWithoutTimestamps(part, 'dim_design');
+        this.copyColumns(part, 'dim_design');
         return null;
       case 'payment_type':
-        this.copyWithoutTimestamps(part, 'dim_payment_type');
+        this.copyColumns(part, 'dim_payment_type');
         return null;
       case 'transaction':
-        this.copyWithoutTimestamps(part, 'dim_transaction');
+        this.copyColumns(part, 'dim_transaction');
         return null;
-      case 'sales_order':
-      case 'purchase_order':
-      case 'payment':
+      default:
         return this.addFacts(part);
     }
   }
 
-  /** dim_design, dim_payment_type, dim_transaction: the source columns minus the timestamps, nulls kept. */
-  private copyWithoutTimestamps(part: SourceTableRows, dimension: VersionedDimension): void {
-    const table = SOURCE_TABLES[part.table];
-    const kept = table.columns.flatMap((c, i) =>
-      c.name === 'created_at' || c.name === 'last_updated' ? [] : [i],
-    );
+  /** dim_design, dim_payment_type, dim_transaction: one dimension row per source row, as the spec maps it. */
+  private copyColumns(part: SourceTableRows, dimension: VersionedDimension): void {
+    const pk = SOURCE_TABLES[part.table].primaryKey;
     for (const row of part.rows) {
-      const id = num(row, part.table, table.primaryKey);
-      this.putDimension(
-        dimension,
-        id,
-        str(row, part.table, 'last_updated'),
-        kept.map((i) => row[i]!),
-      );
+      const id = num(row, part.table, pk);
+      this.putDimension(dimension, id, { [part.table]: row }, `${part.key}: ${part.table} ${id}`);
     }
   }
 
@@ -266,12 +207,21 @@ export class UnitTransformer {
     if (!existing || str(row, table, 'last_updated') > str(existing, table, 'last_updated')) map.set(id, row);
   }
 
+  /**
+   * Builds the dimension row from `sources` (its version: the newest last_updated among them) and
+   * keeps it if it is the newest seen for `id`.
+   */
   private putDimension(
     table: VersionedDimension,
     id: number,
-    version: string,
-    values: ParquetValueRow,
+    sources: RowSources,
+    where: string,
+    derived: Readonly<Record<string, string>> = {},
   ): void {
+    let version = '';
+    for (const [name, row] of Object.entries(sources)) {
+      version = maxVersion(version, str(row!, name as SourceTableName, 'last_updated'));
+    }
     let rows = this.dimensions.get(table);
     if (!rows) {
       rows = new Map();
@@ -279,14 +229,19 @@ export class UnitTransformer {
     }
     const existing = rows.get(id);
     // Newest wins; on a tie the first one stays (the same version twice is the same row).
-    if (!existing || version > existing.version) rows.set(id, { version, row: [...values, version] });
+    if (!existing || version > existing.version) {
+      rows.set(id, {
+        version,
+        row: BUILDERS[table].build(sources, where, { ...derived, [SOURCE_VERSION]: version }),
+      });
+    }
   }
 
   private addAddresses(part: SourceTableRows): void {
     for (const row of part.rows) {
       const id = num(row, 'address', 'address_id');
       this.keepNewest(this.addresses, id, row, 'address');
-      this.putDimension('dim_location', id, str(row, 'address', 'last_updated'), [id, ...addressValues(row)]);
+      this.putDimension('dim_location', id, { address: row }, `${part.key}: address ${id}`);
     }
   }
 
@@ -311,16 +266,7 @@ export class UnitTransformer {
           `${key}: counterparty ${id} references legal address ${addressId}, which is not in the unit`,
         );
       }
-      const version = maxVersion(
-        str(row, 'counterparty', 'last_updated'),
-        str(address, 'address', 'last_updated'),
-      );
-      // Same order as dim_location's columns, prefixed `counterparty_legal_`; phone → _phone_number.
-      this.putDimension('dim_counterparty', id, version, [
-        id,
-        str(row, 'counterparty', 'counterparty_legal_name'),
-        ...addressValues(address),
-      ]);
+      this.putDimension('dim_counterparty', id, { counterparty: row, address }, `${key}: counterparty ${id}`);
     }
   }
 
@@ -340,96 +286,31 @@ export class UnitTransformer {
           `${key}: staff ${id}: department ${departmentId} has no location, dim_staff.location is NOT NULL`,
         );
       }
-      const version = maxVersion(
-        str(row, 'staff', 'last_updated'),
-        str(department, 'department', 'last_updated'),
-      );
-      this.putDimension('dim_staff', id, version, [
-        id,
-        str(row, 'staff', 'first_name'),
-        str(row, 'staff', 'last_name'),
-        str(department, 'department', 'department_name'),
-        location,
-        str(row, 'staff', 'email_address'),
-      ]);
+      this.putDimension('dim_staff', id, { staff: row, department }, `${key}: staff ${id}`);
     }
   }
 
-  private date(value: string, where: string): string {
-    const date = checkDate(value, where);
-    this.dates.add(date);
-    return date;
-  }
-
-  private stamp(value: string, where: string): [string, string] {
-    const [date, time] = splitTimestamp(value, where);
-    this.dates.add(date);
-    return [date, time];
-  }
-
+  /** Fact rows as their spec maps them; every date they reference is remembered for dim_date. */
   private addFacts(part: SourceTableRows): FactOutput {
-    const table = part.table as 'sales_order' | 'purchase_order' | 'payment';
+    const table = part.table;
+    const factTable = FACT_OF_SOURCE.get(table);
+    if (!factTable) throw new Error(`${part.key}: no fact table is built from ${table}`);
+    const builder = BUILDERS[factTable];
     const idColumn = SOURCE_TABLES[table].primaryKey;
     const rows: ParquetRow[] = [];
     let duplicates = 0;
     part.rows.forEach((row, r) => {
       const id = num(row, table, idColumn);
-      const where = `${part.key}: ${table} ${id} (row ${r})`;
-      const updatedAt = str(row, table, 'last_updated');
-      const version = `${table}|${id}|${updatedAt}`;
+      const version = `${table}|${id}|${str(row, table, 'last_updated')}`;
       if (this.factVersions.has(version)) {
         duplicates += 1;
         return;
       }
       this.factVersions.add(version);
-      const [createdDate, createdTime] = this.stamp(str(row, table, 'created_at'), where);
-      const [updatedDate, updatedTime] = this.stamp(updatedAt, where);
-      const head: ParquetValueRow = [id, createdDate, createdTime, updatedDate, updatedTime];
-      if (table === 'sales_order') {
-        rows.push([
-          ...head,
-          num(row, table, 'staff_id'),
-          num(row, table, 'counterparty_id'),
-          num(row, table, 'units_sold'),
-          checkNumeric10_2(str(row, table, 'unit_price'), `${where}: unit_price`),
-          num(row, table, 'currency_id'),
-          num(row, table, 'design_id'),
-          this.date(str(row, table, 'agreed_payment_date'), `${where}: agreed_payment_date`),
-          this.date(str(row, table, 'agreed_delivery_date'), `${where}: agreed_delivery_date`),
-          num(row, table, 'agreed_delivery_location_id'),
-        ]);
-      } else if (table === 'purchase_order') {
-        rows.push([
-          ...head,
-          num(row, table, 'staff_id'),
-          num(row, table, 'counterparty_id'),
-          str(row, table, 'item_code'),
-          num(row, table, 'item_quantity'),
-          str(row, table, 'item_unit_price'),
-          num(row, table, 'currency_id'),
-          this.date(str(row, table, 'agreed_delivery_date'), `${where}: agreed_delivery_date`),
-          this.date(str(row, table, 'agreed_payment_date'), `${where}: agreed_payment_date`),
-          num(row, table, 'agreed_delivery_location_id'),
-        ]);
-      } else {
-        rows.push([
-          ...head,
-          num(row, table, 'transaction_id'),
-          num(row, table, 'counterparty_id'),
-          str(row, table, 'payment_amount'),
-          num(row, table, 'currency_id'),
-          num(row, table, 'payment_type_id'),
-          get(row, table, 'paid') as boolean,
-          this.date(str(row, table, 'payment_date'), `${where}: payment_date`),
-        ]);
-      }
+      const built = builder.build({ [table]: row }, `${part.key}: ${table} ${id} (row ${r})`);
+      for (const position of builder.dateKeys) this.dates.add(built[position] as string);
+      rows.push(built);
     });
-    const factTable: FactTable =
-      table === 'sales_order'
-        ? 'fact_sales_order'
-        : table === 'purchase_order'
-          ? 'fact_purchase_order'
-          : 'fact_payment';
     return { table: factTable, rows, duplicates };
   }
 
@@ -448,5 +329,3 @@ export class UnitTransformer {
     });
   }
 }
-
-type ParquetValueRow = ParquetRow;

@@ -11,6 +11,7 @@ import {
   unitPrefix,
 } from '../../../shared/lake/units.ts';
 import { isSourceTableName, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
+import { isDecimal, isInt32, isValueOf, KIND_DESCRIPTION } from '../../../shared/schema/value-kinds.ts';
 import {
   BadManifestError,
   BadTableObjectError,
@@ -28,11 +29,6 @@ export interface SourceTableRows {
   readonly key: string;
   readonly rows: readonly (readonly SourceValue[])[];
 }
-
-const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;
-const DECIMAL_PATTERN = /^-?\d+(\.\d+)?$/;
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -108,14 +104,9 @@ function checkValue(
   };
   switch (column.type) {
     case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) {
-        return wrong('a 32-bit integer');
-      }
-      return value;
+      return isInt32(value) ? value : wrong(KIND_DESCRIPTION.int);
     case 'numeric':
-      if (typeof value !== 'string' || !DECIMAL_PATTERN.test(value))
-        return wrong("a decimal string like '2.57'");
-      return value;
+      return isDecimal(value) ? value : wrong(KIND_DESCRIPTION.decimal);
     case 'varchar':
       if (typeof value !== 'string') return wrong('a string');
       if (column.length !== undefined && value.length > column.length) {
@@ -123,10 +114,8 @@ function checkValue(
       }
       return value;
     case 'timestamp':
-      if (typeof value !== 'string' || !TIMESTAMP_PATTERN.test(value)) {
-        return wrong("a timestamp 'YYYY-MM-DD HH:MM:SS.mmm'");
-      }
-      return value;
+      // The whole check (a real day, a valid time of day), so derivation can split it safely.
+      return isValueOf('timestamp', value) ? (value as string) : wrong(KIND_DESCRIPTION.timestamp);
     case 'boolean':
       if (typeof value !== 'boolean') return wrong('a boolean');
       return value;

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'slonik';
+import { z } from 'zod';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { PROCESSED_MANIFEST_FORMAT } from '../../../shared/lake/units.ts';
@@ -139,7 +140,9 @@ async function main(): Promise<void> {
     await migrateWarehouse(pool);
     await pool.query(sql.unsafe`TRUNCATE fact_sales_order, dim_date, dim_staff, dim_counterparty, dim_location,
       dim_currency, dim_design, pipeline.load_ledger, pipeline.dimension_version CASCADE`);
-    const backend = Number(await pool.oneFirst(sql.unsafe`SELECT pg_backend_pid()`));
+    const backend = await pool.oneFirst(
+      sql.type(z.object({ pid: z.number().int() }))`SELECT pg_backend_pid() AS pid`,
+    );
     const backendCpu = async () => {
       try {
         const fields = (await readFile(`/proc/${backend}/stat`, 'utf8')).split(') ')[1]!.split(' ');

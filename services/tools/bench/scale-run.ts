@@ -26,6 +26,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { sql } from 'slonik';
+import { z } from 'zod';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { SOURCE_TABLES_IN_DEPENDENCY_ORDER, sourceDdlStatements } from '../../../shared/schema/totesys.ts';
 import { PIPELINE_SCHEMA } from '../../../shared/schema/warehouse.ts';
@@ -87,6 +88,7 @@ export interface ScaleResult {
 }
 
 const PROBE = new URL('./probe.ts', import.meta.url);
+const COUNT = sql.type(z.object({ count: z.number().int() }));
 const STAGE_PROBES: ReadonlySet<string> = new Set(['extract', 'transform', 'load']);
 /** V8 old-space limit of the stage probes (BENCH_STAGE_HEAP_MB; default as a 512 MB Lambda). */
 export const STAGE_HEAP_MB = Number(process.env.BENCH_STAGE_HEAP_MB ?? 410);
@@ -210,7 +212,8 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
     let postgresVersion: string;
     try {
       await meta.query(sql.unsafe`VACUUM ANALYZE`);
-      postgresVersion = String(await meta.oneFirst(sql.unsafe`SHOW server_version`));
+      postgresVersion =
+        await meta.oneFirst(sql.type(z.object({ server_version: z.string() }))`SHOW server_version`);
     } finally {
       await meta.end();
     }
@@ -233,8 +236,8 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
     let incremental: ScaleResult['incremental'];
     let factsVerified = false;
     try {
-      const facts = Number(await warehouse.oneFirst(sql.unsafe`SELECT count(*) FROM "fact_sales_order"`));
-      const payments = Number(await warehouse.oneFirst(sql.unsafe`SELECT count(*) FROM "fact_payment"`));
+      const facts = await warehouse.oneFirst(COUNT`SELECT count(*) FROM "fact_sales_order"`);
+      const payments = await warehouse.oneFirst(COUNT`SELECT count(*) FROM "fact_payment"`);
       factsVerified = facts === counts.sales_order && payments === counts.payment;
       if (full.status !== 'extracted' || full.failed > 0 || !factsVerified) {
         throw new Error(
@@ -316,11 +319,7 @@ async function incrementalCycles(
   const source = await createDatabasePool(sourceUrl, { applicationName: 'totes-bench-simulate' });
   const eventsPerCycle = args.eventsPerCycle ?? 35;
   const ledgerRows = async () =>
-    Number(
-      await warehouse.oneFirst(
-        sql.unsafe`SELECT count(*) FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}`,
-      ),
-    );
+    warehouse.oneFirst(COUNT`SELECT count(*) FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}`);
   const samples: number[] = [];
   const changed: number[] = [];
   try {

@@ -1,4 +1,5 @@
 import { sql } from 'slonik';
+import { z } from 'zod';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.ts';
@@ -36,9 +37,10 @@ export interface LocalDatabaseOptions {
 async function sourceHasData(url: string): Promise<boolean> {
   const pool = await createDatabasePool(url, { applicationName: 'totes-runtime' });
   try {
-    const exists = await pool.oneFirst(sql.unsafe`SELECT to_regclass('public.sales_order') IS NOT NULL`);
-    if (!exists) return false;
-    return (await pool.oneFirst(sql.unsafe`SELECT EXISTS (SELECT 1 FROM "sales_order")`)) === true;
+    const flag = sql.type(z.object({ flag: z.boolean() }));
+    if (!(await pool.oneFirst(flag`SELECT to_regclass('public.sales_order') IS NOT NULL AS flag`)))
+      return false;
+    return pool.oneFirst(flag`SELECT EXISTS (SELECT 1 FROM "sales_order") AS flag`);
   } finally {
     await pool.end();
   }

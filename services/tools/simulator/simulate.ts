@@ -7,6 +7,7 @@ import {
   type FragmentSqlToken,
   sql,
 } from 'slonik';
+import { z } from 'zod';
 import { SOURCE_TABLE_NAMES } from '../../../shared/schema/totesys.ts';
 import { lineAmount } from './money.ts';
 import {
@@ -122,7 +123,7 @@ async function assertSourceTables(db: CommonQueryMethods): Promise<void> {
 }
 
 async function sourceMaxima(db: CommonQueryMethods): Promise<SourceMaxima> {
-  const row = (await db.one(sql.unsafe`
+  const row = await db.one(sql.type(z.record(z.string(), z.number().int().nullable()))`
     SELECT
       (SELECT max(address_id) FROM address) AS address,
       (SELECT max(counterparty_id) FROM counterparty) AS counterparty,
@@ -133,7 +134,7 @@ async function sourceMaxima(db: CommonQueryMethods): Promise<SourceMaxima> {
       (SELECT max(payment_type_id) FROM payment_type) AS payment_type,
       (SELECT max(sales_order_id) FROM sales_order) AS sales_order,
       (SELECT max(purchase_order_id) FROM purchase_order) AS purchase_order,
-      (SELECT max(payment_id) FROM payment) AS payment`)) as Record<string, number | null>;
+      (SELECT max(payment_id) FROM payment) AS payment`);
   const missing = [
     'address',
     'counterparty',
@@ -272,7 +273,7 @@ async function insertOrder(db: CommonQueryMethods, order: OrderDraw): Promise<vo
   const link = sale
     ? sql.fragment`'SALE', o.order_id, NULL::int`
     : sql.fragment`'PURCHASE', NULL::int, o.order_id`;
-  const paymentId = await db.oneFirst(sql.unsafe`
+  const paymentId = await db.oneFirst(sql.type(z.object({ payment_id: z.number().int() }))`
     WITH clock AS (SELECT ${CLOCK} AS ts),
     o AS (${insertOrderRow}),
     t AS (
@@ -293,7 +294,7 @@ async function insertOrder(db: CommonQueryMethods, order: OrderDraw): Promise<vo
   // sequence up to it (never down: sequences are not transactional and simulators may run
   // side by side) so a later default insert does not collide.
   await db.query(sql.unsafe`
-    SELECT setval(q.s, GREATEST(${Number(paymentId)}::int, coalesce(pg_sequence_last_value(q.s::regclass), 0)))
+    SELECT setval(q.s, GREATEST(${paymentId}::int, coalesce(pg_sequence_last_value(q.s::regclass), 0)))
     FROM (SELECT pg_get_serial_sequence('payment', 'payment_id') AS s) AS q`);
 }
 

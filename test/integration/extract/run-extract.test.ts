@@ -7,6 +7,8 @@ import {
 } from '../../../services/lambdas/extract/run-extract.ts';
 import { SOURCE_TABLE_NAMES } from '../../../shared/schema/totesys.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { holdTransaction } from '../../support/held-transaction.ts';
+import { UTC_NOW } from '../../support/late-writer.ts';
 import {
   createSource,
   ids,
@@ -21,8 +23,6 @@ import {
 } from './support.ts';
 
 const silent = new Logger({ logLevel: 'SILENT' });
-/** The application's stamp: its transaction's now() as UTC wall clock (spec: timestamps mean UTC). */
-const UTC_NOW = sql.fragment`(now() AT TIME ZONE 'UTC')`;
 
 function extracted(result: ExtractResult) {
   if (result.status !== 'extracted') throw new Error(`expected a unit, got ${result.status}`);
@@ -159,22 +159,11 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
 
   it('LATE COMMIT: a row of a transaction open during a run, overtaken by a later commit, is in the next unit', async () => {
     extracted(await runExtract(deps, { safetyMarginMs: 0 }));
-    let inserted!: () => void;
-    let commit!: () => void;
-    const insertedSignal = new Promise<void>((resolve) => {
-      inserted = resolve;
-    });
-    const commitGate = new Promise<void>((resolve) => {
-      commit = resolve;
-    });
     // A writer stamps its row with its transaction's now() and stays open…
-    const late = db.pool.transaction(async (tx) => {
-      await tx.query(sql.unsafe`INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
-        VALUES (${UTC_NOW}, ${UTC_NOW}, 'Granite', '/late', 'granite-late.json')`);
-      inserted();
-      await commitGate;
-    });
-    await insertedSignal;
+    const late = await holdTransaction(db.pool, (tx) =>
+      tx.query(sql.unsafe`INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
+        VALUES (${UTC_NOW}, ${UTC_NOW}, 'Granite', '/late', 'granite-late.json')`),
+    );
     await new Promise((resolve) => setTimeout(resolve, 20));
     // …while a later row commits, with a newer last_updated.
     await db.pool.query(sql.unsafe`INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
@@ -192,8 +181,7 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
     const mark = await stateItem(aws, 'WATERMARK', 'design');
     expect(String(mark!.watermark) < lateStamp).toBe(true); // held back by the open transaction
 
-    commit();
-    await late;
+    await late.commit();
     const after = extracted(await runExtract(deps, { safetyMarginMs: 0 }));
     const afterUnit = await readUnit(aws, after.manifestKey);
     // The late row arrives; the already-delivered later row is not emitted again.
@@ -203,30 +191,18 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
 
   it('the safety margin catches a late row stamped earlier than its own transaction began', async () => {
     extracted(await runExtract(deps, { safetyMarginMs: 5_000 }));
-    let inserted!: () => void;
-    let commit!: () => void;
-    const insertedSignal = new Promise<void>((resolve) => {
-      inserted = resolve;
-    });
-    const commitGate = new Promise<void>((resolve) => {
-      commit = resolve;
-    });
     // An application clock 1 s behind the database: the stamp precedes the transaction's start.
-    const late = db.pool.transaction(async (tx) => {
-      await tx.query(sql.unsafe`INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
-        VALUES (${UTC_NOW} - interval '1 second', ${UTC_NOW} - interval '1 second', 'Cotton', '/skewed', 'cotton-skewed.json')`);
-      inserted();
-      await commitGate;
-    });
-    await insertedSignal;
+    const late = await holdTransaction(db.pool, (tx) =>
+      tx.query(sql.unsafe`INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
+        VALUES (${UTC_NOW} - interval '1 second', ${UTC_NOW} - interval '1 second', 'Cotton', '/skewed', 'cotton-skewed.json')`),
+    );
     await db.pool.query(sql.unsafe`INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
       VALUES (${UTC_NOW}, ${UTC_NOW}, 'Steel', '/early', 'steel-early.json')`);
     const during = extracted(await runExtract(deps, { safetyMarginMs: 5_000 }));
     expect(
       (await readUnit(aws, during.manifestKey)).tables.get('design')!.map((r) => r.file_location),
     ).toEqual(['/early']);
-    commit();
-    await late;
+    await late.commit();
     const after = extracted(await runExtract(deps, { safetyMarginMs: 5_000 }));
     expect(
       (await readUnit(aws, after.manifestKey)).tables.get('design')!.map((r) => r.file_location),

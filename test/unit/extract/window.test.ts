@@ -1,6 +1,7 @@
 import {
   commitHorizon,
   floorToMs,
+  type HorizonBounds,
   msToTimestamp,
   nextTail,
   nextWatermark,
@@ -19,42 +20,64 @@ describe('timestamps', () => {
 });
 
 describe('commitHorizon', () => {
-  it('is now minus the safety margin when no other transaction is open', () => {
-    expect(commitHorizon({ now: '2024-05-01 10:00:00.000500', oldestOpenTransaction: null }, 120_000)).toBe(
-      '2024-05-01 09:58:00.000',
-    );
-    expect(commitHorizon({ now: '2024-05-01 10:00:00.123456', oldestOpenTransaction: null }, 0)).toBe(
-      '2024-05-01 10:00:00.123',
-    );
+  const now = '2024-05-01 10:00:00.000';
+  const at = (bounds: Partial<HorizonBounds>, margin = 120_000) =>
+    commitHorizon({ now, oldestOpenTransaction: null, settled: now, ...bounds }, margin);
+
+  it('is now minus the safety margin when nothing else bounds it', () => {
+    expect(at({ now: '2024-05-01 10:00:00.000500', settled: '2024-05-01 10:00:00.000' })).toEqual({
+      horizon: '2024-05-01 09:58:00.000',
+      limitedBy: 'safety-margin',
+    });
+    expect(at({ now: '2024-05-01 10:00:00.123456', settled: '2024-05-01 10:00:00.123' }, 0)).toEqual({
+      horizon: '2024-05-01 10:00:00.123',
+      limitedBy: 'safety-margin',
+    });
   });
 
-  it('is held back to the start of the oldest open transaction, floored to the millisecond', () => {
+  it('is held back to the start of the oldest visible open transaction, floored to the millisecond', () => {
     // A transaction that started at .1234 can stamp .123 (timestamp(3) rounds), so the floor.
+    expect(at({ oldestOpenTransaction: '2024-05-01 09:30:00.1234' })).toEqual({
+      horizon: '2024-05-01 09:30:00.123',
+      limitedBy: 'open-transaction',
+    });
+  });
+
+  it('is held back to the newest settled reading (the privilege-free bound)', () => {
+    expect(at({ settled: '2024-05-01 09:55:00.000' })).toEqual({
+      horizon: '2024-05-01 09:55:00.000',
+      limitedBy: 'running-transactions',
+    });
+  });
+
+  it('takes the earliest bound when both the visible sessions and the settled reading apply', () => {
     expect(
-      commitHorizon(
-        { now: '2024-05-01 10:00:00.000', oldestOpenTransaction: '2024-05-01 09:30:00.1234' },
-        120_000,
-      ),
-    ).toBe('2024-05-01 09:30:00.123');
+      at({ oldestOpenTransaction: '2024-05-01 09:50:00.000', settled: '2024-05-01 09:40:00.000' }),
+    ).toMatchObject({ horizon: '2024-05-01 09:40:00.000', limitedBy: 'running-transactions' });
+    expect(
+      at({ oldestOpenTransaction: '2024-05-01 09:40:00.000', settled: '2024-05-01 09:50:00.000' }),
+    ).toMatchObject({ horizon: '2024-05-01 09:40:00.000', limitedBy: 'open-transaction' });
+  });
+
+  it('has no horizon while no reading is settled (the watermark stays)', () => {
+    expect(at({ settled: null })).toEqual({ horizon: null, limitedBy: 'running-transactions' });
   });
 
   it('ignores an open transaction younger than the margin', () => {
-    expect(
-      commitHorizon(
-        { now: '2024-05-01 10:00:00.000', oldestOpenTransaction: '2024-05-01 09:59:59.000' },
-        120_000,
-      ),
-    ).toBe('2024-05-01 09:58:00.000');
+    expect(at({ oldestOpenTransaction: '2024-05-01 09:59:59.000' }).horizon).toBe('2024-05-01 09:58:00.000');
   });
 
   it('rejects a negative margin', () => {
-    expect(() => commitHorizon({ now: '2024-05-01 10:00:00.000', oldestOpenTransaction: null }, -1)).toThrow(
-      RangeError,
-    );
+    expect(() => at({}, -1)).toThrow(RangeError);
   });
 });
 
 describe('nextWatermark', () => {
+  it('stays where it is without a horizon (null before the first settled reading)', () => {
+    expect(nextWatermark(null, null)).toBeNull();
+    expect(nextWatermark('2024-01-01 00:00:00.000', null)).toBe('2024-01-01 00:00:00.000');
+  });
+
   it('starts at the horizon and never moves backwards', () => {
     expect(nextWatermark(null, '2024-01-01 00:00:00.000')).toBe('2024-01-01 00:00:00.000');
     expect(nextWatermark('2024-01-02 00:00:00.000', '2024-01-01 00:00:00.000')).toBe(

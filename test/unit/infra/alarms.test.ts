@@ -19,10 +19,18 @@ describe('shared/config/alarms.json', () => {
     for (const alarm of definitions) expect(alarm.runbook).toMatch(/^[a-z0-9-]+$/);
   });
 
-  test('the local stack evaluates the five alarm kinds of the on-call issue, DLQ alarms named "dlq"', () => {
+  test('the local stack evaluates the alarm kinds of the on-call issue and issue 13, DLQ alarms named "dlq"', () => {
     const local = alarmsFor('local', 'totes', definitions);
     expect(new Set(local.map((a) => a.kind))).toEqual(
-      new Set(['dlq-depth', 'queue-age', 'records-failed', 'heartbeat', 'freshness', 'schema-drift']),
+      new Set([
+        'dlq-depth',
+        'queue-age',
+        'records-failed',
+        'heartbeat',
+        'freshness',
+        'schema-drift',
+        'source-unobservable',
+      ]),
     );
     const resources = pipelineResources('totes', 'local');
     for (const consumer of ['transform', 'load'] as const) {
@@ -46,6 +54,18 @@ describe('shared/config/alarms.json', () => {
     const freshness = definitions.find((a) => a.kind === 'freshness')!;
     expect(breaches(freshness, 1800)).toBe(false);
     expect(breaches(freshness, 1801)).toBe(true);
+  });
+
+  test('source-unobservable pages on any cause the extract reports (metric SourceUnobservable by service)', () => {
+    const alarm = definitions.find((a) => a.kind === 'source-unobservable')!;
+    expect(alarm.environments).toEqual(['aws', 'local']);
+    expect(alarm.metric).toEqual({
+      namespace: 'TotesPipeline',
+      name: 'SourceUnobservable',
+      dimensions: { service: '{prefix}-extract' },
+    });
+    expect(breaches(alarm, 0)).toBe(false);
+    expect(breaches(alarm, 1)).toBe(true);
   });
 });
 

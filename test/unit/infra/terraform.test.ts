@@ -358,7 +358,14 @@ describe('alarms (brief section 5)', () => {
       block(environment[stage]!.attrs, 'environment')!.variables as Record<string, Value>;
     const custom = awsAlarms().filter((a) => !a.metric.namespace.startsWith('AWS/'));
     expect(custom.map((a) => a.metric.name).sort()).toEqual(
-      ['RecordsFailed', 'RecordsFailed', 'RunsSucceeded', 'SchemaDrift', 'WarehouseFreshnessSeconds'].sort(),
+      [
+        'RecordsFailed',
+        'RecordsFailed',
+        'RunsSucceeded',
+        'SchemaDrift',
+        'SourceUnobservable',
+        'WarehouseFreshnessSeconds',
+      ].sort(),
     );
     for (const alarm of custom) {
       const env = envOf(alarm.stage);

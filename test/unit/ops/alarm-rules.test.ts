@@ -20,6 +20,7 @@ function observations(overrides: Partial<AlarmObservations> = {}): AlarmObservat
     },
     failures: { transform: [], load: [] },
     lastSuccessfulExtract: '2026-11-28 11:58:00.000',
+    extractRuns: [{ at: '2026-11-28T11:58:00.000Z', unobservable: [] }],
     freshness: { lagSeconds: 0, detail: 'caught up' },
     ...overrides,
   };
@@ -37,6 +38,7 @@ describe('local alarm evaluation', () => {
     expect(states.map((s) => s.id).sort()).toEqual(
       [
         'extract-heartbeat',
+        'extract-source-unobservable',
         'extract-schema-drift',
         'load-dlq-messages-visible',
         'load-queue-oldest-message-age',
@@ -129,6 +131,36 @@ describe('local alarm evaluation', () => {
     expect(at(1800)).toBe('OK');
     expect(at(1801)).toBe('ALARM');
     expect(at(null)).toBe('OK');
+  });
+
+  it('source unobservable: ALARM when a run in the last 15 minutes found a cause, naming it', () => {
+    const states = evaluateRules(
+      alarms,
+      observations({
+        extractRuns: [
+          { at: '2026-11-28T11:59:00.000Z', unobservable: [] },
+          { at: '2026-11-28T11:50:00.000Z', unobservable: ['timezone'] },
+          { at: '2026-11-28T11:30:00.000Z', unobservable: ['replica', 'timezone'] },
+        ],
+      }),
+    );
+    const alarm = stateOf(states, 'extract-source-unobservable');
+    // Maximum over the period: the later clean run does not hide the earlier finding.
+    expect(alarm).toMatchObject({ state: 'ALARM', value: 1, runbook: 'source-unobservable' });
+    expect(alarm.reason).toContain('timezone');
+    expect(alarm.reason).not.toContain('replica'); // older than the period
+  });
+
+  it('source unobservable: OK when recent runs found nothing, or when no run recorded it (missing data)', () => {
+    expect(stateOf(evaluateRules(alarms, observations()), 'extract-source-unobservable')).toMatchObject({
+      state: 'OK',
+      value: 0,
+    });
+    const none = evaluateRules(
+      alarms,
+      observations({ extractRuns: [{ at: '2026-11-28T11:58:00.000Z', unobservable: null }] }),
+    );
+    expect(stateOf(none, 'extract-source-unobservable')).toMatchObject({ state: 'OK', value: null });
   });
 
   it('parses the pipeline timestamps (UTC wall clock) and ISO strings alike', () => {

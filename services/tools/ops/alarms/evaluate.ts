@@ -109,6 +109,12 @@ export async function measureFreshness(
   }
 }
 
+/** The database time a run id starts with ('20261128T020908260Z-…'), as ISO; null if it has none. */
+function runIdTime(runId: string): string | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z/.exec(runId);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : null;
+}
+
 export async function observe(stack: AlarmSubject, now = Date.now()): Promise<AlarmObservations> {
   const s = subjectOf(stack);
   const clientOptions = { region: s.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -138,20 +144,27 @@ export async function observe(stack: AlarmSubject, now = Date.now()): Promise<Al
     const heartbeat = await doc.send(
       new GetCommand({ TableName: table, Key: { pk: 'HEARTBEAT', sk: 'extract' } }),
     );
+    const runs = await doc.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'RUN' },
+        ScanIndexForward: false,
+        Limit: 20,
+      }),
+    );
+    const runItems = runs.Items ?? [];
     let lastSuccessfulExtract = typeof heartbeat.Item?.at === 'string' ? heartbeat.Item.at : null;
     if (lastSuccessfulExtract === null) {
-      const runs = await doc.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'RUN' },
-          ScanIndexForward: false,
-          Limit: 20,
-        }),
-      );
-      const ok = (runs.Items ?? []).find((r) => r.status !== 'failed' && typeof r.extractedAt === 'string');
+      const ok = runItems.find((r) => r.status !== 'failed' && typeof r.extractedAt === 'string');
       lastSuccessfulExtract = ok ? String(ok.extractedAt) : null;
     }
+    const extractRuns = runItems
+      .filter((r) => typeof r.sk === 'string')
+      .map((r) => ({
+        at: runIdTime(String(r.sk)) ?? String(r.extractedAt ?? ''),
+        unobservable: Array.isArray(r.unobservable) ? r.unobservable.map(String) : null,
+      }));
     const drift = (await doc.send(new GetCommand({ TableName: table, Key: { pk: 'DRIFT', sk: 'extract' } })))
       .Item;
     return {
@@ -159,6 +172,7 @@ export async function observe(stack: AlarmSubject, now = Date.now()): Promise<Al
       queues,
       failures,
       lastSuccessfulExtract,
+      extractRuns,
       schemaDrift:
         drift && typeof drift.at === 'string'
           ? {

@@ -34,6 +34,11 @@ export interface AlarmObservations {
   /** When the last successful extract ran (ISO or 'YYYY-MM-DD HH:MM:SS.mmm' UTC), null: never. */
   readonly lastSuccessfulExtract: string | null;
   /**
+   * The newest extract runs (RUN records): when each read the source (its run-id time, UTC) and the
+   * causes that put rows at risk it found there (null: a record from before the extract observed it).
+   */
+  readonly extractRuns: readonly { readonly at: string; readonly unobservable: readonly string[] | null }[];
+  /**
    * How late the warehouse is, in seconds: the age of the oldest source change it does not hold
    * yet (0 when it holds the newest), null when nothing can be said.
    */
@@ -95,6 +100,21 @@ function datapoint(alarm: ResolvedAlarm, obs: AlarmObservations): { value: numbe
     }
     case 'freshness':
       return { value: obs.freshness.lagSeconds, detail: obs.freshness.detail };
+    case 'source-unobservable': {
+      // CloudWatch's Maximum of SourceUnobservable over the period: each run emits its cause count.
+      const since = obs.now - alarm.periodSeconds * 1000;
+      const recent = obs.extractRuns.filter((r) => r.unobservable !== null && parseUtc(r.at) >= since);
+      if (recent.length === 0)
+        return { value: null, detail: `no extract run in the last ${alarm.periodSeconds / 60} min` };
+      const causes = [...new Set(recent.flatMap((r) => r.unobservable ?? []))].sort();
+      return {
+        value: Math.max(...recent.map((r) => r.unobservable?.length ?? 0)),
+        detail:
+          causes.length === 0
+            ? `${plural(recent.length, 'extract run')} in the last ${alarm.periodSeconds / 60} min observed the source fully`
+            : `the extract cannot observe the source (${causes.join(', ')}; the extract log names the fix)`,
+      };
+    }
     case 'schema-drift': {
       const drift = obs.schemaDrift;
       if (!drift) return { value: null, detail: 'no source schema drift recorded' };

@@ -153,7 +153,7 @@ export async function sourceChecks(url: string, reachHint = ''): Promise<CheckRe
         : warn(
             G,
             'source sessions visible',
-            `${id.role} cannot see other roles' sessions in pg_stat_activity: the extract cannot tell how long a writer's transaction has been open and relies on the safety margin`,
+            `${id.role} cannot see other roles' sessions in pg_stat_activity: nothing is lost (the extract's commit horizon works from pg_locks, which any role reads), but the extract cannot name the sessions that hold its watermark back nor bound it by their xact_start as well`,
             `GRANT pg_read_all_stats TO ${quoted(id.role)};  (or GRANT pg_monitor)`,
           ),
     );

@@ -3,6 +3,8 @@ import {
   type SourceColumnType,
   type SourceTableName,
 } from '../../../../shared/schema/totesys.ts';
+import { WAREHOUSE_SPECS } from '../../../../shared/schema/warehouse/index.ts';
+import { SOURCE_VERSION } from '../../../../shared/schema/warehouse/lake.ts';
 import type { WarehouseTable } from '../../../../shared/schema/warehouse.ts';
 
 /**
@@ -18,8 +20,6 @@ const fileList = (files: readonly string[]): string => `[${files.map(quoteLitera
 export const RAW_SCHEMA = 'raw';
 /** The schema of the views over the ingestion bucket's JSON, one per source table. */
 export const INGESTION_SCHEMA = 'ingestion';
-/** The column dimensions carry in the lake to decide newest-wins; not a warehouse column. */
-const SOURCE_VERSION = 'source_version';
 
 /** `raw.<table>`: every row of the table's Parquet files, plus `filename`. */
 export function rawWarehouseView(table: WarehouseTable, files: readonly string[]): string {
@@ -33,7 +33,8 @@ export function rawWarehouseView(table: WarehouseTable, files: readonly string[]
  */
 export function warehouseView(table: WarehouseTable, idColumn: string): string {
   const raw = `${RAW_SCHEMA}.${quoteIdentifier(table)}`;
-  if (table.startsWith('dim_') && table !== 'dim_date') {
+  // Versioned dimensions carry SOURCE_VERSION in the lake (the table specs say which).
+  if (WAREHOUSE_SPECS[table].role === 'dimension') {
     return `CREATE VIEW ${quoteIdentifier(table)} AS SELECT * EXCLUDE (filename, ${SOURCE_VERSION}, _newest) FROM (SELECT *, row_number() OVER (PARTITION BY ${quoteIdentifier(idColumn)} ORDER BY ${SOURCE_VERSION} DESC) AS _newest FROM ${raw}) WHERE _newest = 1`;
   }
   return `CREATE VIEW ${quoteIdentifier(table)} AS SELECT DISTINCT * EXCLUDE (filename) FROM ${raw}`;

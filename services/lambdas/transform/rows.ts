@@ -1,0 +1,157 @@
+/**
+ * Builds a warehouse table's lake rows by column name from its spec (shared/schema/warehouse/):
+ * each column's value is fetched where the spec says it comes from (a source column by name, the
+ * date or time part of a source timestamp, or a derived value the caller names) and checked where
+ * the warehouse type is narrower than the source's (a varchar holding a date, an unbounded numeric
+ * going into numeric(10,2), a nullable source column into a NOT NULL one). Positions are resolved
+ * once per table, not per row; the row comes out in the lake's column order for the Parquet writer.
+ */
+import type { SourceValue } from '../../../shared/lake/units.ts';
+import type { ParquetRow, ParquetValue } from '../../../shared/parquet/index.ts';
+import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
+import { dateToDays, fitsDecimal, timeToMillis } from '../../../shared/schema/value-kinds.ts';
+import { type LakeColumn, lakeColumns } from '../../../shared/schema/warehouse/lake.ts';
+import type { TableSpec } from '../../../shared/schema/warehouse/spec.ts';
+import { WrongValueTypeError } from './errors.ts';
+
+/** A validated source row in its table's canonical column order (validate.ts). */
+export type SourceRow = readonly SourceValue[];
+/** The source rows a warehouse row is made from, by source table (the joined ones included). */
+export type RowSources = Readonly<Partial<Record<SourceTableName, SourceRow>>>;
+/** Values of the spec's derived columns (and `source_version`), by column name. */
+export type DerivedValues = Readonly<Record<string, ParquetValue>>;
+
+/** 'YYYY-MM-DD' naming a real calendar day, or WrongValueTypeError. */
+export function checkDate(value: string, where: string): string {
+  if (dateToDays(value) !== undefined) return value;
+  throw new WrongValueTypeError(`${where}: ${JSON.stringify(value)} is not a calendar date 'YYYY-MM-DD'`);
+}
+
+/** The index of `column` in `table`'s canonical source order; a spec naming no such column fails at load. */
+export function sourceIndex(table: SourceTableName, column: string, where: string): number {
+  const index = SOURCE_TABLES[table].columns.findIndex((c) => c.name === column);
+  if (index < 0) throw new Error(`${where}: source table ${table} has no column ${column}`);
+  return index;
+}
+
+type Fetch = (sources: RowSources, where: string, derived: DerivedValues | undefined) => ParquetValue;
+
+function fetcher(spec: TableSpec, column: LakeColumn): Fetch {
+  const at = `${spec.name}.${column.name}`;
+  const { source } = column;
+  const sourceTable = (table: SourceTableName | undefined): SourceTableName => {
+    const name = table ?? spec.source;
+    if (!name) throw new Error(`${at}: no source table to take ${JSON.stringify(source)} from`);
+    return name;
+  };
+  switch (source.kind) {
+    case 'column': {
+      const table = sourceTable(source.table);
+      const index = sourceIndex(table, source.column, at);
+      return (sources, where) => {
+        const row = sources[table];
+        if (!row) throw new Error(`${where}: ${at} needs a ${table} row`);
+        return row[index] as ParquetValue;
+      };
+    }
+    case 'date-of':
+    case 'time-of': {
+      const table = sourceTable(undefined);
+      const index = sourceIndex(table, source.column, at);
+      if (source.kind === 'date-of') {
+        return (sources, where) => checkDate((sources[table]![index] as string).slice(0, 10), where);
+      }
+      return (sources, where) => {
+        const value = sources[table]![index] as string;
+        const time = value.slice(11);
+        if (timeToMillis(time) === undefined)
+          throw new WrongValueTypeError(`${where}: ${JSON.stringify(value)} is not a valid timestamp`);
+        return time;
+      };
+    }
+    case 'derived':
+      return (_sources, where, derived) => {
+        const value = derived?.[column.name];
+        if (value === undefined) throw new Error(`${where}: no value derived for ${at}`);
+        return value;
+      };
+    case 'generated':
+      throw new Error(`${at}: a generated column is not in the lake`);
+  }
+}
+
+/** Adds the checks a column needs where its warehouse type is narrower than the source's. */
+function checked(spec: TableSpec, column: LakeColumn, fetch: Fetch): Fetch {
+  const inner = withKindCheck(column, fetch);
+  const { source } = column;
+  const sourceNullable =
+    source.kind === 'column' &&
+    SOURCE_TABLES[source.table ?? spec.source!].columns.find((c) => c.name === source.column)!.nullable;
+  if (column.nullable || !sourceNullable) return inner;
+  return (sources, where, derived) => {
+    const value = inner(sources, where, derived);
+    if (value === null)
+      throw new WrongValueTypeError(
+        `${where}: ${column.name} is null, ${spec.name}.${column.name} is NOT NULL`,
+      );
+    return value;
+  };
+}
+
+function withKindCheck(column: LakeColumn, fetch: Fetch): Fetch {
+  const { type, source } = column;
+  if (source.kind !== 'column') return fetch;
+  if (type.kind === 'date') {
+    return (sources, where, derived) => {
+      const value = fetch(sources, where, derived);
+      return value === null ? null : checkDate(value as string, `${where}: ${column.name}`);
+    };
+  }
+  if (type.sql === 'numeric' && type.precision !== undefined) {
+    const { precision, scale = 0 } = type;
+    return (sources, where, derived) => {
+      const value = fetch(sources, where, derived);
+      if (value !== null && !fitsDecimal(value as string, precision, scale)) {
+        throw new WrongValueTypeError(
+          `${where}: ${column.name}: ${value} does not fit numeric(${precision},${scale}) without being altered`,
+        );
+      }
+      return value;
+    };
+  }
+  return fetch;
+}
+
+export interface RowBuilder {
+  readonly spec: TableSpec;
+  readonly columns: readonly LakeColumn[];
+  /** Positions of the row's dim_date keys (every date a fact references joins dim_date). */
+  readonly dateKeys: readonly number[];
+  /** The position of a column in the built rows (a typed accessor for code that reads rows). */
+  position(column: string): number;
+  build(sources: RowSources, where: string, derived?: DerivedValues): ParquetRow;
+}
+
+export function rowBuilder(spec: TableSpec): RowBuilder {
+  const columns = lakeColumns(spec);
+  const fetches = columns.map((column) => checked(spec, column, fetcher(spec, column)));
+  const datesReferenced = new Set(
+    spec.columns.filter((c) => c.references?.table === 'dim_date').map((c) => c.name),
+  );
+  const dateKeys = columns.flatMap((c, i) => (datesReferenced.has(c.name) ? [i] : []));
+  return {
+    spec,
+    columns,
+    dateKeys,
+    position(name) {
+      const index = columns.findIndex((c) => c.name === name);
+      if (index < 0) throw new Error(`${spec.name} has no lake column ${name}`);
+      return index;
+    },
+    build(sources, where, derived) {
+      const row: ParquetValue[] = new Array(fetches.length);
+      for (let i = 0; i < fetches.length; i++) row[i] = fetches[i]!(sources, where, derived);
+      return row;
+    },
+  };
+}

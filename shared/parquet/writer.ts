@@ -1,0 +1,220 @@
+/**
+ * Writes Parquet with hyparquet-writer against an explicit schema; every value is checked and
+ * encoded exactly by ./values.ts (the value kinds of shared/schema/value-kinds.ts).
+ */
+import type { SchemaElement } from 'hyparquet';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { isInt32 } from '../schema/value-kinds.ts';
+import { ParquetValueError } from './errors.ts';
+import {
+  DEFAULT_ROW_GROUP_SIZE,
+  type ParquetFileWriter,
+  type ParquetRow,
+  type ParquetTableSchema,
+  type ParquetValue,
+  type ResolvedColumn,
+} from './types.ts';
+import {
+  dateToDays,
+  decimalShape,
+  decimalToScaledBigInt,
+  timestampToMillis,
+  timeToMillis,
+} from './values.ts';
+
+/**
+ * Fixes `scale: 'data'` columns (unbounded numerics) to the largest scale present in `rows`
+ * (0 if none), so that no value is altered, and their precision to 18 when every value fits
+ * (INT64, fast to encode) or else the declared maximum (38: FIXED_LEN_BYTE_ARRAY). A value too
+ * large for the maximum fails when it is encoded.
+ */
+export function resolveDecimalScales(
+  schema: ParquetTableSchema,
+  rows: readonly ParquetRow[],
+): ResolvedColumn[] {
+  return schema.columns.map((column, index) => {
+    const { type } = column;
+    if (type.kind !== 'decimal' || type.scale !== 'data') return column as ResolvedColumn;
+    let scale = 0;
+    let digits = 1;
+    for (const row of rows) {
+      const value = row[index];
+      if (typeof value === 'string') {
+        const shape = decimalShape(value);
+        scale = Math.max(scale, shape.scale);
+        digits = Math.max(digits, shape.digits);
+      }
+    }
+    const precision = Math.min(type.precision, Math.max(18, digits + scale)) <= 18 ? 18 : type.precision;
+    return { ...column, type: { kind: 'decimal', precision, scale } };
+  });
+}
+
+function decimalPhysical(precision: number): Pick<SchemaElement, 'type' | 'type_length'> {
+  if (precision <= 9) return { type: 'INT32' };
+  if (precision <= 18) return { type: 'INT64' };
+  if (precision <= 38) return { type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16 };
+  throw new ParquetValueError(`DECIMAL precision ${precision} is above 38`);
+}
+
+function schemaElement(column: ResolvedColumn): SchemaElement {
+  const repetition_type = column.nullable ? 'OPTIONAL' : 'REQUIRED';
+  const { type } = column;
+  const name = column.name;
+  switch (type.kind) {
+    case 'int32':
+      return { name, repetition_type, type: 'INT32' };
+    case 'utf8':
+      return {
+        name,
+        repetition_type,
+        type: 'BYTE_ARRAY',
+        converted_type: 'UTF8',
+        logical_type: { type: 'STRING' },
+      };
+    case 'boolean':
+      return { name, repetition_type, type: 'BOOLEAN' };
+    case 'date':
+      return { name, repetition_type, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } };
+    case 'time-millis':
+      return {
+        name,
+        repetition_type,
+        type: 'INT32',
+        logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MILLIS' },
+      };
+    case 'timestamp-millis':
+      return {
+        name,
+        repetition_type,
+        type: 'INT64',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MILLIS' },
+      };
+    case 'decimal':
+      if (type.scale > type.precision) {
+        throw new ParquetValueError(
+          `column ${name}: scale ${type.scale} exceeds precision ${type.precision}`,
+        );
+      }
+      return {
+        name,
+        repetition_type,
+        ...decimalPhysical(type.precision),
+        converted_type: 'DECIMAL',
+        precision: type.precision,
+        scale: type.scale,
+        logical_type: { type: 'DECIMAL', precision: type.precision, scale: type.scale },
+      };
+  }
+}
+
+/** The Parquet schema (footer) for resolved columns. */
+export function parquetSchema(columns: readonly ResolvedColumn[]): SchemaElement[] {
+  return [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)];
+}
+
+function encodeColumn(column: ResolvedColumn, values: ParquetValue[]): unknown[] {
+  const { type } = column;
+  const check = (value: ParquetValue, expected: string): never => {
+    throw new ParquetValueError(
+      `column ${column.name}: ${JSON.stringify(value)} is not ${expected}${value === null ? ' (the column is required)' : ''}`,
+    );
+  };
+  return values.map((value) => {
+    if (value === null || value === undefined) {
+      if (!column.nullable) check(null, 'a value');
+      return null;
+    }
+    try {
+      switch (type.kind) {
+        case 'int32':
+          return isInt32(value) ? value : check(value, 'a 32-bit integer');
+        case 'utf8':
+          return typeof value === 'string' ? value : check(value, 'a string');
+        case 'boolean':
+          return typeof value === 'boolean' ? value : check(value, 'a boolean');
+        case 'date':
+          return typeof value === 'string' ? dateToDays(value) : check(value, 'a date string');
+        case 'time-millis':
+          return typeof value === 'string' ? timeToMillis(value) : check(value, 'a time string');
+        case 'timestamp-millis':
+          return typeof value === 'string' ? timestampToMillis(value) : check(value, 'a timestamp string');
+        case 'decimal':
+          return typeof value === 'string'
+            ? decimalToScaledBigInt(value, type.scale, type.precision)
+            : check(value, 'a decimal string');
+        default:
+          return check(value, 'a supported type');
+      }
+    } catch (error) {
+      if (error instanceof ParquetValueError && !error.message.startsWith('column ')) {
+        throw new ParquetValueError(`column ${column.name}: ${error.message}`);
+      }
+      throw error;
+    }
+  });
+}
+
+/**
+ * An incremental writer: callers hand rows over in batches (one row group at a time keeps memory
+ * bounded by the row group, not the table); the encoded file is held compressed.
+ */
+export function createParquetWriter(
+  columns: readonly ResolvedColumn[],
+  options: { readonly rowGroupSize?: number; readonly kvMetadata?: Record<string, string> } = {},
+): ParquetFileWriter {
+  const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
+  const writer = new ByteWriter();
+  const parquet = new ParquetWriter({
+    writer,
+    schema: parquetSchema(columns) as never,
+    codec: 'SNAPPY',
+    createdBy: 'totes-pipeline (hyparquet-writer)',
+    kvMetadata: Object.entries(options.kvMetadata ?? {}).map(([key, value]) => ({ key, value })),
+  });
+  let rowCount = 0;
+  return {
+    columns,
+    get rowCount() {
+      return rowCount;
+    },
+    write(rows) {
+      for (let start = 0; start < rows.length; start += rowGroupSize) {
+        const group = rows.slice(start, start + rowGroupSize);
+        for (const row of group) {
+          if (row.length !== columns.length) {
+            throw new ParquetValueError(
+              `a row has ${row.length} values; the schema has ${columns.length} columns`,
+            );
+          }
+        }
+        const columnData = columns.map((column, index) => ({
+          name: column.name,
+          data: encodeColumn(
+            column,
+            group.map((row) => row[index] as ParquetValue),
+          ) as never[],
+          nullable: column.nullable,
+        }));
+        parquet.write({ columnData, rowGroupSize: group.length });
+        rowCount += group.length;
+      }
+    },
+    finish() {
+      parquet.finish();
+      return new Uint8Array(writer.getBuffer());
+    },
+  };
+}
+
+/** Writes `rows` (resolving data-driven decimal scales first) and returns the file. */
+export function writeParquet(
+  schema: ParquetTableSchema,
+  rows: readonly ParquetRow[],
+  options: { readonly rowGroupSize?: number; readonly kvMetadata?: Record<string, string> } = {},
+): { readonly buffer: Uint8Array; readonly columns: readonly ResolvedColumn[] } {
+  const columns = resolveDecimalScales(schema, rows);
+  const writer = createParquetWriter(columns, options);
+  writer.write(rows);
+  return { buffer: writer.finish(), columns };
+}

@@ -1,0 +1,65 @@
+import { describe, expect, test } from '@jest/globals';
+import {
+  dateToDays,
+  daysToDate,
+  decimalParts,
+  fitsDecimal,
+  isValueOf,
+  millisToTime,
+  millisToTimestamp,
+  timestampToMillis,
+  timeToMillis,
+  VALUE_KINDS,
+  type ValueKind,
+} from '../../../shared/schema/value-kinds.ts';
+
+const VALID: Readonly<Record<ValueKind, readonly unknown[]>> = {
+  int: [0, -2_147_483_648, 2_147_483_647],
+  decimal: ['0', '2.57', '-0.05', '00123.4500'],
+  text: ['', 'Manchester'],
+  boolean: [true, false],
+  date: ['2024-02-29', '1970-01-01'],
+  time: ['00:00:00.000', '23:59:59.999'],
+  timestamp: ['2024-02-29 23:59:59.999', '2022-11-03 14:20:49.962'],
+};
+
+const INVALID: Readonly<Record<ValueKind, readonly unknown[]>> = {
+  int: [1.5, 2 ** 31, '1', null],
+  decimal: [2.57, '1e3', '.5', '5.', '', '+1'],
+  text: [1, null, true],
+  boolean: ['true', 0],
+  date: ['2023-02-29', '2024-2-1', '2024-02-29 00:00:00.000', 20240229],
+  time: ['24:00:00.000', '10:60:00.000', '10:00:00', '10:00:00.1234'],
+  timestamp: [
+    '2022-11-03T14:20:49.962',
+    '2023-02-30 00:00:00.000',
+    '2022-11-03 14:20:49',
+    '2022-11-03 24:00:00.000',
+  ],
+};
+
+describe('value kinds', () => {
+  test.each(VALUE_KINDS)('%s: accepts its valid values and refuses the rest', (kind) => {
+    for (const value of VALID[kind])
+      expect({ value, ok: isValueOf(kind, value) }).toEqual({ value, ok: true });
+    for (const value of INVALID[kind])
+      expect({ value, ok: isValueOf(kind, value) }).toEqual({ value, ok: false });
+  });
+
+  test('dates, times and timestamps convert exactly both ways', () => {
+    expect(dateToDays('1970-01-02')).toBe(1);
+    expect(daysToDate(dateToDays('2024-02-29')!)).toBe('2024-02-29');
+    expect(timeToMillis('01:02:03.004')).toBe(3_723_004);
+    expect(millisToTime(3_723_004)).toBe('01:02:03.004');
+    expect(millisToTimestamp(timestampToMillis('2024-02-29 23:59:59.999')!)).toBe('2024-02-29 23:59:59.999');
+  });
+
+  test('decimals: parts as written, and whether numeric(p, s) holds them unaltered', () => {
+    expect(decimalParts('-012.30')).toEqual({ negative: true, whole: '012', fraction: '30' });
+    expect(decimalParts('1e3')).toBeUndefined();
+    expect(fitsDecimal('99999999.99', 10, 2)).toBe(true);
+    expect(fitsDecimal('0012.3', 10, 2)).toBe(true);
+    expect(fitsDecimal('123456789.01', 10, 2)).toBe(false);
+    expect(fitsDecimal('12.345', 10, 2)).toBe(false);
+  });
+});
