@@ -40,7 +40,8 @@ import {
   type SoakResult,
 } from './soak.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// The repository root (this file is services/tools/bench/main.ts).
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCALE_RUN = fileURLToPath(new URL('./scale-run.ts', import.meta.url));
 const SVG_PATH = 'docs/bench-throughput.svg';
 const COLD_INIT_REPEATS = 5;

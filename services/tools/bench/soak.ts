@@ -130,7 +130,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     exited.then(() => 'exited' as const),
   ]);
   if (ended === 'exited') throw new Error('soak: `totes start` stopped before the end of the soak');
-  const lakeBytes = folderBytes(path.join(stackDir, 's3'));
+  const lakeBytes = folderBytes(path.join(stackDir, 'aws', 's3'));
   child.kill('SIGINT');
   await exited;
   const samples = readFileSync(probeFile, 'utf8')
