@@ -89,6 +89,7 @@ locals {
       POWERTOOLS_LOG_LEVEL         = var.log_level
     }
     transform = {
+      INGESTION_BUCKET             = aws_s3_bucket.lake["ingestion"].bucket
       PROCESSED_BUCKET             = aws_s3_bucket.lake["processed"].bucket
       PIPELINE_STATE_TABLE         = aws_dynamodb_table.state.name
       IDEMPOTENCY_TABLE            = aws_dynamodb_table.idempotency.name
@@ -97,6 +98,7 @@ locals {
       POWERTOOLS_LOG_LEVEL         = var.log_level
     }
     load = {
+      PROCESSED_BUCKET             = aws_s3_bucket.lake["processed"].bucket
       PIPELINE_STATE_TABLE         = aws_dynamodb_table.state.name
       IDEMPOTENCY_TABLE            = aws_dynamodb_table.idempotency.name
       WAREHOUSE_SECRET_ID          = data.aws_secretsmanager_secret.warehouse.arn

@@ -14,7 +14,7 @@
  * - `RunsSucceeded` (Count), dimension service: extract, 1 per successful run, also when nothing
  *   changed (services/lambdas/extract/run-extract.ts);
  * - `WarehouseFreshnessSeconds` (Seconds), dimensions service + stage: load, after each commit,
- *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/handler.ts);
+ *   now minus the newest source `last_updated` the warehouse holds (services/lambdas/load/processor.ts);
  * - `SourceUnobservable` (Count), dimension service: extract, every run that read the source, the
  *   number of causes that put rows at risk (replica source, TimeZone not UTC; 0 when none); the
  *   same metric with dimensions service + cause is 1 per cause, for the dashboard and diagnosis
@@ -26,15 +26,19 @@
  * bundles may import the constants without shipping the file.
  */
 import { readFileSync } from 'node:fs';
+import { CONSUMER_METRICS } from '../metrics/consumer.ts';
+import { EXTRACT_METRICS } from '../metrics/extract.ts';
+import { LOAD_METRICS } from '../metrics/load.ts';
 
-export const METRICS_NAMESPACE = 'TotesPipeline';
+export { METRICS_NAMESPACE } from '../metrics/namespace.ts';
 
+/** The custom metrics the alarms watch, by their catalogue entries (shared/metrics). */
 export const CUSTOM_METRICS = {
-  recordsFailed: 'RecordsFailed',
-  extractRunsSucceeded: 'RunsSucceeded',
-  warehouseFreshnessSeconds: 'WarehouseFreshnessSeconds',
-  sourceUnobservable: 'SourceUnobservable',
-  extractSchemaDrift: 'SchemaDrift',
+  recordsFailed: CONSUMER_METRICS.recordsFailed.name,
+  extractRunsSucceeded: EXTRACT_METRICS.runsSucceeded.name,
+  warehouseFreshnessSeconds: LOAD_METRICS.freshness.name,
+  sourceUnobservable: EXTRACT_METRICS.sourceUnobservable.name,
+  extractSchemaDrift: EXTRACT_METRICS.schemaDrift.name,
 } as const;
 
 /** Placeholder in dimension values for the deployment prefix (`totes` by default). */

@@ -56,6 +56,7 @@ export const FUNCTION_ENV: Readonly<Record<'extract' | 'transform' | 'load', rea
     ENV.logLevel,
   ],
   transform: [
+    ENV.ingestionBucket,
     ENV.processedBucket,
     ENV.stateTable,
     ENV.idempotencyTable,
@@ -64,6 +65,7 @@ export const FUNCTION_ENV: Readonly<Record<'extract' | 'transform' | 'load', rea
     ENV.logLevel,
   ],
   load: [
+    ENV.processedBucket,
     ENV.stateTable,
     ENV.idempotencyTable,
     ENV.warehouseSecretId,

@@ -65,6 +65,11 @@ export interface PipelineResources {
 }
 
 export const MANIFEST_SUFFIX = 'manifest.json';
+
+/** The EventBridge rule that starts the extract (infra-terraform/eventbridge.tf; the local schedule's name). */
+export function extractScheduleRuleName(prefix: string): string {
+  return `${prefix}-extract-schedule`;
+}
 export const DEFAULT_PREFIX = 'totes';
 
 /**

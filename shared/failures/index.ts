@@ -12,6 +12,15 @@
  *
  * When the object later succeeds (a fix shipped, the DLQ redriven) the SQS consumer deletes the
  * item, so `listFailures` shows what is still failing; the DLQ message itself is gone by then.
+ *
+ * Keys of any length (./record-key.ts): a `bucket/key` over DynamoDB's 1,024-byte sort-key limit
+ * is stored under its SHA-256, with the key text cut to 1,024 characters (`keyLength` keeps the
+ * real length).
+ *
+ * Attempts that never finish (the function timed out, the container died): before the work, the
+ * consumer records the attempt's start under pk = 'ATTEMPT#<stage>' (same sk; a separate partition
+ * so the alarms, which count failures, do not count attempts in progress). A success deletes both
+ * items; `dlq show` shows a start newer than the last failure as "started at T, no result".
  */
 import {
   DeleteCommand,
@@ -20,8 +29,12 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { failureSortKey, MAX_KEY_TEXT } from './record-key.ts';
+
+export { failureSortKey, truncateText } from './record-key.ts';
 
 export const FAILURE_PK_PREFIX = 'FAILURE#';
+export const ATTEMPT_PK_PREFIX = 'ATTEMPT#';
 /** Failure items outlive the DLQ's 14-day retention. */
 export const FAILURE_TTL_SECONDS = 30 * 24 * 3600;
 const MAX_MESSAGE_LENGTH = 8000;
@@ -48,6 +61,29 @@ export interface FailureRecord {
   readonly rootErrorClass: string;
   readonly attempt: number;
   readonly failedAt: string;
+  /** Length of the full key when `key` holds only its first 1,024 characters. */
+  readonly keyLength?: number;
+}
+
+export interface AttemptStartInput {
+  readonly stage: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly messageId: string;
+  readonly attempt: number;
+  /** The function's configured timeout, when known (Lambda: remaining time at the start). */
+  readonly timeoutSeconds: number | null;
+  readonly startedAt?: Date;
+}
+
+export interface AttemptStart {
+  readonly stage: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly messageId: string;
+  readonly attempt: number;
+  readonly timeoutSeconds: number | null;
+  readonly startedAt: string;
 }
 
 export interface DescribedError {
@@ -106,14 +142,18 @@ export function failurePk(stage: string): string {
 }
 
 export function failureSk(bucket: string | null, key: string | null, messageId: string): string {
-  return bucket !== null && key !== null ? `${bucket}/${key}` : `message/${messageId}`;
+  return failureSortKey(bucket, key, messageId);
 }
 
 export interface FailureStore {
   record(failure: FailureInput): Promise<FailureRecord>;
   get(stage: string, bucket: string, key: string): Promise<FailureRecord | undefined>;
   list(stage: string, options?: { readonly limit?: number }): Promise<FailureRecord[]>;
+  /** Deletes the failure and the attempt-start records of the object. */
   clear(stage: string, bucket: string, key: string): Promise<void>;
+  /** Records that an attempt starts, before its work (see the module comment). */
+  recordStart(start: AttemptStartInput): Promise<void>;
+  getStart(stage: string, bucket: string, key: string): Promise<AttemptStart | undefined>;
 }
 
 function toRecord(item: Record<string, unknown>): FailureRecord {
@@ -128,6 +168,7 @@ function toRecord(item: Record<string, unknown>): FailureRecord {
     rootErrorClass: typeof item.rootErrorClass === 'string' ? item.rootErrorClass : String(item.errorClass),
     attempt: Number(item.attempt),
     failedAt: String(item.failedAt),
+    ...(typeof item.keyLength === 'number' ? { keyLength: item.keyLength } : {}),
   };
 }
 
@@ -143,7 +184,10 @@ export function failureStore(options: {
       const record: FailureRecord = {
         stage: failure.stage,
         bucket: failure.bucket,
-        key: failure.key,
+        key: failure.key === null ? null : failure.key.slice(0, MAX_KEY_TEXT),
+        ...(failure.key !== null && failure.key.length > MAX_KEY_TEXT
+          ? { keyLength: failure.key.length }
+          : {}),
         messageId: failure.messageId,
         eTag: failure.eTag,
         ...described,
@@ -192,12 +236,51 @@ export function failureStore(options: {
       return listOptions.limit === undefined ? records : records.slice(0, listOptions.limit);
     },
     async clear(stage, bucket, key) {
+      const sk = failureSk(bucket, key, '');
+      await client.send(new DeleteCommand({ TableName: tableName, Key: { pk: failurePk(stage), sk } }));
       await client.send(
-        new DeleteCommand({
+        new DeleteCommand({ TableName: tableName, Key: { pk: `${ATTEMPT_PK_PREFIX}${stage}`, sk } }),
+      );
+    },
+    async recordStart(start) {
+      const startedAt = start.startedAt ?? new Date();
+      await client.send(
+        new PutCommand({
           TableName: tableName,
-          Key: { pk: failurePk(stage), sk: failureSk(bucket, key, '') },
+          Item: {
+            pk: `${ATTEMPT_PK_PREFIX}${start.stage}`,
+            sk: failureSk(start.bucket, start.key, start.messageId),
+            stage: start.stage,
+            bucket: start.bucket,
+            key: start.key.slice(0, MAX_KEY_TEXT),
+            messageId: start.messageId,
+            attempt: start.attempt,
+            timeoutSeconds: start.timeoutSeconds,
+            startedAt: startedAt.toISOString(),
+            expires_at: Math.floor(startedAt.getTime() / 1000) + FAILURE_TTL_SECONDS,
+          },
         }),
       );
+    },
+    async getStart(stage, bucket, key) {
+      const result = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: `${ATTEMPT_PK_PREFIX}${stage}`, sk: failureSk(bucket, key, '') },
+          ConsistentRead: true,
+        }),
+      );
+      const item = result.Item;
+      if (!item) return undefined;
+      return {
+        stage: String(item.stage),
+        bucket: String(item.bucket),
+        key: String(item.key),
+        messageId: String(item.messageId),
+        attempt: Number(item.attempt),
+        timeoutSeconds: typeof item.timeoutSeconds === 'number' ? item.timeoutSeconds : null,
+        startedAt: String(item.startedAt),
+      };
     },
   };
 }

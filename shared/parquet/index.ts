@@ -12,7 +12,9 @@
  * Physical layout: DATE = INT32 days; TIME = INT32 ms since midnight, logical TIME(MILLIS,
  * not UTC-adjusted); TIMESTAMP = INT64 ms, logical TIMESTAMP(MILLIS, not UTC-adjusted: wall-clock,
  * so readers such as DuckDB show TIMESTAMP, not TIMESTAMPTZ); DECIMAL(p,s) as scaled integers in
- * INT32 (p ≤ 9), INT64 (p ≤ 18) or FIXED_LEN_BYTE_ARRAY (p ≤ 38, 16 bytes).
+ * INT32 (p ≤ 9), INT64 (p ≤ 18) or FIXED_LEN_BYTE_ARRAY (p ≤ 38, 16 bytes); an unbounded numeric
+ * whose file holds a value beyond 38 digits is UTF8 decimal text in that file. Dates of
+ * years 0001–9999 by calendar arithmetic (value-kinds), never Date.UTC.
  *
  * Files by concern (as Powertools splits a package): types.ts, errors.ts, values.ts (exact
  * encodings of the value kinds in shared/schema/value-kinds.ts), writer.ts, reader.ts.
@@ -32,4 +34,9 @@ export {
   timestampToMillis,
   timeToMillis,
 } from './values.ts';
-export { createParquetWriter, parquetSchema, resolveDecimalScales, writeParquet } from './writer.ts';
+export {
+  createParquetWriter,
+  parquetSchema,
+  resolveDecimalScales,
+  writeParquet,
+} from './writer.ts';

@@ -26,7 +26,10 @@ export type ParquetValue = string | number | boolean | null;
 export type ParquetRow = readonly ParquetValue[];
 
 export const DEFAULT_ROW_GROUP_SIZE = 20_000;
-/** Precision of unbounded numerics (PostgreSQL `numeric` without a declared precision). */
+/**
+ * Precision of unbounded numerics (PostgreSQL `numeric` without a declared precision) when a file's
+ * values need more than 18 digits; a file with a wider value carries the column as UTF8 text.
+ */
 export const UNBOUNDED_DECIMAL_PRECISION = 38;
 
 export type ResolvedType =

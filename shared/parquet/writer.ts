@@ -25,8 +25,12 @@ import {
 /**
  * Fixes `scale: 'data'` columns (unbounded numerics) to the largest scale present in `rows`
  * (0 if none), so that no value is altered, and their precision to 18 when every value fits
- * (INT64, fast to encode) or else the declared maximum (38: FIXED_LEN_BYTE_ARRAY). A value too
- * large for the maximum fails when it is encoded.
+ * (INT64, fast to encode) or else the declared maximum (38: FIXED_LEN_BYTE_ARRAY(16), the widest
+ * DECIMAL that DuckDB and most readers take). A file holding a value of more than 38 significant
+ * digits carries the column as UTF8 decimal text instead, exactly as written: a wider DECIMAL is
+ * legal Parquet, but DuckDB (totes query, the tests' independent reader) reads one as a wrong
+ * DOUBLE (1234567890123456789012345678901.234567891 came out as 8.9e46), while text reads exactly
+ * everywhere and the load takes it as any decimal string.
  */
 export function resolveDecimalScales(
   schema: ParquetTableSchema,
@@ -45,7 +49,9 @@ export function resolveDecimalScales(
         digits = Math.max(digits, shape.digits);
       }
     }
-    const precision = Math.min(type.precision, Math.max(18, digits + scale)) <= 18 ? 18 : type.precision;
+    const needed = digits + scale;
+    if (needed > type.precision) return { ...column, type: { kind: 'utf8' } };
+    const precision = needed <= 18 ? 18 : type.precision;
     return { ...column, type: { kind: 'decimal', precision, scale } };
   });
 }

@@ -36,7 +36,8 @@ export function decodeS3Key(raw: string): string {
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
   } catch (error) {
-    throw new BadNotificationError(`object key ${JSON.stringify(raw)} is not valid URL encoding`, {
+    const shown = raw.length > 1024 ? `${raw.slice(0, 1024)}… (${raw.length} characters)` : raw;
+    throw new BadNotificationError(`object key ${JSON.stringify(shown)} is not valid URL encoding`, {
       cause: error,
     });
   }
@@ -146,10 +147,4 @@ export function objectIdentity(ref: S3ObjectRef): ObjectIdentity {
 export function objectIdentityKey(ref: S3ObjectRef): string {
   const id = objectIdentity(ref);
   return `${id.bucket}/${id.key}#${id.version}`;
-}
-
-/** `units/YYYY/MM/DD/<runId>/...` → runId (null for a key outside the unit layout). */
-export function runIdFromKey(key: string): string | null {
-  const match = /^units\/\d{4}\/\d{2}\/\d{2}\/([^/]+)\//.exec(key);
-  return match ? match[1]! : null;
 }

@@ -72,22 +72,79 @@ export function fitsDecimal(value: string, precision: number, scale: number): bo
 /** Days proven valid (they repeat heavily within a unit); bounded. */
 const dayCache = new Map<string, number>();
 
-/** Days since 1970-01-01 of a 'YYYY-MM-DD' real calendar day; undefined otherwise. */
+const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
+/** Days in `month` (1–12) of `year` in the proleptic Gregorian calendar (PostgreSQL's `date`). */
+export function daysInMonth(year: number, month: number): number {
+  return month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian day, by arithmetic alone (H. Hinnant's
+ * days_from_civil). Not `Date.UTC`: it maps years 0–99 to 1900–1999, so '0001-01-01' came out
+ * as 1901.
+ */
+export function civilToDays(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** The proleptic Gregorian day of a day number since 1970-01-01 (inverse of `civilToDays`). */
+export function daysToCivil(days: number): {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+} {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/** ISO weekday of a day number since 1970-01-01 (a Thursday): Monday 1 … Sunday 7. */
+export function isoWeekday(days: number): number {
+  return ((((days + 3) % 7) + 7) % 7) + 1;
+}
+
+/**
+ * Days since 1970-01-01 of a 'YYYY-MM-DD' real calendar day of years 0001–9999 (what PostgreSQL's
+ * `date` holds in that form; it has no year 0); undefined otherwise.
+ */
 export function dateToDays(value: string): number | undefined {
   const cached = dayCache.get(value);
   if (cached !== undefined) return cached;
   const match = DATE.exec(value);
   if (!match) return undefined;
-  const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  // Date.UTC rolls 2023-02-30 over into March: the day must read back as written.
-  if (new Date(ms).toISOString().slice(0, 10) !== value) return undefined;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  const days = civilToDays(year, month, day);
   if (dayCache.size > 100_000) dayCache.clear();
-  dayCache.set(value, ms / DAY_MS);
-  return ms / DAY_MS;
+  dayCache.set(value, days);
+  return days;
 }
 
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
 export function daysToDate(days: number): string {
-  return new Date(days * DAY_MS).toISOString().slice(0, 10);
+  const { year, month, day } = daysToCivil(days);
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
 }
 
 /** The number written by `length` ASCII digits at `start`, or -1 if any is not a digit. */
@@ -116,7 +173,8 @@ export function timeToMillis(value: string): number | undefined {
 }
 
 export function millisToTime(millis: number): string {
-  return new Date(millis).toISOString().slice(11, 23);
+  const s = Math.floor(millis / 1000);
+  return `${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}.${pad(millis % 1000, 3)}`;
 }
 
 /** Milliseconds since the epoch of a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp; undefined otherwise. */
@@ -129,7 +187,9 @@ export function timestampToMillis(value: string): number | undefined {
 }
 
 export function millisToTimestamp(millis: bigint | number): string {
-  return new Date(Number(millis)).toISOString().slice(0, 23).replace('T', ' ');
+  const ms = Number(millis);
+  const days = Math.floor(ms / DAY_MS);
+  return `${daysToDate(days)} ${millisToTime(ms - days * DAY_MS)}`;
 }
 
 const IS_KIND: Readonly<Record<ValueKind, (value: unknown) => boolean>> = {

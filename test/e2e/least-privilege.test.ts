@@ -64,7 +64,7 @@ describe('least-privileged extract role', () => {
   afterAll(async () => {
     await stack?.stop();
     await closeExtractPool();
-    await (await import('../../services/lambdas/load/handler.ts')).closeWarehousePool();
+    await (await import('../../services/lambdas/load/warehouse-pool.ts')).closeWarehousePool();
     await roles?.drop();
     await source?.drop();
     await warehouse?.drop();

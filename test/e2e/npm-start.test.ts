@@ -38,12 +38,16 @@ describe('npm start, as a user runs it', () => {
   it('loads the warehouse, reports it through totes status --json, and stops everything on Ctrl-C', async () => {
     const stateDir = path.join(dir, 'state');
     // A terminal's Ctrl-C goes to the whole foreground process group: the test does the same.
-    child = spawn('npm', ['start', '--', '--state-dir', stateDir, '--scale', '0.05', '--every', '5'], {
-      cwd: REPO,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TOTESYS_URL: '', WAREHOUSE_URL: '' },
-    });
+    child = spawn(
+      'npm',
+      ['start', '--', '--state-dir', stateDir, '--scale', '0.05', '--every', '5', '--console-port', '0'],
+      {
+        cwd: REPO,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TOTESYS_URL: '', WAREHOUSE_URL: '' },
+      },
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
@@ -71,6 +75,12 @@ describe('npm start, as a user runs it', () => {
     }
     expect(warehouse.dim_staff).toBe(20);
     expect(warehouse.dim_currency).toBe(3);
+    // It prints the web console's URL and serves it (issue 17).
+    const consoleUrl = /console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
+    expect(consoleUrl).toBeDefined();
+    const pipelinePage = await fetch(`${consoleUrl}pipeline`);
+    expect(pipelinePage.status).toBe(200);
+    expect(await pipelinePage.text()).toContain('fact rows');
 
     process.kill(-(child.pid as number), 'SIGINT');
     const { code, signal } = await exited;

@@ -134,7 +134,7 @@ describe('outages: source down during extract, warehouse down during load', () =
     await stack?.stop();
     // The handlers' container pools (imported only now: the stack loads the handlers itself).
     await (await import('../../services/lambdas/extract/handler.ts')).closeSourcePool();
-    await (await import('../../services/lambdas/load/handler.ts')).closeWarehousePool();
+    await (await import('../../services/lambdas/load/warehouse-pool.ts')).closeWarehousePool();
     await sourceProxy?.stop();
     await warehouseProxy?.stop();
     await source?.drop();

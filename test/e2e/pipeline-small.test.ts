@@ -12,7 +12,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type DatabasePool, sql } from 'slonik';
 import { runExtract } from '../../services/lambdas/extract/run-extract.ts';
-import { closeWarehousePool, createLoadHandler } from '../../services/lambdas/load/handler.ts';
+import { createLoadHandler } from '../../services/lambdas/load/handler.ts';
+import { closeWarehousePool } from '../../services/lambdas/load/warehouse-pool.ts';
 import { createTransformHandler } from '../../services/lambdas/transform/handler.ts';
 import { reconcile } from '../../services/tools/ops/reconcile/index.ts';
 import { seedSource } from '../../services/tools/simulator/seed.ts';
@@ -46,6 +47,7 @@ beforeAll(async () => {
   source = await createTestDatabase('e2e_source');
   warehouse = await createTestDatabase('e2e_warehouse');
   env = {
+    INGESTION_BUCKET: INGESTION,
     PROCESSED_BUCKET: PROCESSED,
     IDEMPOTENCY_TABLE: IDEMPOTENCY,
     PIPELINE_STATE_TABLE: STATE,

@@ -56,7 +56,7 @@ describe('PostgreSQL 15 (the oldest supported major), source and warehouse', () 
   afterAll(async () => {
     await stack?.stop();
     await (await import('../../services/lambdas/extract/handler.ts')).closeSourcePool();
-    await (await import('../../services/lambdas/load/handler.ts')).closeWarehousePool();
+    await (await import('../../services/lambdas/load/warehouse-pool.ts')).closeWarehousePool();
     await roles?.drop();
     await source?.drop();
     await warehouse?.drop();

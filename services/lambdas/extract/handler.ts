@@ -11,11 +11,12 @@ import { dynamoDbDocumentClient, s3Client } from '../../../shared/aws/clients.ts
 import { ENV, requireEnv } from '../../../shared/config/env.ts';
 import { resolveDatabaseUrl } from '../../../shared/db/credentials.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
+import { metricsNamespace } from '../../../shared/metrics/namespace.ts';
 import { type ExtractDeps, type ExtractResult, runExtract } from './run-extract.ts';
 
 const logger = new Logger({ serviceName: process.env[ENV.serviceName] ?? 'totes-extract' });
 const metrics = new Metrics({
-  namespace: process.env[ENV.metricsNamespace] ?? 'totes',
+  namespace: metricsNamespace(),
   serviceName: process.env[ENV.serviceName] ?? 'totes-extract',
 });
 

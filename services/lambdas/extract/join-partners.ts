@@ -12,7 +12,7 @@
  *   refreshed). Partner rows do not trigger reverse lookups.
  */
 
-import type { SourceValue } from '../../../shared/lake/units.ts';
+import type { SourceValue } from '../../../shared/lake/index.ts';
 import { FACT_SOURCE_TABLES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 
 export interface ForwardReference {

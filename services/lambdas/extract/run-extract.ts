@@ -19,13 +19,24 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DatabasePool } from 'slonik';
-import { CUSTOM_METRICS } from '../../../shared/config/alarms.ts';
-import { type IngestionManifest, newRunId, type SourceValue } from '../../../shared/lake/units.ts';
+import { type IngestionManifest, newRunId, type SourceValue } from '../../../shared/lake/index.ts';
+import { addMetric, EXTRACT_METRICS } from '../../../shared/metrics/index.ts';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
+import {
+  acquireLease,
+  emptyWatermark,
+  type LeaseHolder,
+  readWatermarks,
+  recordHeartbeat,
+  recordRun,
+  releaseLease,
+  saveWatermark,
+  type WatermarkRecord,
+} from '../../../shared/state/index.ts';
 import {
   checkpointOf,
   DEFAULT_MAX_PENDING_CHECKPOINTS,
@@ -36,8 +47,6 @@ import {
 } from './horizon.ts';
 import { readCheckpoints, saveCheckpoints } from './horizon-store.ts';
 import { PartnerTracker, primaryKeyIndex } from './join-partners.ts';
-import { acquireLease, type LeaseHolder, releaseLease } from './run-lease.ts';
-import { recordHeartbeat, recordRun } from './run-log.ts';
 import { pagingCauses, type SourceFinding, sourceFindings } from './source-observability.ts';
 import {
   readSource,
@@ -48,7 +57,6 @@ import {
 } from './source-reader.ts';
 import { asSourceSchemaError, checkSourceSchema } from './source-schema.ts';
 import { UnitWriter } from './unit-writer.ts';
-import { emptyWatermark, readWatermarks, saveWatermark, type WatermarkRecord } from './watermark-store.ts';
 import {
   commitHorizon,
   floorToMs,
@@ -169,7 +177,7 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
   });
   if (!lease.acquired) {
     logger?.info('skipped: lease held', { holder: lease.holder });
-    metrics?.addMetric('RunsSkipped', MetricUnit.Count, 1);
+    if (metrics) addMetric(metrics, EXTRACT_METRICS.runsSkipped, 1);
     return { status: 'skipped', runId, reason: 'lease held', holder: lease.holder };
   }
 
@@ -279,19 +287,19 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
     const sourceLagSeconds =
       newest === null ? null : (timestampToMs(snapshot.extractedAt) - timestampToMs(newest)) / 1000;
     if (metrics) {
-      metrics.addMetric('RunsSucceeded', MetricUnit.Count, 1);
-      metrics.addMetric('RunDuration', MetricUnit.Milliseconds, durationMs);
-      metrics.addMetric('ChangedRows', MetricUnit.Count, changedRows);
-      metrics.addMetric('UnitRows', MetricUnit.Count, rows);
-      if (sourceLagSeconds !== null) metrics.addMetric('SourceLag', MetricUnit.Seconds, sourceLagSeconds);
+      addMetric(metrics, EXTRACT_METRICS.runsSucceeded, 1);
+      addMetric(metrics, EXTRACT_METRICS.runDuration, durationMs);
+      addMetric(metrics, EXTRACT_METRICS.changedRows, changedRows);
+      addMetric(metrics, EXTRACT_METRICS.unitRows, rows);
+      if (sourceLagSeconds !== null) addMetric(metrics, EXTRACT_METRICS.sourceLag, sourceLagSeconds);
       if (horizon !== null) {
         const lag = (timestampToMs(floorToMs(clock.now)) - timestampToMs(horizon)) / 1000;
-        metrics.addMetric('HorizonLag', MetricUnit.Seconds, lag);
+        addMetric(metrics, EXTRACT_METRICS.horizonLag, lag);
       }
       for (const [table, p] of progress) {
         const single = metrics.singleMetric();
         single.addDimension('table', table);
-        single.addMetric('RowsExtracted', MetricUnit.Count, p.changed + p.partners);
+        addMetric(single, EXTRACT_METRICS.rowsExtracted, p.changed + p.partners);
       }
     }
     logger?.info(status === 'extracted' ? 'unit written' : 'no change: no unit, heartbeat only', {
@@ -320,7 +328,7 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
       rowsByTable,
     };
   } catch (error) {
-    metrics?.addMetric('RunsFailed', MetricUnit.Count, 1);
+    if (metrics) addMetric(metrics, EXTRACT_METRICS.runsFailed, 1);
     logger?.error('extract run failed; watermarks untouched', error as Error);
     // For `status`; best effort (DynamoDB may be what failed). No heartbeat: the run did not succeed.
     await recordRun(
@@ -452,15 +460,15 @@ function reportFindings(findings: readonly SourceFinding[], reading: SourceReadi
   const { metrics } = deps;
   if (!metrics) return;
   const causes = pagingCauses(findings);
-  metrics.addMetric(CUSTOM_METRICS.sourceUnobservable, MetricUnit.Count, causes.length);
+  addMetric(metrics, EXTRACT_METRICS.sourceUnobservable, causes.length);
   for (const cause of causes) {
     const single = metrics.singleMetric();
     single.addDimension('cause', cause);
-    single.addMetric(CUSTOM_METRICS.sourceUnobservable, MetricUnit.Count, 1);
+    addMetric(single, EXTRACT_METRICS.sourceUnobservable, 1);
   }
-  metrics.addMetric(
-    'SourceSessionsHidden',
-    MetricUnit.Count,
+  addMetric(
+    metrics,
+    EXTRACT_METRICS.sourceSessionsHidden,
     reading.seesAllSessions ? 0 : reading.hiddenSessions,
   );
 }

@@ -6,7 +6,7 @@
  */
 import { type DatabasePool, type DatabaseTransactionConnection, type ListSqlToken, sql } from 'slonik';
 import { z } from 'zod';
-import type { SourceValue } from '../../../shared/lake/units.ts';
+import type { SourceValue } from '../../../shared/lake/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import type { TransactionsInProgress } from './horizon.ts';
 import type { SourceEnvironment } from './source-observability.ts';

@@ -7,21 +7,21 @@
  * nothing written and the watermarks where they were.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type CommonQueryMethods, sql } from 'slonik';
+import { addMetric, EXTRACT_METRICS } from '../../../shared/metrics/index.ts';
 import {
   compareSourceSchema,
   type DriftFinding,
   type ObservedColumn,
   type ObservedSchema,
 } from '../../../shared/schema/source-drift.ts';
+import { DRIFT_KEY } from '../../../shared/state/keys.ts';
 import { SourceSchemaError } from './source-schema-error.ts';
 
 /** The metric (Count, dimension `service`): drift findings of the run, 0 when none. */
-export const SCHEMA_DRIFT_METRIC = 'SchemaDrift';
 /** Last drift seen, for `totes alarms` locally and `totes status`: rewritten by each drifted run. */
-export const DRIFT_KEY = { pk: 'DRIFT', sk: 'extract' } as const;
 
 /**
  * The tables and columns an unqualified name resolves to for this session (pg_table_is_visible:
@@ -70,7 +70,7 @@ export async function checkSourceSchema(
   run: { readonly runId: string; readonly at: string },
 ): Promise<DriftFinding[]> {
   const findings = compareSourceSchema(await readSourceSchema(deps.pool));
-  deps.metrics?.addMetric(SCHEMA_DRIFT_METRIC, MetricUnit.Count, findings.length);
+  if (deps.metrics) addMetric(deps.metrics, EXTRACT_METRICS.schemaDrift, findings.length);
   if (findings.length === 0) return [];
   for (const f of findings) {
     deps.logger?.warn(

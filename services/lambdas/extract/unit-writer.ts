@@ -3,8 +3,7 @@
  * LAST. Only the manifest's notification starts downstream work, so a run that dies before it
  * leaves orphan objects nobody processes, never a half unit.
  */
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   INGESTION_MANIFEST_FORMAT,
   INGESTION_TABLE_FORMAT,
@@ -12,20 +11,23 @@ import {
   type IngestionManifestObject,
   type IngestionTableObject,
   ingestionTableKey,
+  MULTIPART_THRESHOLD_BYTES,
   manifestKey,
   type SourceValue,
-} from '../../../shared/lake/units.ts';
+  writeOnce,
+} from '../../../shared/lake/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
-
-/** Single PUTs above this go through a multipart upload (fauxqs rejects one PUT over ~11 MiB). */
-export const MULTIPART_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
 export interface PutResult {
   readonly key: string;
   readonly bytes: number;
 }
 
-/** Puts one JSON document, immutably keyed, with the run id in the object metadata. */
+/**
+ * Puts one JSON document write-once (shared/lake/write.ts), with the run id in the object
+ * metadata. An object already at the key with this run id is an earlier attempt's (the SDK retried
+ * a PUT whose first try had landed): kept. Any other is S3's refusal, rethrown (run ids are unique).
+ */
 export async function putJsonObject(
   s3: S3Client,
   bucket: string,
@@ -34,40 +36,16 @@ export async function putJsonObject(
   metadata: Record<string, string>,
   multipartThresholdBytes = MULTIPART_THRESHOLD_BYTES,
 ): Promise<PutResult> {
-  const bytes = Buffer.byteLength(body);
-  const params = {
-    Bucket: bucket,
-    Key: key,
-    Body: body,
-    ContentType: 'application/json',
-    Metadata: metadata,
-  };
-  if (bytes > multipartThresholdBytes) {
-    await new Upload({ client: s3, params, partSize: 5 * 1024 * 1024, queueSize: 2 }).done();
-  } else {
-    // IfNoneMatch: on AWS a second write of the same key fails instead of overwriting (the lake is
-    // immutable). The local emulators ignore it; run ids are unique anyway.
-    try {
-      await s3.send(new PutObjectCommand({ ...params, IfNoneMatch: '*' }));
-    } catch (error) {
-      // The SDK retried a PUT whose first attempt had landed: the object is ours (same run id).
-      if (!(await isOwnObject(s3, bucket, key, error, metadata))) throw error;
-    }
-  }
-  return { key, bytes };
-}
-
-async function isOwnObject(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  error: unknown,
-  metadata: Record<string, string>,
-): Promise<boolean> {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if ((error as Error).name !== 'PreconditionFailed' && status !== 412) return false;
-  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  return head.Metadata?.['run-id'] !== undefined && head.Metadata['run-id'] === metadata['run-id'];
+  const runId = metadata['run-id'];
+  await writeOnce(
+    s3,
+    { bucket, key, body, contentType: 'application/json', metadata },
+    {
+      isOwn: (existing) => runId !== undefined && existing['run-id'] === runId,
+      multipartThresholdBytes,
+    },
+  );
+  return { key, bytes: Buffer.byteLength(body) };
 }
 
 export type ManifestFields = Omit<IngestionManifest, 'format' | 'runId' | 'objects'>;

@@ -22,6 +22,7 @@
  *   same version twice. When the tail would be too large it is dropped and the next run re-emits
  *   those versions (harmless: the warehouse stores each fact version once, dimensions newest-wins).
  */
+import { civilToDays } from '../../../shared/schema/value-kinds.ts';
 
 /** 'YYYY-MM-DD HH:MM:SS.mmm', the lake's timestamp text (UTC wall clock, three fraction digits). */
 export type Timestamp = string;
@@ -33,15 +34,9 @@ export function timestampToMs(text: string): number {
   const m = TIMESTAMP.exec(text);
   if (!m) throw new Error(`not a timestamp: ${text}`);
   const fraction = (m[7] ?? '').padEnd(3, '0').slice(0, 3);
-  return Date.UTC(
-    Number(m[1]),
-    Number(m[2]) - 1,
-    Number(m[3]),
-    Number(m[4]),
-    Number(m[5]),
-    Number(m[6]),
-    Number(fraction),
-  );
+  // Calendar arithmetic, not Date.UTC (which maps years 0–99 to 1900–1999).
+  const days = civilToDays(Number(m[1]), Number(m[2]), Number(m[3]));
+  return ((days * 24 + Number(m[4])) * 60 + Number(m[5])) * 60_000 + Number(m[6]) * 1000 + Number(fraction);
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');

@@ -1,9 +1,8 @@
 import { type DatabasePool, type DatabaseTransactionConnection, sql } from 'slonik';
 import { z } from 'zod';
-import { PROCESSED_MANIFEST_FORMAT, type ProcessedManifest } from '../../../shared/lake/units.ts';
-import { isValueOf } from '../../../shared/schema/value-kinds.ts';
+import { type ProcessedManifest, validateProcessedManifest } from '../../../shared/lake/index.ts';
 import { PIPELINE_SCHEMA, type WarehouseTable } from '../../../shared/schema/warehouse.ts';
-import { BadUnitError, type RetryOptions, withRetry } from './errors.ts';
+import { BadUnitError } from './errors.ts';
 import { mergeStatement, type Row, type StagedRow, stageRow } from './merge.ts';
 import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
 
@@ -23,7 +22,8 @@ import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
  * Rows are read from `tables` inside the transaction callback. Slonik's own transaction retry is
  * switched off (limit 0): it would replay the callback on a serialization failure, and a one-shot
  * async iterable would then be staged empty and the ledger row committed over missing data.
- * Retries happen one level up (loadWithRetry), which rebuilds the unit for every attempt.
+ * Retries happen one level up (processor.ts, through errors.ts withRetry), which rebuilds the unit
+ * (FetchedUnit.open) for every attempt.
  */
 
 export type { Row };
@@ -58,29 +58,6 @@ export interface ApplyOptions {
 const LEDGER = sql.identifier([PIPELINE_SCHEMA, 'load_ledger']);
 /** A newest source update as 'YYYY-MM-DD HH:MM:SS.mmm' text, or null when nothing carried one. */
 const NEWEST = z.object({ newest: z.string().nullable() });
-
-export function validateProcessedManifest(value: unknown, where = 'processed manifest'): ProcessedManifest {
-  const m = value as Partial<ProcessedManifest> | null;
-  const fail = (why: string): never => {
-    throw new BadUnitError(`${where}: ${why}`);
-  };
-  if (!m || typeof m !== 'object') return fail('not a JSON object');
-  if (m.format !== PROCESSED_MANIFEST_FORMAT)
-    fail(`format is ${JSON.stringify(m.format)}, expected ${PROCESSED_MANIFEST_FORMAT}`);
-  if (typeof m.unitId !== 'string' || m.unitId === '') fail('unitId is missing');
-  if (typeof m.runId !== 'string' || m.runId === '') fail('runId is missing');
-  if (m.newestSourceUpdate !== null && !isValueOf('timestamp', m.newestSourceUpdate))
-    fail(`newestSourceUpdate ${JSON.stringify(m.newestSourceUpdate)} is not a timestamp`);
-  if (!Array.isArray(m.objects)) return fail('objects is not a list');
-  for (const [i, o] of m.objects.entries()) {
-    if (!o || typeof o !== 'object') fail(`objects[${i}] is not an object`);
-    if (!Object.hasOwn(LOAD_TABLES, o.table))
-      fail(`objects[${i}] names unknown table ${JSON.stringify(o.table)}`);
-    if (typeof o.key !== 'string' || o.key === '') fail(`objects[${i}] has no key`);
-    if (!Number.isSafeInteger(o.rows) || o.rows < 0) fail(`objects[${i}] has no row count`);
-  }
-  return m as ProcessedManifest;
-}
 
 async function* chunks(source: RowSource, table: LoadTable, size: number): AsyncGenerator<StagedRow[]> {
   let chunk: StagedRow[] = [];
@@ -165,31 +142,7 @@ export async function applyProcessedUnit(
   unit: ProcessedUnit,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  validateProcessedManifest(unit.manifest);
+  validateProcessedManifest(unit.manifest, 'processed manifest', BadUnitError);
   const chunkRows = options.chunkRows ?? 5_000;
   return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows), 0);
-}
-
-/**
- * Applies a unit, retrying transient failures (connection lost, deadlock, serialization failure,
- * …) with backoff; permanent ones fail at once. `open` is called once per attempt so that every
- * attempt stages the unit's rows from the start. Failures come out as LoadError / BadUnitError /
- * MissingObjectError with the database's message in `message`.
- */
-export async function applyWithRetry(
-  pool: DatabasePool,
-  label: string,
-  open: () => ProcessedUnit | Promise<ProcessedUnit>,
-  options: ApplyOptions & { readonly retry?: RetryOptions } = {},
-): Promise<ApplyResult> {
-  return withRetry(label, async () => applyProcessedUnit(pool, await open(), options), options.retry);
-}
-
-/** Newest source update loaded so far, over every applied unit ('YYYY-MM-DD HH:MM:SS.mmm' UTC). */
-export async function newestLoadedSourceUpdate(pool: DatabasePool): Promise<string | null> {
-  return pool.oneFirst(
-    sql.type(
-      NEWEST,
-    )`SELECT to_char(max("newest_source_update"), 'YYYY-MM-DD HH24:MI:SS.MS') AS newest FROM ${LEDGER}`,
-  );
 }

@@ -3,6 +3,7 @@
  * carrying the database's own message (the shared SQS consumer records `name` and `message` in the
  * failure record the on-call engineer reads).
  */
+import { LakeError } from '../../../shared/lake/errors.ts';
 
 export type FailureKind = 'transient' | 'permanent';
 
@@ -37,16 +38,6 @@ export class TransientLoadError extends LoadError {
 /** The processed unit itself is wrong: bad manifest, missing column, value of the wrong type. */
 export class BadUnitError extends Error {
   override name = 'BadUnitError';
-}
-
-/** An object larger than the invocation's memory budget (MAX_OBJECT_BYTES), refused before it is read. */
-export class ObjectTooLargeError extends BadUnitError {
-  override name = 'ObjectTooLargeError';
-}
-
-/** The manifest names an object the processed bucket does not have. */
-export class MissingObjectError extends Error {
-  override name = 'MissingObjectError';
 }
 
 /**
@@ -138,7 +129,8 @@ function facts(error: unknown): ErrorFacts {
 
 export function classifyError(error: unknown): FailureKind {
   if (error instanceof LoadError) return error.kind;
-  if (error instanceof BadUnitError || error instanceof MissingObjectError) return 'permanent';
+  // A bad unit, or a lake object missing or too large (shared/lake/errors.ts): retrying cannot help.
+  if (error instanceof BadUnitError || error instanceof LakeError) return 'permanent';
   const f = facts(error);
   if (f.code !== undefined) {
     if (TRANSIENT_NODE_CODES.has(f.code)) return 'transient';
@@ -151,8 +143,7 @@ export function classifyError(error: unknown): FailureKind {
 
 /** A LoadError whose message names the unit, the class, the SQLSTATE and the database's message. */
 export function toLoadError(error: unknown, unitId: string, attempts = 1): Error {
-  if (error instanceof LoadError || error instanceof BadUnitError || error instanceof MissingObjectError)
-    return error;
+  if (error instanceof LoadError || error instanceof BadUnitError || error instanceof LakeError) return error;
   const kind = classifyError(error);
   const f = facts(error);
   const detail = f.detail;

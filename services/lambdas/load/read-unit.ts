@@ -1,10 +1,10 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DEFAULT_MAX_OBJECT_BYTES, ENV } from '../../../shared/config/env.ts';
-import type { ProcessedManifest } from '../../../shared/lake/units.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { DEFAULT_MAX_OBJECT_BYTES } from '../../../shared/config/env.ts';
+import { type ProcessedManifest, readObject, validateProcessedManifest } from '../../../shared/lake/index.ts';
 import { iterateParquet, parquetColumns } from '../../../shared/parquet/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
-import { type ProcessedUnit, type Row, validateProcessedManifest } from './apply.ts';
-import { BadUnitError, MissingObjectError, ObjectTooLargeError } from './errors.ts';
+import type { ProcessedUnit, Row } from './apply.ts';
+import { BadUnitError } from './errors.ts';
 import { LOAD_ORDER, LOAD_TABLES } from './tables.ts';
 
 /**
@@ -26,36 +26,6 @@ export interface ReadUnitOptions {
   readonly downloads?: number;
   /** Largest object read whole (bytes; default DEFAULT_MAX_OBJECT_BYTES, env MAX_OBJECT_BYTES). */
   readonly maxObjectBytes?: number;
-}
-
-function isNoSuchKey(error: unknown): boolean {
-  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NoSuchKey' || e?.Code === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
-}
-
-async function getBytes(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  what: string,
-  maxBytes: number = DEFAULT_MAX_OBJECT_BYTES,
-): Promise<Uint8Array> {
-  try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    if (!response.Body) throw new MissingObjectError(`${what} s3://${bucket}/${key} has no body`);
-    // The size guard: refuse before the body is buffered (the response headers carry the length).
-    if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
-      (response.Body as { destroy?: () => void }).destroy?.();
-      throw new ObjectTooLargeError(
-        `${what} s3://${bucket}/${key} is ${response.ContentLength} bytes, above the memory budget of ${maxBytes} bytes (${ENV.maxObjectBytes}); it is not read`,
-      );
-    }
-    return await response.Body.transformToByteArray();
-  } catch (error) {
-    if (isNoSuchKey(error))
-      throw new MissingObjectError(`${what} s3://${bucket}/${key} does not exist`, { cause: error });
-    throw error;
-  }
 }
 
 async function mapLimited<T, R>(
@@ -82,24 +52,32 @@ export async function fetchProcessedUnit(
   options: ReadUnitOptions = {},
 ): Promise<FetchedUnit> {
   const maxBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
-  const raw = await getBytes(s3, bucket, manifestKey, 'processed manifest', maxBytes);
+  const { bytes: raw } = await readObject(s3, {
+    bucket,
+    key: manifestKey,
+    what: 'processed manifest',
+    maxBytes,
+  });
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(raw));
   } catch (error) {
     throw new BadUnitError(`processed manifest s3://${bucket}/${manifestKey} is not JSON`, { cause: error });
   }
-  const manifest = validateProcessedManifest(parsed, `processed manifest s3://${bucket}/${manifestKey}`);
+  const manifest = validateProcessedManifest(
+    parsed,
+    `processed manifest s3://${bucket}/${manifestKey}`,
+    BadUnitError,
+  );
 
   const files = await mapLimited(manifest.objects, options.downloads ?? 4, async (object) => {
     const where = `s3://${bucket}/${object.key}`;
-    const data = await getBytes(
-      s3,
+    const { bytes: data } = await readObject(s3, {
       bucket,
-      object.key,
-      `${object.table} object named by ${manifestKey}:`,
+      key: object.key,
+      what: `${object.table} object named by ${manifestKey}:`,
       maxBytes,
-    );
+    });
     let columns: string[];
     try {
       columns = parquetColumns(data).map((c) => c.name);

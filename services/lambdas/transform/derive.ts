@@ -14,6 +14,7 @@
  */
 import type { ParquetRow } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
+import { civilToDays, isoWeekday } from '../../../shared/schema/value-kinds.ts';
 import { WAREHOUSE_SPECS } from '../../../shared/schema/warehouse/index.ts';
 import { SOURCE_VERSION } from '../../../shared/schema/warehouse/lake.ts';
 import { type DimensionTable, FACT_TABLES, type FactTable } from '../../../shared/schema/warehouse.ts';
@@ -21,7 +22,8 @@ import { MissingJoinPartnerError, UnknownCurrencyError, WrongValueTypeError } fr
 import { type RowBuilder, type RowSources, rowBuilder, type SourceRow } from './rows.ts';
 import type { SourceTableRows } from './validate.ts';
 
-const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+/** ISO order: Monday 1 … Sunday 7. */
+const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 const MONTH_NAMES = [
   'January',
   'February',
@@ -52,14 +54,15 @@ export function dimDateRow(date: string): ParquetRow {
   const year = Number(date.slice(0, 4));
   const month = Number(date.slice(5, 7));
   const day = Number(date.slice(8, 10));
-  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  // Calendar arithmetic, not Date.UTC (which maps years 0–99 to 1900–1999).
+  const weekday = isoWeekday(civilToDays(year, month, day));
   return BUILDERS.dim_date.build({}, date, {
     date_id: date,
     year,
     month,
     day,
-    day_of_week: weekday === 0 ? 7 : weekday,
-    day_name: DAY_NAMES[weekday]!,
+    day_of_week: weekday,
+    day_name: DAY_NAMES[weekday - 1]!,
     month_name: MONTH_NAMES[month - 1]!,
     quarter: Math.floor((month - 1) / 3) + 1,
   });

@@ -1,6 +1,8 @@
 /**
  * Bad input fails the record with one of these classes (the name is what the on-call engineer
- * reads in `dlq show`); the message says which object, table, row and column.
+ * reads in `dlq show`); the message says which object, table, row and column. Reading and writing
+ * the lake fails with shared/lake/errors.ts (MissingObjectError, ObjectTooLargeError,
+ * LakeConflictError), the same classes in every stage.
  */
 export class TransformInputError extends Error {
   override name = 'TransformInputError';
@@ -23,15 +25,6 @@ export class BadManifestError extends TransformInputError {
 /** The table object's envelope is wrong (format, run id, table/part differing from the manifest). */
 export class BadTableObjectError extends TransformInputError {
   override name = 'BadTableObjectError';
-}
-
-export class MissingObjectError extends TransformInputError {
-  override name = 'MissingObjectError';
-}
-
-/** An object larger than the invocation's memory budget (MAX_OBJECT_BYTES), refused before it is read. */
-export class ObjectTooLargeError extends TransformInputError {
-  override name = 'ObjectTooLargeError';
 }
 
 export class UnknownTableError extends TransformInputError {
@@ -60,9 +53,4 @@ export class MissingJoinPartnerError extends TransformInputError {
 /** A currency code CLDR has no English name for. */
 export class UnknownCurrencyError extends TransformInputError {
   override name = 'UnknownCurrencyError';
-}
-
-/** An object already in the processed bucket that another input produced (the lake is immutable). */
-export class LakeConflictError extends Error {
-  override name = 'LakeConflictError';
 }

@@ -5,17 +5,16 @@
  * Partial batch failure, idempotency per object, failure records, the per-record failure metric
  * and handler-level failure visibility come from shared/sqs-consumer. Configuration: env
  * PROCESSED_BUCKET (here), IDEMPOTENCY_TABLE and PIPELINE_STATE_TABLE (the consumer).
- * Metrics (namespace POWERTOOLS_METRICS_NAMESPACE): the consumer's RecordsSucceeded/RecordsFailed/
- * RecordDuration/BatchDuration, plus UnitsTransformed, UnitsAlreadyProcessed, UnitDuration and
- * RowsTransformed with dimension `table`.
+ * Metrics (shared/metrics: CONSUMER_METRICS from the consumer, TRANSFORM_METRICS from here).
  */
 
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Client } from '../../../shared/aws/clients.ts';
 import { ENV, maxObjectBytes, requireEnv } from '../../../shared/config/env.ts';
+import { addMetric, TRANSFORM_METRICS } from '../../../shared/metrics/index.ts';
 import type { S3ObjectRef } from '../../../shared/s3-events/index.ts';
 import {
   createSqsHandler,
@@ -44,15 +43,15 @@ export async function processManifest(
     // A single-metric blob keeps the default dimensions (service, stage) and adds `table`.
     const metric = ctx.metrics.singleMetric();
     metric.addDimension('table', table);
-    metric.addMetric('RowsTransformed', MetricUnit.Count, rows);
+    addMetric(metric, TRANSFORM_METRICS.rowsTransformed, rows);
   });
   const durationMs = Math.round(performance.now() - started);
   if (result.alreadyProcessed) {
-    ctx.metrics.addMetric('UnitsAlreadyProcessed', MetricUnit.Count, 1);
+    addMetric(ctx.metrics, TRANSFORM_METRICS.unitsAlreadyProcessed, 1);
     ctx.logger.info('processed unit already exists, nothing written', { unitId: result.unitId, durationMs });
   } else {
-    ctx.metrics.addMetric('UnitsTransformed', MetricUnit.Count, 1);
-    ctx.metrics.addMetric('UnitDuration', MetricUnit.Milliseconds, durationMs);
+    addMetric(ctx.metrics, TRANSFORM_METRICS.unitsTransformed, 1);
+    addMetric(ctx.metrics, TRANSFORM_METRICS.unitDuration, durationMs);
     ctx.logger.info('unit transformed', {
       unitId: result.unitId,
       rows: result.rows,
@@ -68,6 +67,7 @@ export function createTransformHandler(options: TransformHandlerOptions = {}): S
   let unitOptions: TransformUnitOptions | undefined;
   return createSqsHandler({
     stage: 'transform',
+    sourceBucketEnv: ENV.ingestionBucket,
     ...(options.env ? { env: options.env } : {}),
     ...(options.dynamoDb ? { dynamoDb: options.dynamoDb } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

@@ -7,7 +7,8 @@
  * Types: int → INT32; varchar → UTF8; date → DATE; time(3) → TIME(MILLIS); timestamp(3) →
  * TIMESTAMP(MILLIS); boolean → BOOLEAN; numeric(p,s) → DECIMAL(p,s); unbounded numeric →
  * DECIMAL(p, s) with s = the largest scale in the file's data and p = 18 (INT64) when every value
- * fits, else 38 (FIXED_LEN_BYTE_ARRAY(16)) — so no source value is ever altered.
+ * fits, else 38 (FIXED_LEN_BYTE_ARRAY(16)), else (a value beyond 38 digits in the file) UTF8
+ * decimal text — so no source value is ever refused or altered.
  */
 import {
   type ParquetColumnType,

@@ -6,7 +6,7 @@
  * going into numeric(10,2), a nullable source column into a NOT NULL one). Positions are resolved
  * once per table, not per row; the row comes out in the lake's column order for the Parquet writer.
  */
-import type { SourceValue } from '../../../shared/lake/units.ts';
+import type { SourceValue } from '../../../shared/lake/index.ts';
 import type { ParquetRow, ParquetValue } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import { dateToDays, fitsDecimal, timeToMillis } from '../../../shared/schema/value-kinds.ts';

@@ -10,36 +10,34 @@
  *    the Parquet files under the same `units/YYYY/MM/DD/<runId>/` prefix in the processed bucket,
  *    then LAST the processed manifest.
  *
- * The lake is immutable: before each write the key is checked (HeadObject; PutObject also sends
- * `If-None-Match: *` for S3 itself). An object already there from an earlier attempt on the same
- * source (same source eTag in its metadata) is kept as it is — the transform is deterministic —
- * and one from any other source is a LakeConflictError.
+ * The lake is immutable (shared/lake/write.ts): before each write the key is checked (HeadObject),
+ * and every write, single PUT or multipart, also sends `If-None-Match: *` for S3 itself. An object
+ * already there from an earlier attempt on the same source (same source eTag in its metadata) is
+ * kept as it is — the transform is deterministic — and one from any other source is a
+ * LakeConflictError.
  */
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  NoSuchKey,
-  NotFound,
-  PutObjectCommand,
-  type S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { DEFAULT_MAX_OBJECT_BYTES, ENV } from '../../../shared/config/env.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { DEFAULT_MAX_OBJECT_BYTES } from '../../../shared/config/env.ts';
 import {
   type IngestionManifest,
   isManifestKey,
+  LakeConflictError,
   manifestKey,
+  metadataValue,
   PROCESSED_MANIFEST_FORMAT,
   type ProcessedManifest,
   type ProcessedManifestObject,
-  unitPrefix,
-} from '../../../shared/lake/units.ts';
+  processedObjectKey,
+  processedPartManifestKey,
+  readMetadata,
+  readText,
+  writeOnce,
+} from '../../../shared/lake/index.ts';
 import { type ParquetRow, writeParquet } from '../../../shared/parquet/index.ts';
-import { normaliseETag, type S3ObjectRef } from '../../../shared/s3-events/index.ts';
+import type { S3ObjectRef } from '../../../shared/s3-events/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { UnitTransformer } from './derive.ts';
-import { LakeConflictError, MissingObjectError, NotAManifestError, ObjectTooLargeError } from './errors.ts';
+import { NotAManifestError } from './errors.ts';
 import { PARQUET_SCHEMAS } from './parquet-schemas.ts';
 import { parseJson, validateManifest, validateTableObject } from './validate.ts';
 
@@ -76,9 +74,6 @@ export interface TransformUnitResult {
   readonly manifests?: number;
 }
 
-/** Above this size an object goes up as a multipart upload (the local S3 emulator refuses ~11 MiB PUTs). */
-const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
-
 interface PendingObject {
   readonly table: WarehouseTable;
   readonly key: string;
@@ -86,13 +81,6 @@ interface PendingObject {
   readonly body: Uint8Array;
   /** Which processed manifest lists it when the unit is split (0: every one). */
   readonly group: number;
-}
-
-const pad4 = (n: number) => String(n).padStart(4, '0');
-
-/** The processed manifest of group `group` (1-based) of a split unit. */
-export function processedPartManifestKey(runId: string, group: number): string {
-  return `${unitPrefix(runId)}part-${pad4(group)}/manifest.json`;
 }
 
 const FACT_SOURCES: ReadonlySet<string> = new Set(['sales_order', 'purchase_order', 'payment']);
@@ -121,73 +109,10 @@ export function planFactGroups(
   return { groups: groupOf.size === 0 ? 1 : group, groupOf };
 }
 
-export function processedObjectKey(runId: string, table: WarehouseTable, part: number): string {
-  return `${unitPrefix(runId)}${table}.${pad4(part)}.parquet`;
-}
-
-function isNotFound(error: unknown): boolean {
-  return (
-    error instanceof NoSuchKey ||
-    error instanceof NotFound ||
-    (error instanceof S3ServiceException &&
-      (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound'))
-  );
-}
-
-async function readText(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  what: string,
-  maxBytes: number,
-): Promise<{ text: string; eTag?: string }> {
-  try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    // The size guard: refuse before the body is buffered (the response headers carry the length).
-    if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
-      (response.Body as { destroy?: () => void } | undefined)?.destroy?.();
-      throw new ObjectTooLargeError(
-        `${what} s3://${bucket}/${key} is ${response.ContentLength} bytes, above the memory budget of ${maxBytes} bytes (${ENV.maxObjectBytes}); it is not read`,
-      );
-    }
-    const text = (await response.Body?.transformToString('utf-8')) ?? '';
-    const eTag = normaliseETag(response.ETag);
-    return eTag ? { text, eTag } : { text };
-  } catch (error) {
-    if (isNotFound(error)) {
-      throw new MissingObjectError(`${what} s3://${bucket}/${key} does not exist`, { cause: error });
-    }
-    throw error;
-  }
-}
-
-async function headMetadata(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-): Promise<Record<string, string> | null> {
-  try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return head.Metadata ?? {};
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
-}
-
 interface SourceIdentity {
   readonly bucket: string;
   readonly key: string;
   readonly eTag: string;
-}
-
-/**
- * S3 user metadata travels as HTTP headers, which only carry ASCII: a key with non-ASCII characters
- * is written percent-encoded (`%` too, so the value decodes unambiguously); plain ASCII keys stay
- * as they are, so objects written before this encoding still compare equal.
- */
-export function metadataValue(value: string): string {
-  return value.replace(/[^\x20-\x7E]|%/gu, (c) => encodeURIComponent(c));
 }
 
 function sourceMetadata(source: SourceIdentity, runId: string): Record<string, string> {
@@ -200,7 +125,7 @@ function sourceMetadata(source: SourceIdentity, runId: string): Record<string, s
 }
 
 /** Writes `body` at `key` unless it exists; an existing object must come from the same source. */
-async function putImmutable(
+function putImmutable(
   s3: S3Client,
   bucket: string,
   key: string,
@@ -209,40 +134,22 @@ async function putImmutable(
   source: SourceIdentity,
   runId: string,
 ): Promise<'written' | 'existed'> {
-  const check = (metadata: Record<string, string>): 'existed' => {
-    const sameKey = [source.key, metadataValue(source.key)].includes(metadata['source-key'] ?? '');
-    const sameETag = [source.eTag, metadataValue(source.eTag)].includes(metadata['source-etag'] ?? '');
-    if (!sameKey || !sameETag) {
-      throw new LakeConflictError(
-        `s3://${bucket}/${key} already exists from ${metadata['source-key'] ?? '?'} (eTag ${metadata['source-etag'] ?? '?'}), not from ${source.key} (eTag ${source.eTag}); the lake is never overwritten`,
-      );
-    }
-    return 'existed';
-  };
-  const existing = await headMetadata(s3, bucket, key);
-  if (existing) return check(existing);
-  const params = {
-    Bucket: bucket,
-    Key: key,
-    Body: body,
-    ContentType: contentType,
-    Metadata: sourceMetadata(source, runId),
-  };
-  try {
-    if (body.byteLength > MULTIPART_THRESHOLD) {
-      await new Upload({ client: s3, params }).done();
-    } else {
-      await s3.send(new PutObjectCommand({ ...params, IfNoneMatch: '*' }));
-    }
-  } catch (error) {
-    // S3 refused because someone else wrote the key meanwhile (412): accept it only from our source.
-    if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412) {
-      const now = await headMetadata(s3, bucket, key);
-      if (now) return check(now);
-    }
-    throw error;
-  }
-  return 'written';
+  const sameSource = (metadata: Record<string, string>) =>
+    [source.key, metadataValue(source.key)].includes(metadata['source-key'] ?? '') &&
+    [source.eTag, metadataValue(source.eTag)].includes(metadata['source-etag'] ?? '');
+  return writeOnce(
+    s3,
+    { bucket, key, body, contentType, metadata: sourceMetadata(source, runId) },
+    {
+      isOwn: sameSource,
+      conflict: (metadata) =>
+        new LakeConflictError(
+          `s3://${bucket}/${key} already exists from ${metadata['source-key'] ?? '?'} (eTag ${metadata['source-etag'] ?? '?'}), not from ${source.key} (eTag ${source.eTag}); the lake is never overwritten`,
+        ),
+      // The local S3 stand-in may ignore If-None-Match: look before writing.
+      checkFirst: true,
+    },
+  );
 }
 
 function chunk<T>(rows: readonly T[], size: number): T[][] {
@@ -269,7 +176,12 @@ export async function transformUnit(
       `s3://${ref.bucket}/${ref.key} is not an ingestion manifest (…/manifest.json)`,
     );
   }
-  const { text, eTag } = await readText(s3, ref.bucket, ref.key, 'ingestion manifest', maxBytes);
+  const { text, eTag } = await readText(s3, {
+    bucket: ref.bucket,
+    key: ref.key,
+    what: 'ingestion manifest',
+    maxBytes,
+  });
   const manifest: IngestionManifest = validateManifest(parseJson(text, `manifest ${ref.key}`), ref.key);
   const runId = manifest.runId;
   const source: SourceIdentity = {
@@ -286,7 +198,7 @@ export async function transformUnit(
   // The last manifest written marks the unit done.
   const doneKey = split ? processedPartManifestKey(runId, plan.groups) : unitId;
 
-  if (await headMetadata(s3, processedBucket, doneKey)) {
+  if (await readMetadata(s3, processedBucket, doneKey)) {
     return { unitId, runId, alreadyProcessed: true, rows: {}, objects: 0, newestSourceUpdate: null };
   }
 
@@ -320,7 +232,12 @@ export async function transformUnit(
   };
 
   for (const entry of manifest.objects) {
-    const object = await readText(s3, ref.bucket, entry.key, `table object listed by ${ref.key}:`, maxBytes);
+    const object = await readText(s3, {
+      bucket: ref.bucket,
+      key: entry.key,
+      what: `table object listed by ${ref.key}:`,
+      maxBytes,
+    });
     const validated = validateTableObject(parseJson(object.text, `table object ${entry.key}`), entry, runId);
     const facts = transformer.addTable(validated);
     if (facts && facts.rows.length > 0) {

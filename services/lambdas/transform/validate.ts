@@ -1,6 +1,6 @@
 /**
  * Input validation: an ingestion manifest or table object that does not match the contract
- * (shared/lake/units.ts, spec §1) fails with a specific error class before anything is written.
+ * (shared/lake/manifests.ts, spec §1) fails with a specific error class before anything is written.
  */
 import {
   INGESTION_MANIFEST_FORMAT,
@@ -9,7 +9,7 @@ import {
   type IngestionManifestObject,
   type SourceValue,
   unitPrefix,
-} from '../../../shared/lake/units.ts';
+} from '../../../shared/lake/index.ts';
 import { isSourceTableName, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import { isDecimal, isInt32, isValueOf, KIND_DESCRIPTION } from '../../../shared/schema/value-kinds.ts';
 import {

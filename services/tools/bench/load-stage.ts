@@ -10,7 +10,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
-import { PROCESSED_MANIFEST_FORMAT } from '../../../shared/lake/units.ts';
+import { PROCESSED_MANIFEST_FORMAT } from '../../../shared/lake/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { applyProcessedUnit, type ProcessedUnit, type Row } from '../../lambdas/load/apply.ts';
 import { startEmbeddedPostgres } from '../local-runtime/embedded-postgres.ts';

@@ -21,11 +21,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildStage, STAGES } from '../cli/build.ts';
+import type { ConsoleResult, ConsoleRunArgs } from './console-run.ts';
 import { RESULT_MARK } from './probe.ts';
 import {
   type BenchResult,
   type BundleResult,
   checkTargets,
+  consoleTargets,
   type MachineInfo,
   renderConsole,
   renderMarkdown,
@@ -43,6 +45,7 @@ import {
 // The repository root (this file is services/tools/bench/main.ts).
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCALE_RUN = fileURLToPath(new URL('./scale-run.ts', import.meta.url));
+const CONSOLE_RUN = fileURLToPath(new URL('./console-run.ts', import.meta.url));
 const SVG_PATH = 'docs/bench-throughput.svg';
 const COLD_INIT_REPEATS = 5;
 
@@ -62,6 +65,17 @@ function runScaleProcess(args: ScaleRunArgs): ScaleResult {
   const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
   if (!line) throw new Error(`scale ${args.scale}: no result`);
   return JSON.parse(line.slice(RESULT_MARK.length)) as ScaleResult;
+}
+
+function runConsoleProcess(args: ConsoleRunArgs): ConsoleResult {
+  const out = execFileSync(process.execPath, [CONSOLE_RUN, JSON.stringify(args)], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
+  if (!line) throw new Error('console: no result');
+  return JSON.parse(line.slice(RESULT_MARK.length)) as ConsoleResult;
 }
 
 /** Imports a bundle in a fresh Node process: ms for import() alone and since process start. */
@@ -120,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
       soak: { type: 'string', default: process.env.TOTES_BENCH_SOAK ?? '0' },
       'soak-rate': { type: 'string', default: process.env.TOTES_BENCH_SOAK_RATE ?? '20' },
       'soak-only': { type: 'boolean', default: false },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -135,11 +150,16 @@ async function main(argv: string[]): Promise<number> {
         '  --soak M      also run `totes start` for M minutes and report RSS/heap over time (default 0 = off; $TOTES_BENCH_SOAK)',
         '  --soak-rate R simulated events a second during the soak (default 20; $TOTES_BENCH_SOAK_RATE)',
         '  --soak-only   run only the soak; replaces only the soak section of BENCHMARKS.md',
+        '  --only console  only the web console first-paint probe, at the smallest --scale (default 1); writes nothing',
       ].join('\n'),
     );
     return 0;
   }
-  const scales = (values.scale ?? ['1', '10'])
+  if (values.only !== undefined && values.only !== 'console') {
+    console.error('bench: --only takes "console"');
+    return 2;
+  }
+  const scales = (values.scale ?? (values.only ? ['1'] : ['1', '10']))
     .flatMap((s) => s.split(','))
     .map(Number)
     .sort((a, b) => a - b);
@@ -198,8 +218,9 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const scaleResults: ScaleResult[] = [];
+  let consoleResult: ConsoleResult | undefined;
   try {
-    for (const [index, scale] of scales.entries()) {
+    for (const [index, scale] of values.only ? [] : scales.entries()) {
       scaleResults.push(
         runScaleProcess({
           scale,
@@ -208,6 +229,10 @@ async function main(argv: string[]): Promise<number> {
         }),
       );
     }
+    consoleResult = runConsoleProcess({
+      scale: scales[0] ?? 1,
+      stateDir: path.join(scratch, 'console'),
+    });
   } finally {
     if (!values['state-dir'] && soakMinutes === 0) rmSync(scratch, { recursive: true, force: true });
   }
@@ -217,18 +242,22 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     if (!values['state-dir'] && soakMinutes > 0) rmSync(scratch, { recursive: true, force: true });
   }
-  progress('bundles: build and cold init');
-  const bundleResults = await bundles();
+  let bundleResults: BundleResult[] = [];
+  if (!values.only) {
+    progress('bundles: build and cold init');
+    bundleResults = await bundles();
+  }
   const result: BenchResult = {
     startedAt,
     totalSeconds: Math.round((performance.now() - t0) / 1000),
     machine: { ...machine(scaleResults[0]?.postgresVersion ?? 'unknown'), loadAverage: load },
     scales: scaleResults,
     bundles: bundleResults,
-    targets: checkTargets(scaleResults, bundleResults),
+    console: consoleResult,
+    targets: [...checkTargets(scaleResults, bundleResults), ...consoleTargets(consoleResult)],
   };
   console.log(renderConsole(result));
-  if (!values['no-write']) {
+  if (!values['no-write'] && !values.only) {
     const notes = readFileSync(new URL('./method.md', import.meta.url), 'utf8');
     mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
     writeFileSync(path.join(ROOT, SVG_PATH), renderSvg(scaleResults));

@@ -15,7 +15,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-
 import { dynamoDbDocumentClient, s3Client } from '../../../shared/aws/clients.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
-import { type IngestionManifest, isManifestKey, unitPrefix } from '../../../shared/lake/units.ts';
+import { type IngestionManifest, isManifestKey, unitPrefix } from '../../../shared/lake/index.ts';
 import type { S3ObjectRef } from '../../../shared/s3-events/index.ts';
 import {
   SOURCE_TABLES,
@@ -119,7 +119,7 @@ async function listManifests(bucket: string, prefix: string): Promise<string[]> 
 }
 
 async function load(args: Args): Promise<void> {
-  const { createLoadProcessor } = await import('../../lambdas/load/handler.ts');
+  const { createLoadProcessor } = await import('../../lambdas/load/processor.ts');
   const bucket = str(args, 'processedBucket');
   const manifests = await listManifests(bucket, unitPrefix(str(args, 'runId')));
   const pool = await createDatabasePool(str(args, 'warehouseUrl'), {

@@ -2,6 +2,8 @@
  * Rendering of benchmark results: the console table, BENCHMARKS.md and the throughput SVG.
  * Pure functions of the result object (unit-tested without running anything).
  */
+import os from 'node:os';
+import type { ConsoleResult } from './console-run.ts';
 import type { ScaleResult } from './scale-run.ts';
 
 export interface BundleResult {
@@ -29,6 +31,8 @@ export interface BenchResult {
   readonly machine: MachineInfo;
   readonly scales: readonly ScaleResult[];
   readonly bundles: readonly BundleResult[];
+  /** The web console's first paint per page (console-run.ts). */
+  readonly console?: ConsoleResult;
   readonly targets: readonly TargetCheck[];
 }
 
@@ -50,7 +54,35 @@ export const LIMITS = {
   incrementalP95Ms: 2000,
   stageRssMb: 512,
   bundleBytes: 1024 * 1024,
+  consoleFirstPaintMs: 1000,
 } as const;
+
+/** The console's first paint of each page, median of the measured loads, against 1 s. */
+export function consoleTargets(result: ConsoleResult): TargetCheck[] {
+  return result.pages.map((p) => ({
+    name: `console first paint /${p.page} (scale ${result.scale}, median of ${p.loads})`,
+    target: `≤ ${LIMITS.consoleFirstPaintMs} ms`,
+    measured: `${p.firstPaintMedianMs} ms`,
+    met: p.firstPaintMedianMs <= LIMITS.consoleFirstPaintMs,
+    ...over(p.firstPaintMedianMs, LIMITS.consoleFirstPaintMs),
+  }));
+}
+
+export const CONSOLE_HEADER = [
+  'console page',
+  'first paint median',
+  'first paint max',
+  'server response median',
+];
+
+export function consoleRows(result: ConsoleResult): string[][] {
+  return result.pages.map((p) => [
+    `/${p.page}`,
+    `${p.firstPaintMedianMs} ms`,
+    `${p.firstPaintMaxMs} ms`,
+    `${p.responseMedianMs} ms`,
+  ]);
+}
 
 const fmt = (n: number, digits = 2) =>
   Number.isFinite(n) ? n.toLocaleString('en-GB', { maximumFractionDigits: digits }) : 'n/a';
@@ -175,8 +207,10 @@ function bundleRows(bundles: readonly BundleResult[]): string[][] {
 
 export function renderConsole(result: BenchResult): string {
   const lines: string[] = [];
-  lines.push(...table(SCALE_HEADER, scaleRows(result.scales)), '');
-  lines.push(...table(STAGE_HEADER, stageRows(result.scales)), '');
+  if (result.scales.length) {
+    lines.push(...table(SCALE_HEADER, scaleRows(result.scales)), '');
+    lines.push(...table(STAGE_HEADER, stageRows(result.scales)), '');
+  }
   const inc = result.scales.find((s) => s.incremental);
   if (inc?.incremental) {
     const i = inc.incremental;
@@ -185,13 +219,22 @@ export function renderConsole(result: BenchResult): string {
       '',
     );
   }
-  lines.push(
-    ...table(
-      ['bundle', 'minified', 'zip', 'cold init (import)', 'process start → ready'],
-      bundleRows(result.bundles),
-    ),
-    '',
-  );
+  if (result.bundles.length) {
+    lines.push(
+      ...table(
+        ['bundle', 'minified', 'zip', 'cold init (import)', 'process start → ready'],
+        bundleRows(result.bundles),
+      ),
+      '',
+    );
+  }
+  if (result.console) {
+    lines.push(
+      ...table(CONSOLE_HEADER, consoleRows(result.console)),
+      `(console at scale ${result.console.scale}; 1-minute load average ${result.console.loadAverage.join(' → ')} on ${os.availableParallelism()} CPUs)`,
+      '',
+    );
+  }
   lines.push(
     ...table(
       ['target', 'limit', 'measured', ''],
@@ -335,6 +378,18 @@ export function renderMarkdown(result: BenchResult, svgPath: string, notes: stri
       bundleRows(result.bundles),
     ),
     '',
+    ...(result.console
+      ? [
+          `## Web console: first paint (scale ${result.console.scale})`,
+          '',
+          'A real Chromium (playwright-core) opens each page of `totes console` on the loaded local stack: First Contentful Paint from the start of navigation (the server reads and renders the page live first), median and max of the measured loads after one warm-up.',
+          '',
+          ...mdTable(CONSOLE_HEADER, consoleRows(result.console)),
+          '',
+          `1-minute load average during the measurement: ${result.console.loadAverage.join(' → ')}.`,
+          '',
+        ]
+      : []),
     '## Targets',
     '',
     ...mdTable(

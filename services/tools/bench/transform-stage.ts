@@ -18,7 +18,7 @@ import {
   ingestionTableKey,
   manifestKey,
   type SourceValue,
-} from '../../../shared/lake/units.ts';
+} from '../../../shared/lake/index.ts';
 import { writeParquet } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import { UnitTransformer } from '../../lambdas/transform/derive.ts';

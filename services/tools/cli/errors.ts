@@ -1,4 +1,20 @@
 import { ConfigurationError } from '../../../shared/config/env.ts';
+import { MissingDatabaseUrlError } from '../local-runtime/runtime-file.ts';
+import { StateFolderInUseError, StateFolderLockError } from '../local-runtime/state-lock.ts';
+import { awsErrorLine } from '../ops/aws-errors.ts';
+
+/**
+ * Errors meaning "could not run" (exit 2): the state folder in use, an AWS call refused (one line
+ * naming the call and the service's message, ../ops/aws-errors.ts).
+ */
+export function couldNotRun(error: unknown): error is Error {
+  return (
+    error instanceof StateFolderInUseError ||
+    error instanceof StateFolderLockError ||
+    error instanceof MissingDatabaseUrlError ||
+    awsErrorLine(error) !== undefined
+  );
+}
 
 /**
  * An expected failure: main.ts prints its message as one line on stderr and exits with
@@ -61,6 +77,7 @@ function* causeChain(error: unknown): Generator<Record<string, unknown>> {
 export function expectedErrorMessage(error: unknown): string | undefined {
   if (error instanceof CliError) return error.message;
   if (error instanceof ConfigurationError) return error.message;
+  if (couldNotRun(error)) return awsErrorLine(error) ?? error.message;
   for (const part of causeChain(error)) {
     const code = typeof part.code === 'string' ? part.code : undefined;
     if (code && code in UNREACHABLE_CODES) {

@@ -1,17 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { register as registerAlarms } from './commands/alarms.ts';
+import { register as registerConsole } from './commands/console.ts';
 import { register as registerDlq } from './commands/dlq.ts';
 import { register as registerDoctor } from './commands/doctor.ts';
+import { register as registerEnv } from './commands/env.ts';
+import { register as registerLogs } from './commands/logs.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerQuery } from './commands/query.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
 import { register as registerRun } from './commands/run.ts';
+import { register as registerSchedule } from './commands/schedule.ts';
 import { register as registerSeed } from './commands/seed.ts';
 import { register as registerSimulate } from './commands/simulate.ts';
 import { register as registerStart } from './commands/start.ts';
 import { register as registerStatus } from './commands/status.ts';
-import { CliError, expectedErrorMessage } from './errors.ts';
+import { CliError, couldNotRun, expectedErrorMessage } from './errors.ts';
 
 /**
  * The `totes` command line. Each command lives in commands/<name>.ts and exports
@@ -59,6 +63,10 @@ export function buildProgram(): Command {
   registerQuery(program);
   registerDlq(program);
   registerAlarms(program);
+  registerLogs(program);
+  registerSchedule(program);
+  registerEnv(program);
+  registerConsole(program);
   registerDoctor(program);
   registerSeed(program);
   registerSimulate(program);
@@ -82,6 +90,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     }
     process.stderr.write(oneLine(message));
     if (process.env.TOTES_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (couldNotRun(error)) return 2;
     return error instanceof CliError ? error.exitCode : 1;
   }
 }

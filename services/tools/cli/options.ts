@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ENV } from '../../../shared/config/env.ts';
+import { DEFAULT_PREFIX } from '../../../shared/config/resources.ts';
 import { UsageError } from './errors.ts';
 
 /**
@@ -121,4 +122,54 @@ export function nonNegativeInteger(value: string): number {
     throw new InvalidArgumentError('expected a whole number (0 or more).');
   }
   return n;
+}
+
+/** Environment variable for `--prefix` (the deployment prefix of every AWS resource name). */
+export const PREFIX_ENV = 'TOTES_PREFIX';
+
+export interface AwsOptions extends StateDirOption {
+  readonly aws?: boolean;
+  readonly prefix?: string;
+}
+
+/**
+ * `--aws` and `--prefix` beside `--state-dir`: a command that works on the local stack and on an
+ * AWS deployment (region and credentials from the standard AWS chain: AWS_PROFILE, AWS_REGION, ...).
+ * `--prefix` has no commander default so that TOTES_PREFIX can apply (see resolvePrefix).
+ */
+export function addAwsOptions(command: Command): Command {
+  addStateDirOption(command);
+  return command
+    .option(
+      '--aws',
+      'act on the AWS deployment (account, region and credentials from the standard AWS chain) instead of the local stack',
+    )
+    .option(
+      '--prefix <prefix>',
+      `deployment prefix of the AWS resource names (default: $${PREFIX_ENV}, else ${DEFAULT_PREFIX})`,
+    );
+}
+
+/** The Terraform's own rule for `var.prefix` (infra-terraform/variables.tf). */
+const PREFIX_PATTERN = /^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$/;
+
+/** The deployment prefix: `--prefix`, else TOTES_PREFIX, else `totes`; a UsageError when malformed. */
+export function resolvePrefix(options: { prefix?: string }, env: NodeJS.ProcessEnv = process.env): string {
+  const given =
+    options.prefix !== undefined && options.prefix !== ''
+      ? { value: options.prefix, from: '--prefix' }
+      : env[PREFIX_ENV]
+        ? { value: env[PREFIX_ENV], from: PREFIX_ENV }
+        : { value: DEFAULT_PREFIX, from: 'default' };
+  if (!PREFIX_PATTERN.test(given.value)) {
+    throw new UsageError(
+      `${given.from}: ${JSON.stringify(given.value)} is not a deployment prefix (lower-case letters, digits and dashes)`,
+    );
+  }
+  return given.value;
+}
+
+/** `--aws` and `--state-dir` name two different places: refuse both at once. */
+export function checkAwsOrStateDir(options: AwsOptions): void {
+  if (options.aws && options.stateDir) throw new UsageError('give either --aws or --state-dir, not both');
 }

@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { sql } from 'slonik';
-import { PIPELINE_SCHEMA, WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
+import { WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
+import { ledgerFreshness } from '../../../shared/state/freshness.ts';
 import type { SimulationCounts } from '../simulator/simulate.ts';
 import { dlqDepths } from './run-once.ts';
 import type { LocalStack } from './stack.ts';
@@ -9,6 +10,10 @@ import type { LocalStack } from './stack.ts';
 export interface LiveSnapshot {
   readonly uptimeSeconds: number;
   readonly extract: { runs: number; failures: number; last: string };
+  /** The schedule is paused (`totes schedule pause`): no scheduled extract runs. */
+  readonly schedulePaused?: boolean;
+  /** Scheduled ticks that found the schedule paused and started nothing (since `npm start`). */
+  readonly ticksSkippedWhilePaused?: number;
   readonly stages: Record<
     'transform' | 'load',
     { ok: number; failed: number; batches: number; lastError?: string }
@@ -69,9 +74,7 @@ export async function takeSnapshot(sources: LiveSources): Promise<LiveSnapshot> 
       await warehouse.oneFirst(sql.unsafe`SELECT count(*) FROM ${sql.identifier([table])}`),
     );
   }
-  const age = await warehouse.oneFirst(sql.unsafe`
-    SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - max("newest_source_update"))::float8
-    FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}`);
+  const { ageSeconds: age } = await ledgerFreshness(warehouse);
   const sim = sources.simulation;
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   const stage = (name: 'transform' | 'load') => {
@@ -90,6 +93,8 @@ export async function takeSnapshot(sources: LiveSources): Promise<LiveSnapshot> 
       failures: stack.counters.extract.invocationErrors,
       last: describeExtract(stack),
     },
+    schedulePaused: stack.schedule.paused,
+    ticksSkippedWhilePaused: stack.schedule.ticksSkippedWhilePaused,
     stages: { transform: stage('transform'), load: stage('load') },
     queues,
     dlq: await dlqDepths(stack),
@@ -105,7 +110,7 @@ const n = (value: number) => value.toLocaleString('en-GB');
 export function renderSnapshot(s: LiveSnapshot, stateDir: string): string[] {
   const lines = [
     `totes pipeline, local — up ${s.uptimeSeconds}s — state in ${stateDir} — Ctrl-C to stop`,
-    `extract    runs ${s.extract.runs}, failed ${s.extract.failures}; last: ${s.extract.last}`,
+    `extract    ${s.schedulePaused ? `schedule PAUSED, ${s.ticksSkippedWhilePaused ?? 0} ticks skipped (\`npx totes schedule resume\` to resume); ` : ''}runs ${s.extract.runs}, failed ${s.extract.failures}; last: ${s.extract.last}`,
   ];
   for (const name of ['transform', 'load'] as const) {
     const st = s.stages[name];

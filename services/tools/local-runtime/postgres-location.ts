@@ -52,11 +52,12 @@ export async function embeddedDataLocation(stateDir: string): Promise<EmbeddedDa
   if (recorded !== outside) {
     // A fresh (or deleted) state folder: whatever sits at the outside location is stale.
     await rm(outside, { recursive: true, force: true });
-    await mkdir(stateDir, { recursive: true });
-    await writeFile(pointer, `${outside}\n`);
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await writeFile(pointer, `${outside}\n`, { mode: 0o600 });
   }
-  await mkdir(outside, { recursive: true });
-  await chmod(outside, 0o755);
+  // The system user must pass through to its data folder: execute only (see embedded-postgres.ts).
+  await mkdir(outside, { recursive: true, mode: 0o711 });
+  await chmod(outside, 0o711);
   return {
     dataDir: path.join(outside, 'data'),
     note: `running as root and ${closed} is closed to the PostgreSQL system user, so its data lives in ${outside} (recorded in ${pointer})`,

@@ -2,7 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { sql } from 'slonik';
 import type { Stage } from '../../../shared/config/resources.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
-import { isManifestKey, type ProcessedManifest, unitPrefix } from '../../../shared/lake/units.ts';
+import { isManifestKey, type ProcessedManifest, unitPrefix } from '../../../shared/lake/index.ts';
 import { PIPELINE_SCHEMA } from '../../../shared/schema/warehouse.ts';
 import type { LocalStack, StageCounters } from './stack.ts';
 

@@ -1,15 +1,18 @@
 import { Console } from 'node:console';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ENV } from '../../../shared/config/env.ts';
 import {
   DEFAULT_PREFIX,
+  extractScheduleRuleName,
   type PipelineResources,
   pipelineResources,
   type Stage,
 } from '../../../shared/config/resources.ts';
+import { METRICS_NAMESPACE } from '../../../shared/metrics/namespace.ts';
+import { queueDepth, totalMessages } from '../../../shared/state/queues.ts';
 import { LOCAL_CREDENTIALS, type LocalAws, startLocalAws } from './aws/index.ts';
 import { type LocalDatabases, startLocalDatabases } from './databases.ts';
 import { type FaultInjector, InjectedCrashError } from './faults/injector.ts';
@@ -17,6 +20,13 @@ import { installPostgresFaults } from './faults/postgres.ts';
 import { type BatchReport, EventSourceMapping } from './lambda/event-source-mapping.ts';
 import type { InvocationOutcome, LocalFunction } from './lambda/local-function.ts';
 import { Schedule } from './lambda/schedule.ts';
+import { ensurePrivateDir } from './private-files.ts';
+import { removeRuntimeFiles, writeRuntimeFiles } from './runtime-file.ts';
+import { schedulePausedCheck } from './schedule-control.ts';
+import { lockStateFolder, StateFolderInUseError, type StateFolderLock } from './state-lock.ts';
+
+export type { RunningRuntime, RuntimeInfo } from './runtime-file.ts';
+export { runningRuntime } from './runtime-file.ts';
 
 export interface LocalStackOptions {
   readonly stateDir: string;
@@ -52,34 +62,8 @@ export interface StageCounters {
   lastError?: string;
 }
 
-export interface RuntimeInfo {
-  readonly pid: number;
-  readonly startedAt: string;
-  readonly stateDir: string;
-  readonly endpoints: LocalAws['endpoints'];
-  readonly sourceUrl: string;
-  readonly warehouseUrl: string;
-  readonly prefix: string;
-}
-
-export class RuntimeBusyError extends Error {
-  override name = 'RuntimeBusyError';
-}
-
-const RUNTIME_FILE = 'runtime.json';
-
-/** The runtime that currently owns `stateDir`, if its process is alive. */
-export function runningRuntime(stateDir: string): RuntimeInfo | undefined {
-  const file = path.join(stateDir, RUNTIME_FILE);
-  if (!existsSync(file)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
-    process.kill(info.pid, 0);
-    return info;
-  } catch {
-    return undefined;
-  }
-}
+/** Another process holds the state folder (the lock's own error, under the name callers catch). */
+export { StateFolderInUseError as RuntimeBusyError };
 
 /**
  * The whole pipeline on one machine: the databases, the AWS stand-ins, and the three real
@@ -103,6 +87,7 @@ export class LocalStack {
   readonly sqs: SQSClient;
   private readonly restoreConsole: () => void;
   private readonly uninstallPostgresFaults: () => void;
+  private readonly lock: StateFolderLock;
 
   private constructor(parts: {
     options: LocalStackOptions;
@@ -113,7 +98,9 @@ export class LocalStack {
     sqs: SQSClient;
     restoreConsole: () => void;
     uninstallPostgresFaults: () => void;
+    lock: StateFolderLock;
   }) {
+    this.lock = parts.lock;
     this.options = parts.options;
     this.databases = parts.databases;
     this.aws = parts.aws;
@@ -136,20 +123,25 @@ export class LocalStack {
 
   static async start(options: LocalStackOptions): Promise<LocalStack> {
     const stateDir = path.resolve(options.stateDir);
-    mkdirSync(stateDir, { recursive: true });
-    const other = runningRuntime(stateDir);
-    if (other && other.pid !== process.pid) {
-      throw new RuntimeBusyError(
-        `another totes runtime (pid ${other.pid}) is using ${stateDir}; stop it or pass another --state-dir`,
-      );
+    // The lock comes first, before anything touches the folder's contents: a second start (or a
+    // `totes status`) on the folder fails here with one line naming this process.
+    const lock = await lockStateFolder(prepareStateFolder(stateDir), 'local stack');
+    const startedAt = lock.holder().startedAt;
+    let databases: LocalDatabases;
+    try {
+      writeRuntimeFiles(stateDir, { pid: process.pid, startedAt, stateDir, phase: 'starting' });
+      databases = await startLocalDatabases({
+        stateDir,
+        sourceUrl: options.sourceUrl,
+        warehouseUrl: options.warehouseUrl,
+        ...(options.seedScale === undefined ? {} : { seedScale: options.seedScale }),
+        ...(options.log ? { log: options.log } : {}),
+      });
+    } catch (error) {
+      removeRuntimeFiles(stateDir);
+      await lock.release();
+      throw error;
     }
-    const databases = await startLocalDatabases({
-      stateDir,
-      sourceUrl: options.sourceUrl,
-      warehouseUrl: options.warehouseUrl,
-      ...(options.seedScale === undefined ? {} : { seedScale: options.seedScale }),
-      ...(options.log ? { log: options.log } : {}),
-    });
     let aws: LocalAws | undefined;
     const { faults } = options;
     const uninstallPostgresFaults = faults ? installPostgresFaults(faults) : () => {};
@@ -167,7 +159,7 @@ export class LocalStack {
         [ENV.idempotencyTable]: resources.tables.idempotency.name,
         [ENV.totesysUrl]: databases.sourceUrl,
         [ENV.warehouseUrl]: databases.warehouseUrl,
-        [ENV.metricsNamespace]: process.env[ENV.metricsNamespace] ?? 'TotesPipeline',
+        [ENV.metricsNamespace]: process.env[ENV.metricsNamespace] ?? METRICS_NAMESPACE,
         // Powertools then writes through the global console, which is pointed at the log file.
         POWERTOOLS_DEV: 'true',
       });
@@ -187,12 +179,13 @@ export class LocalStack {
       });
       let stack: LocalStack | undefined;
       const schedule = new Schedule<unknown>({
-        ruleName: `${resources.prefix}-extract-schedule`,
+        ruleName: extractScheduleRuleName(resources.prefix),
         region: aws.region,
         everySeconds: options.scheduleSeconds ?? 30,
         fn: extract,
         onRun: (outcome) => stack?.recordExtract(outcome),
         faults,
+        paused: schedulePausedCheck(stateDir),
       });
       const mapping = (
         stage: 'transform' | 'load',
@@ -225,28 +218,34 @@ export class LocalStack {
         sqs,
         restoreConsole,
         uninstallPostgresFaults,
+        lock,
       });
-      stack.writeRuntimeInfo();
+      stack.writeRuntimeInfo(startedAt);
+      lock.setPhase('running');
       return stack;
     } catch (error) {
       uninstallPostgresFaults();
       await aws?.stop();
       await databases.stop();
+      removeRuntimeFiles(stateDir);
+      await lock.release();
       throw error;
     }
   }
 
-  private writeRuntimeInfo(): void {
-    const info: RuntimeInfo = {
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-      stateDir: this.options.stateDir,
-      endpoints: this.aws.endpoints,
-      sourceUrl: this.sourceUrl,
-      warehouseUrl: this.warehouseUrl,
-      prefix: this.resources.prefix,
-    };
-    writeFileSync(path.join(this.options.stateDir, RUNTIME_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  private writeRuntimeInfo(startedAt: string): void {
+    writeRuntimeFiles(
+      this.options.stateDir,
+      {
+        pid: process.pid,
+        startedAt,
+        stateDir: this.options.stateDir,
+        phase: 'running',
+        endpoints: this.aws.endpoints,
+        prefix: this.resources.prefix,
+      },
+      { sourceUrl: this.sourceUrl, warehouseUrl: this.warehouseUrl },
+    );
   }
 
   recordExtract(outcome: InvocationOutcome<unknown>): void {
@@ -290,21 +289,9 @@ export class LocalStack {
 
   /** Visible, in-flight and delayed messages of one queue. */
   async queueDepth(name: string): Promise<number> {
-    const { Attributes = {} } = await this.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: this.aws.queueUrls[name],
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    );
-    return (
-      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-    );
+    const url = this.aws.queueUrls[name];
+    if (!url) throw new Error(`queue ${name} is not part of this stack`);
+    return totalMessages(await queueDepth(this.sqs, url));
   }
 
   /** Messages in the main queues (DLQs excluded). */
@@ -337,12 +324,26 @@ export class LocalStack {
     await this.schedule.stop();
     await Promise.all([this.mappings.transform.stop(), this.mappings.load.stop()]);
     this.sqs.destroy();
-    rmSync(path.join(this.options.stateDir, RUNTIME_FILE), { force: true });
+    removeRuntimeFiles(this.options.stateDir);
     await this.aws.stop();
     await this.databases.stop();
     this.uninstallPostgresFaults();
     this.restoreConsole();
+    await this.lock.release();
   }
+}
+
+/**
+ * Creates the state folder private (0700) and makes its files private to their owner from here
+ * on (umask 077: the logs, the emulators' files, LevelDB's). A folder from an older version (0755,
+ * files 0644) is tightened; as root, embedded-postgres.ts then opens it to 0711 so the PostgreSQL
+ * system user can pass through to its data folder, and no further.
+ */
+export function prepareStateFolder(stateDir: string): string {
+  process.umask(process.umask() | 0o077);
+  // An existing folder keeps at most its pass-through bits (a home folder given as --state-dir).
+  ensurePrivateDir(stateDir, 0o011);
+  return stateDir;
 }
 
 function emptyCounters(): StageCounters {
@@ -422,7 +423,7 @@ async function faultedLoadFunction(
 function redirectConsole(logFile: string): () => void {
   if (logFile === 'inherit') return () => {};
   mkdirSync(path.dirname(logFile), { recursive: true });
-  const stream = createWriteStream(logFile, { flags: 'a' });
+  const stream = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
   const original = globalThis.console;
   globalThis.console = new Console({ stdout: stream, stderr: stream });
   return () => {

@@ -13,6 +13,11 @@ export interface StartPipelineOptions extends LocalStackOptions {
   readonly refreshMs?: number;
   /** Alarm states for the display (the on-call tooling's evaluator). */
   readonly alarms?: (stack: LocalStack) => Promise<readonly { name: string; state: string }[]>;
+  /**
+   * Serves the web console on the running stack (the console lives in services/tools/console;
+   * `totes start` passes it); resolves to the URL to print and how to stop it.
+   */
+  readonly console?: (stack: LocalStack) => Promise<{ readonly url: string; close(): Promise<void> }>;
   readonly out?: NodeJS.WriteStream;
   /** Stops the pipeline (tests); SIGINT / SIGTERM do the same for a user. */
   readonly signal?: AbortSignal;
@@ -32,11 +37,13 @@ export async function startPipeline(options: StartPipelineOptions): Promise<void
   let warehouse: DatabasePool | undefined;
   let source: DatabasePool | undefined;
   let simulation: Promise<unknown> | undefined;
+  let webConsole: { readonly url: string; close(): Promise<void> } | undefined;
 
   const shutdown = () => {
     stopping ??= (async () => {
       stop.abort();
       await simulation?.catch(() => {});
+      await webConsole?.close().catch(() => {});
       await source?.end();
       await warehouse?.end();
       await stack?.stop();
@@ -62,6 +69,15 @@ export async function startPipeline(options: StartPipelineOptions): Promise<void
   // Faults (chaos on a laptop) start only once everything is up, so setting up is never faulted.
   if (options.faults) options.faults.enabled = true;
   stack.startPipeline();
+  if (options.console) {
+    // The pipeline runs whether or not the console can start (a port in use is said, not fatal).
+    try {
+      webConsole = await options.console(stack);
+      say(`console: ${webConsole.url}`);
+    } catch (error) {
+      say(`console not started: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   if (options.simulateRate > 0) {
     source = await createDatabasePool(stack.sourceUrl, { applicationName: 'totes-simulate' });
     const pool = source;
@@ -81,7 +97,8 @@ export async function startPipeline(options: StartPipelineOptions): Promise<void
   const refreshMs = options.refreshMs ?? 1000;
   while (!stop.signal.aborted) {
     try {
-      display.draw(renderSnapshot(await takeSnapshot(sources), stack.options.stateDir));
+      const lines = renderSnapshot(await takeSnapshot(sources), stack.options.stateDir);
+      display.draw(webConsole ? [...lines, `console    ${webConsole.url}`] : lines);
     } catch (error) {
       if (stop.signal.aborted) break;
       say(`live view: ${error instanceof Error ? error.message : String(error)}`);

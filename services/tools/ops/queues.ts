@@ -1,4 +1,5 @@
-import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { queueDepth, queueUrl } from '../../../shared/state/queues.ts';
 
 export interface QueueStats {
   readonly queue: string;
@@ -7,12 +8,6 @@ export interface QueueStats {
   readonly delayed: number;
   /** Age of the oldest message in seconds, when the backend can tell without consuming. */
   readonly oldestAgeSeconds: number | null;
-}
-
-export async function queueUrl(sqs: SQSClient, name: string): Promise<string> {
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-  if (!QueueUrl) throw new Error(`queue ${name} has no URL`);
-  return QueueUrl;
 }
 
 /**
@@ -48,22 +43,10 @@ export async function queueStats(
   name: string,
   options: { localEndpoint?: string } = {},
 ): Promise<QueueStats> {
-  const url = await queueUrl(sqs, name);
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
+  const depth = await queueDepth(sqs, await queueUrl(sqs, name));
   return {
     queue: name,
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    ...depth,
     oldestAgeSeconds: options.localEndpoint ? await localOldestAgeSeconds(options.localEndpoint, name) : null,
   };
 }

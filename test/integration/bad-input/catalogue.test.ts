@@ -36,7 +36,7 @@ import {
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
 import { ENV } from '../../../shared/config/env.ts';
 import { type FailureRecord, failureStore } from '../../../shared/failures/index.ts';
-import { manifestKey, unitPrefix } from '../../../shared/lake/units.ts';
+import { manifestKey, unitPrefix } from '../../../shared/lake/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { parquetOf } from '../load/lake.ts';
@@ -367,7 +367,7 @@ describe('bad-input catalogue through the local runtime', () => {
     s3?.destroy();
     dynamo?.destroy();
     await stack?.stop();
-    const { closeWarehousePool } = await import('../../../services/lambdas/load/handler.ts');
+    const { closeWarehousePool } = await import('../../../services/lambdas/load/warehouse-pool.ts');
     await closeWarehousePool();
     await source?.drop();
     await warehouse?.drop();
@@ -567,6 +567,7 @@ describe('bad-input catalogue through the local runtime', () => {
     const { createTransformHandler } = await import('../../../services/lambdas/transform/handler.ts');
     const handler = createTransformHandler({
       env: {
+        [ENV.ingestionBucket]: ingestion,
         [ENV.processedBucket]: processed,
         [ENV.idempotencyTable]: stack.resources.tables.idempotency.name,
         [ENV.stateTable]: stack.resources.tables.state.name,

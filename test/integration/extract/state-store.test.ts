@@ -1,11 +1,11 @@
 /** Lease and watermark conditional writes against dynalite (real DynamoDB condition semantics). */
-import { acquireLease, releaseLease } from '../../../services/lambdas/extract/run-lease.ts';
+import { acquireLease, releaseLease } from '../../../shared/state/lease.ts';
 import {
   emptyWatermark,
   readWatermarks,
   saveWatermark,
   WatermarkConflictError,
-} from '../../../services/lambdas/extract/watermark-store.ts';
+} from '../../../shared/state/watermarks.ts';
 import { type LocalAws, startAws } from './support.ts';
 
 describe('extract state in dynalite', () => {

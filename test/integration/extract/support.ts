@@ -9,7 +9,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/
 import { type DatabasePool, sql } from 'slonik';
 import { LOCAL_CREDENTIALS, startLocalAws } from '../../../services/tools/local-runtime/aws/index.ts';
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
-import type { IngestionManifest, IngestionTableObject, SourceValue } from '../../../shared/lake/units.ts';
+import type { IngestionManifest, IngestionTableObject, SourceValue } from '../../../shared/lake/index.ts';
 import { SOURCE_TABLES, type SourceTableName, sourceDdlStatements } from '../../../shared/schema/totesys.ts';
 
 export interface LocalAws {

@@ -1,13 +1,10 @@
 import { sql } from 'slonik';
-import {
-  applyProcessedUnit,
-  applyWithRetry,
-  newestLoadedSourceUpdate,
-} from '../../../services/lambdas/load/apply.ts';
-import { BadUnitError, PermanentLoadError } from '../../../services/lambdas/load/errors.ts';
+import { applyProcessedUnit } from '../../../services/lambdas/load/apply.ts';
+import { BadUnitError, PermanentLoadError, withRetry } from '../../../services/lambdas/load/errors.ts';
 import { LOAD_TABLES } from '../../../services/lambdas/load/tables.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
+import { newestLoadedSourceUpdate } from '../../../shared/state/freshness.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import {
   counterparty,
@@ -199,11 +196,13 @@ describe('applyProcessedUnit', () => {
     // Attempt 1 commits, then the container dies before the consumer marks the record COMPLETED:
     // DynamoDB still says IN_PROGRESS (later expired), so SQS redelivers and the record runs again.
     const delivered = firstUnit();
-    await applyWithRetry(db.pool, delivered.manifest.unitId, () => delivered);
+    await withRetry(delivered.manifest.unitId, () => applyProcessedUnit(db.pool, delivered));
     const committed = await dumpWarehouse(db.pool);
     const committedLedger = await ledger(db.pool);
     // The redelivery rebuilds the unit from the (immutable) processed objects.
-    const redelivery = await applyWithRetry(db.pool, delivered.manifest.unitId, () => firstUnit());
+    const redelivery = await withRetry(delivered.manifest.unitId, () =>
+      applyProcessedUnit(db.pool, firstUnit()),
+    );
     expect(redelivery.status).toBe('already-applied');
     expect(await dumpWarehouse(db.pool)).toEqual(committed);
     expect(await ledger(db.pool)).toEqual(committedLedger);
@@ -220,9 +219,9 @@ describe('applyProcessedUnit', () => {
     });
     const empty = await dumpWarehouse(db.pool);
     const attempts: number[] = [];
-    const failure = await applyWithRetry(db.pool, bad.manifest.unitId, () => {
+    const failure = await withRetry(bad.manifest.unitId, () => {
       attempts.push(attempts.length + 1);
-      return bad;
+      return applyProcessedUnit(db.pool, bad);
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PermanentLoadError);
     expect((failure as Error).name).toBe('PermanentLoadError');
@@ -283,15 +282,21 @@ describe('applyProcessedUnit', () => {
       const older = `2024-0${round + 1}-01 00:00:00.000`;
       const newer = `2024-0${round + 1}-02 00:00:00.000`;
       await Promise.all([
-        applyWithRetry(db.pool, 'old', () =>
-          unit(`u/c${round}-old/manifest.json`, {
-            dim_staff: [staff(1, older, `old ${round}`), staff(2, older, `old ${round}`)],
-          }),
+        withRetry('old', () =>
+          applyProcessedUnit(
+            db.pool,
+            unit(`u/c${round}-old/manifest.json`, {
+              dim_staff: [staff(1, older, `old ${round}`), staff(2, older, `old ${round}`)],
+            }),
+          ),
         ),
-        applyWithRetry(db.pool, 'new', () =>
-          unit(`u/c${round}-new/manifest.json`, {
-            dim_staff: [staff(2, newer, `new ${round}`), staff(1, newer, `new ${round}`)],
-          }),
+        withRetry('new', () =>
+          applyProcessedUnit(
+            db.pool,
+            unit(`u/c${round}-new/manifest.json`, {
+              dim_staff: [staff(2, newer, `new ${round}`), staff(1, newer, `new ${round}`)],
+            }),
+          ),
         ),
       ]);
       expect(

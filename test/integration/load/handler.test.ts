@@ -5,12 +5,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { sql } from 'slonik';
-import { createLoadHandler, type LoadDependencies } from '../../../services/lambdas/load/handler.ts';
+import { createLoadHandler } from '../../../services/lambdas/load/handler.ts';
+import type { LoadDependencies } from '../../../services/lambdas/load/processor.ts';
 import { freePort } from '../../../services/tools/local-runtime/embedded-postgres.ts';
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { failureStore } from '../../../shared/failures/index.ts';
+import { HandlerSetupError } from '../../../shared/sqs-consumer/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import {
   captureStdout,
@@ -52,7 +54,7 @@ async function handlerWith(deps: Partial<LoadDependencies> = {}, idempotencyTabl
   return {
     table,
     handler: createLoadHandler({
-      env: { IDEMPOTENCY_TABLE: table, PIPELINE_STATE_TABLE: STATE },
+      env: { IDEMPOTENCY_TABLE: table, PIPELINE_STATE_TABLE: STATE, PROCESSED_BUCKET: BUCKET },
       dynamoDb: aws.dynamoDb,
       logger: new Logger({ serviceName: 'load-test' }),
       metrics: new Metrics({ namespace: 'totes-test', serviceName: 'load-test' }),
@@ -227,4 +229,37 @@ describe('load handler', () => {
     expect(failure?.errorClass).toBe('TransientLoadError');
     expect(failure?.errorMessage).toMatch(/failed \(transient after 3 attempts\).*ECONNREFUSED/);
   });
+
+  it.each([
+    ['no warehouse configured', {}, 'WAREHOUSE_URL'],
+    [
+      'a MAX_OBJECT_BYTES that is not a positive integer',
+      { WAREHOUSE_URL: 'postgres://x@127.0.0.1/db', MAX_OBJECT_BYTES: '64MB' },
+      'MAX_OBJECT_BYTES',
+    ],
+  ] as const)(
+    'a misconfiguration (%s) fails the invocation in init, counted for the alarms',
+    async (_what, env, named) => {
+      const put = await putProcessedUnit(aws.s3, BUCKET, goodUnit('20240305T000000000Z-h6'));
+      const table = `load-idempotency-${++tables}`;
+      await aws.createIdempotencyTable(table);
+      const handler = createLoadHandler({
+        env: { IDEMPOTENCY_TABLE: table, PIPELINE_STATE_TABLE: STATE, ...env },
+        dynamoDb: aws.dynamoDb,
+        logger: new Logger({ serviceName: 'load-test' }),
+        metrics: new Metrics({ namespace: 'totes-test', serviceName: 'load-test' }),
+        deps: { s3: () => aws.s3 },
+      });
+      const notification = s3NotificationBody([{ bucket: BUCKET, key: put.key, eTag: put.eTag }]);
+      const { error, lines } = await captureStdout(() =>
+        handler(sqsEvent([sqsRecord('c-1', notification), sqsRecord('c-2', notification)]), lambdaContext()),
+      );
+      expect(error).toBeInstanceOf(HandlerSetupError);
+      expect((error as Error).message).toContain(named);
+      expect(metricTotal(lines, 'RecordsFailed', 'load')).toBe(2);
+      expect(metricTotal(lines, 'HandlerFailures', 'load')).toBe(1);
+      // Nothing was attempted, so nothing is recorded against the object.
+      expect(await failures().get('load', BUCKET, put.key)).toBeUndefined();
+    },
+  );
 });

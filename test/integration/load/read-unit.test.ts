@@ -1,7 +1,8 @@
 /** Reading a processed unit from S3 (fauxqs): what is refused, with which error, before any SQL. */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { BadUnitError, MissingObjectError } from '../../../services/lambdas/load/errors.ts';
+import { BadUnitError } from '../../../services/lambdas/load/errors.ts';
 import { fetchProcessedUnit } from '../../../services/lambdas/load/read-unit.ts';
+import { MissingObjectError } from '../../../shared/lake/errors.ts';
 import { writeParquet } from '../../../shared/parquet/index.ts';
 import { type LocalAws, startLocalAwsForTests } from '../shared-sqs-consumer/local-aws.ts';
 import { putProcessedUnit } from './lake.ts';

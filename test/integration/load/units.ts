@@ -6,7 +6,7 @@
 import type { DatabasePool } from 'slonik';
 import { sql } from 'slonik';
 import type { ProcessedUnit, Row } from '../../../services/lambdas/load/apply.ts';
-import { PROCESSED_MANIFEST_FORMAT, type ProcessedManifest } from '../../../shared/lake/units.ts';
+import { PROCESSED_MANIFEST_FORMAT, type ProcessedManifest } from '../../../shared/lake/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 
 type Tables = Partial<Record<WarehouseTable, Row[]>>;

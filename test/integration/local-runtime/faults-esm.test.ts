@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type LocalAws, startLocalAws } from '../../../services/tools/local-runtime/aws/index.ts';
 import { FaultInjector } from '../../../services/tools/local-runtime/faults/injector.ts';
@@ -7,43 +7,22 @@ import {
   EventSourceMapping,
 } from '../../../services/tools/local-runtime/lambda/event-source-mapping.ts';
 import type { LocalFunction } from '../../../services/tools/local-runtime/lambda/local-function.ts';
-import { type Clients, clientsFor, drain } from './support.ts';
+import { type Clients, clientsFor } from './support.ts';
 
 /** The Lambda-service faults of the local event source mapping: duplicates, reordering, timeouts. */
 describe('event source mapping faults', () => {
   let aws: LocalAws;
   let clients: Clients;
-  let queueUrl: string;
+  let queues = 0;
 
   beforeAll(async () => {
     aws = await startLocalAws({ prefix: 'esmfaults', testEvents: false });
     clients = clientsFor(aws);
-    queueUrl = aws.queueUrls[aws.resources.queues.transform.name]!;
   });
 
   afterAll(async () => {
     clients.destroy();
     await aws.stop();
-  });
-
-  // A test's duplicates may still be in flight (hidden for the retry delay) when it ends: wait for
-  // the queue to be truly empty so they cannot arrive in the next test.
-  beforeEach(async () => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      await drain(clients.sqs, queueUrl);
-      const { Attributes = {} } = await clients.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      const left =
-        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-      if (left === 0 || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
   });
 
   async function runMapping(
@@ -53,12 +32,19 @@ describe('event source mapping faults', () => {
     until: (seen: string[]) => boolean,
     timeoutSeconds = 5,
   ): Promise<{ seen: string[]; reports: BatchReport[] }> {
+    // A queue of its own per run: duplicates still hidden when a test ends cannot reach the next.
+    const queueName = `esmfaults-${++queues}`;
+    const { QueueUrl: queueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: queueName }));
     const seen: string[] = [];
     const reports: BatchReport[] = [];
+    let reached: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
     const mapping = new EventSourceMapping({
       sqs: clients.sqs,
-      queueUrl,
-      queueArn: 'arn:aws:sqs:eu-west-2:000000000000:esmfaults-transform',
+      queueUrl: queueUrl!,
+      queueArn: `arn:aws:sqs:eu-west-2:000000000000:${queueName}`,
       region: aws.region,
       fn: {
         name: 'fn',
@@ -66,7 +52,10 @@ describe('event source mapping faults', () => {
         memoryMb: 128,
         handler: async (event, context) => {
           for (const r of event.Records) seen.push(r.body);
-          return handler(event, context);
+          // The handler's synchronous start has run (it may record what it saw) before the check.
+          const result = handler(event, context);
+          if (until(seen)) reached();
+          return result;
         },
       },
       batchSize: 10,
@@ -77,11 +66,22 @@ describe('event source mapping faults', () => {
       faults,
     });
     for (const body of bodies)
-      await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl!, MessageBody: body }));
     mapping.start();
-    const deadline = Date.now() + 20_000;
-    while (!until(seen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await mapping.stop();
+    // Waits for the condition itself; a run that never reaches it fails, saying what it saw.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the mapping never reached the condition; handled: ${JSON.stringify(seen)}`)),
+        90_000,
+      );
+    });
+    try {
+      await Promise.race([done, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+      await mapping.stop();
+    }
     return { seen, reports };
   }
 

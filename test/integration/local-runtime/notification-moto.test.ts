@@ -100,9 +100,7 @@ async function startMoto(): Promise<{ endpoint: string; process: ChildProcess }>
   throw new Error('moto_server did not start');
 }
 
-const title = moto
-  ? 'the bridge’s message holds everything moto_server’s does, with the same types and key encoding'
-  : 'SKIPPED (moto_server is not on PATH): comparison of the bridge’s message with moto_server’s';
+const title = `the bridge’s message holds everything moto_server’s does, with the same types and key encoding${moto ? '' : ' (moto_server is not on PATH: skipped)'}`;
 
 describe('S3 notification shape against moto_server', () => {
   let aws: LocalAws | undefined;
@@ -119,11 +117,8 @@ describe('S3 notification shape against moto_server', () => {
     }
   });
 
-  test(title, async () => {
-    if (!moto) {
-      console.warn('moto_server is not on PATH: the comparison with its S3 notifications was skipped');
-      return;
-    }
+  // Jest's own skip where moto_server is missing: the run counts it as skipped, never as passed.
+  (moto ? test : test.skip)(title, async () => {
     const started = await startMoto();
     motoServer = started.process;
     const reference = await motoNotification(started.endpoint);

@@ -19,6 +19,7 @@ import {
   StateDirInUseError,
   startLocalAws,
 } from '../../../services/tools/local-runtime/aws/index.ts';
+import { moveClockForward, restoreClock } from '../../support/clock.ts';
 import { type Clients, clientsFor, drain, isTestEvent, receiveAll, sleep, tempStateDir } from './support.ts';
 
 type Started = { aws: LocalAws; clients: Clients };
@@ -106,15 +107,16 @@ describe('local AWS harness persistence', () => {
       const inflight = await run.clients.sqs.send(
         new SendMessageCommand({ QueueUrl: loadUrl, MessageBody: 'in flight' }),
       );
-      // Receives poison (4th time) and `in flight`, both invisible for 2 s.
+      // Receives poison (4th time) and `in flight`, both invisible for 5 minutes: far longer than
+      // any restart on a loaded machine; the test moves the clock instead of waiting.
       const received = await run.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: loadUrl, VisibilityTimeout: 2, MaxNumberOfMessages: 10 }),
+        new ReceiveMessageCommand({ QueueUrl: loadUrl, VisibilityTimeout: 300, MaxNumberOfMessages: 10 }),
       );
       expect(received.Messages?.map((m) => m.MessageId).sort()).toEqual(
         [poison.MessageId, inflight.MessageId].sort(),
       );
       await run.clients.sqs.send(
-        new SendMessageCommand({ QueueUrl: loadUrl, MessageBody: 'later', DelaySeconds: 2 }),
+        new SendMessageCommand({ QueueUrl: loadUrl, MessageBody: 'later', DelaySeconds: 300 }),
       );
       await run.clients.dynamodb.send(
         new PutItemCommand({
@@ -159,7 +161,8 @@ describe('local AWS harness persistence', () => {
         );
         expect(item.Item?.rows).toEqual({ N: '42' });
 
-        await sleep(2_100);
+        // The visibility timeout and the delay pass (Date moves; the emulator compares with it).
+        moveClockForward(301_000);
         const back = await receiveAll(clients.sqs, loadUrl, 1);
         const counts = Object.fromEntries(back.map((m) => [m.Body, m.Attributes?.ApproximateReceiveCount]));
         // poison: 4 receives before the restart + this one = 5 = maxReceiveCount; no test event.
@@ -171,15 +174,18 @@ describe('local AWS harness persistence', () => {
       // Receive counts survive restarts, so maxReceiveCount still moves poison to the DLQ.
       run = await start(state.dir, 'keep');
       try {
-        await sleep(1_100);
+        // The 1 s visibility of the receive above has passed (the clock moves on from where it was).
+        moveClockForward(2_000);
         const again = await receiveAll(run.clients.sqs, loadUrl, 30);
         expect(again.map((m) => m.Body).sort()).toEqual(['in flight', 'later']);
         const dlq = await receiveAll(run.clients.sqs, run.aws.queueUrls['keep-load-dlq']!);
         expect(dlq.map((m) => [m.MessageId, m.Body])).toEqual([[poison.MessageId, 'poison']]);
       } finally {
         await stop(run);
+        restoreClock();
       }
     } finally {
+      restoreClock();
       state.remove();
     }
   });
@@ -387,7 +393,7 @@ describe('local AWS harness persistence', () => {
         await expect(startLocalAws({ stateDir: state.dir, prefix: 'claim' })).rejects.toBeInstanceOf(
           StateDirInUseError,
         );
-        expect(readRunningLocalAws(state.dir)).toMatchObject({
+        expect(await readRunningLocalAws(state.dir)).toMatchObject({
           pid: process.pid,
           endpoints: run.aws.endpoints,
           env: run.aws.env,
@@ -395,7 +401,7 @@ describe('local AWS harness persistence', () => {
       } finally {
         await stop(run);
       }
-      expect(readRunningLocalAws(state.dir)).toBeUndefined();
+      expect(await readRunningLocalAws(state.dir)).toBeUndefined();
     } finally {
       state.remove();
     }

@@ -2,7 +2,7 @@
  * The dlq commands against the local AWS stand-ins (no database): a runtime.json points the
  * commands at emulators this test started, as `npm start` would.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,8 @@ import {
   type LocalAws,
   startLocalAws,
 } from '../../../services/tools/local-runtime/aws/index.ts';
+import { writeRuntimeFiles } from '../../../services/tools/local-runtime/runtime-file.ts';
+import { lockStateFolder, type StateFolderLock } from '../../../services/tools/local-runtime/state-lock.ts';
 import { type AlarmState, notifyChanges } from '../../../services/tools/ops/alarms/index.ts';
 import {
   type DlqListEntry,
@@ -66,6 +68,7 @@ describe('totes dlq commands on the local stand-ins', () => {
   let stateDir: string;
   let aws: LocalAws;
   let sqs: SQSClient;
+  let lock: StateFolderLock;
   const ids: string[] = [];
 
   const depth = async (name: string) => {
@@ -84,10 +87,16 @@ describe('totes dlq commands on the local stand-ins', () => {
   beforeAll(async () => {
     stateDir = mkdtempSync(path.join(tmpdir(), 'totes-dlq-cmd-'));
     aws = await startLocalAws({ stateDir: path.join(stateDir, 'aws'), testEvents: false });
-    writeFileSync(
-      path.join(stateDir, 'runtime.json'),
-      JSON.stringify({ pid: process.pid, endpoints: aws.endpoints, prefix: 'totes', stateDir }),
-    );
+    // What a running `npm start` leaves for other commands: the folder's lock and runtime.json.
+    lock = await lockStateFolder(stateDir, 'test', 'running');
+    writeRuntimeFiles(stateDir, {
+      pid: process.pid,
+      startedAt: lock.holder().startedAt,
+      phase: 'running',
+      endpoints: aws.endpoints,
+      prefix: 'totes',
+      stateDir,
+    });
     sqs = new SQSClient({ region: aws.region, endpoint: aws.endpoints.sqs, credentials: LOCAL_CREDENTIALS });
     for (const key of [
       'units/2026/11/28/r1/manifest.json',
@@ -127,6 +136,7 @@ describe('totes dlq commands on the local stand-ins', () => {
   afterAll(async () => {
     sqs?.destroy();
     await aws?.stop();
+    await lock?.release();
     rmSync(stateDir, { recursive: true, force: true });
   });
 

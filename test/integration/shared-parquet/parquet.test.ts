@@ -35,6 +35,15 @@ describe('exact conversions', () => {
     expect(daysToDate(dateToDays('2024-02-29'))).toBe('2024-02-29');
     expect(dateToDays('1970-01-02')).toBe(1);
     expect(() => dateToDays('2023-02-29')).toThrow(/not a calendar date/);
+    // Years 1–99 (Date.UTC would map them to 1900–1999), leap days of the proleptic calendar.
+    expect(dateToDays('0001-01-01')).toBe(-719_162);
+    expect(daysToDate(-719_162)).toBe('0001-01-01');
+    expect(daysToDate(dateToDays('0099-06-15'))).toBe('0099-06-15');
+    expect(daysToDate(dateToDays('0004-02-29'))).toBe('0004-02-29');
+    expect(daysToDate(dateToDays('9999-12-31'))).toBe('9999-12-31');
+    expect(() => dateToDays('0000-01-01')).toThrow(/not a calendar date/);
+    expect(() => dateToDays('0100-02-29')).toThrow(/not a calendar date/);
+    expect(timestampToMillis('0001-01-01 00:00:00.001')).toBe(-62_135_596_799_999n);
     expect(() => dateToDays('2023-2-1')).toThrow(ParquetValueError);
     expect(timeToMillis('23:59:59.999')).toBe(86_399_999);
     expect(() => timeToMillis('24:00:00.000')).toThrow(ParquetValueError);
@@ -136,8 +145,34 @@ describe('write and read back', () => {
     const duck = await readWithDuckDb(buffer);
     expect(duck.types.amount).toBe('DECIMAL(38,3)');
     expect(duck.rows.map((r) => r.amount)).toEqual([huge, '0.290']);
-    const tooBig = [...good.slice(0, 7), `1${'0'.repeat(38)}`];
-    expect(() => writeParquet(schema, [tooBig])).toThrow(/column amount: .* does not fit DECIMAL\(38,0\)/);
+  });
+
+  test('an unbounded numeric beyond 38 digits is carried as UTF8 decimal text in that file, exact', async () => {
+    const row = (amount: string): ParquetRow => [
+      1,
+      'a',
+      true,
+      '0001-01-01',
+      '00:00:00.000',
+      '0001-01-01 00:00:00.000',
+      '1.00',
+      amount,
+    ];
+    const forty = '1234567890123456789012345678901.234567891';
+    const negative = `-${'9'.repeat(70)}.5`;
+    const { buffer, columns } = writeParquet(schema, [row(forty), row(negative), row('0.29')]);
+    expect(columns[7]!.type).toEqual({ kind: 'utf8' });
+    const back = await readParquet(buffer);
+    expect(back.rows.map((r) => r.amount)).toEqual([forty, negative, '0.29']);
+    expect(back.rows[0]!.day).toBe('0001-01-01');
+    expect(back.rows[0]!.version).toBe('0001-01-01 00:00:00.000');
+    // DuckDB (totes query, the tests' independent reader) reads the text exactly too.
+    const duck = await readWithDuckDb(buffer);
+    expect(duck.types.amount).toBe('VARCHAR');
+    expect(duck.rows.map((r) => r.amount)).toEqual([forty, negative, '0.29']);
+    expect(duck.rows[0]!.day).toBe('0001-01-01');
+    // Still only decimals: anything else is refused with the column named.
+    expect(() => writeParquet(schema, [row(forty), row('1e3')])).toThrow(/"1e3" is not a decimal/);
   });
 
   test('a null in a required column, a wrong type or a bad date is refused with the column named', () => {

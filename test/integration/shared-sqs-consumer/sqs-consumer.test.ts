@@ -15,6 +15,7 @@ import {
   HandlerSetupError,
   type ProcessObject,
 } from '../../../shared/sqs-consumer/index.ts';
+import { moveClockForward, restoreClock } from '../../support/clock.ts';
 import {
   captureStdout,
   lambdaContext,
@@ -150,25 +151,38 @@ describe('createSqsHandler', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let entered: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
     let calls = 0;
     const handler = makeHandler(async () => {
       calls += 1;
-      if (calls === 1) await gate;
+      if (calls === 1) {
+        entered();
+        await gate;
+      }
       return { ok: true };
     });
     const body = s3NotificationBody([{ bucket, key: key(30), eTag: 'e30' }]);
-    // The first attempt has 300 ms left: its IN_PROGRESS mark expires then (as if it crashed).
-    const stuck = handler(sqsEvent([sqsRecord('s-1', body)]), lambdaContext(300));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The first attempt has 5 s left: its IN_PROGRESS mark expires then (as if it crashed).
+    const stuck = handler(sqsEvent([sqsRecord('s-1', body)]), lambdaContext(5_000));
+    // Its work has begun, so its mark is written (Powertools saves it before calling the function).
+    await started;
     const blocked = await captureStdout(() => handler(sqsEvent([sqsRecord('s-2', body)]), lambdaContext()));
     expect(blocked.result).toEqual({ batchItemFailures: [{ itemIdentifier: 's-2' }] });
     const failure = await failures().get('transform', bucket, key(30));
     expect(failure?.errorClass).toBe('IdempotencyAlreadyInProgressError');
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const retried = await captureStdout(() =>
-      handler(sqsEvent([sqsRecord('s-3', body, 2)]), lambdaContext()),
-    );
-    expect(retried.result).toEqual({ batchItemFailures: [] });
+    // Past the mark's expiry without waiting for it: only the clock (Date) moves on, 6 s.
+    moveClockForward(6_000);
+    try {
+      const retried = await captureStdout(() =>
+        handler(sqsEvent([sqsRecord('s-3', body, 2)]), lambdaContext()),
+      );
+      expect(retried.result).toEqual({ batchItemFailures: [] });
+    } finally {
+      restoreClock();
+    }
     expect(calls).toBe(2);
     release();
     await stuck;

@@ -10,10 +10,10 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTransformHandler } from '../../../services/lambdas/transform/handler.ts';
 import { PARQUET_SCHEMAS } from '../../../services/lambdas/transform/parquet-schemas.ts';
-import { processedObjectKey } from '../../../services/lambdas/transform/unit.ts';
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
 import { failureStore } from '../../../shared/failures/index.ts';
-import type { ProcessedManifest } from '../../../shared/lake/units.ts';
+import type { ProcessedManifest } from '../../../shared/lake/index.ts';
+import { processedObjectKey } from '../../../shared/lake/keys.ts';
 import { readParquet } from '../../../shared/parquet/index.ts';
 import { HandlerSetupError } from '../../../shared/sqs-consumer/index.ts';
 import {
@@ -33,7 +33,12 @@ const INGESTION = 'th-ingestion';
 const PROCESSED = 'th-processed';
 const IDEMPOTENCY = 'th-idempotency';
 const STATE = 'th-state';
-const env = { PROCESSED_BUCKET: PROCESSED, IDEMPOTENCY_TABLE: IDEMPOTENCY, PIPELINE_STATE_TABLE: STATE };
+const env = {
+  INGESTION_BUCKET: INGESTION,
+  PROCESSED_BUCKET: PROCESSED,
+  IDEMPOTENCY_TABLE: IDEMPOTENCY,
+  PIPELINE_STATE_TABLE: STATE,
+};
 
 let aws: LocalAws;
 
@@ -252,7 +257,9 @@ describe('transform handler', () => {
 
   test('a handler-level failure (PROCESSED_BUCKET missing) fails the invocation and is counted for the alarms', async () => {
     const unit = await writeUnit(aws.s3, INGESTION, runId(12), sale(12));
-    const handler = makeHandler({ env: { IDEMPOTENCY_TABLE: IDEMPOTENCY, PIPELINE_STATE_TABLE: STATE } });
+    const handler = makeHandler({
+      env: { INGESTION_BUCKET: INGESTION, IDEMPOTENCY_TABLE: IDEMPOTENCY, PIPELINE_STATE_TABLE: STATE },
+    });
     const { error, lines } = await captureStdout(() =>
       handler(sqsEvent([notify('z-1', unit), notify('z-2', unit)]), lambdaContext()),
     );

@@ -9,13 +9,14 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'slonik';
 import { applyProcessedUnit } from '../../../services/lambdas/load/apply.ts';
 import { fetchProcessedUnit } from '../../../services/lambdas/load/read-unit.ts';
-import {
-  planFactGroups,
-  processedPartManifestKey,
-  transformUnit,
-} from '../../../services/lambdas/transform/unit.ts';
+import { planFactGroups, transformUnit } from '../../../services/lambdas/transform/unit.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
-import { manifestKey, type ProcessedManifest, type SourceValue } from '../../../shared/lake/units.ts';
+import {
+  manifestKey,
+  type ProcessedManifest,
+  processedPartManifestKey,
+  type SourceValue,
+} from '../../../shared/lake/index.ts';
 import { readParquet } from '../../../shared/parquet/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { type LocalAws, startLocalAwsForTests } from '../shared-sqs-consumer/local-aws.ts';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'slonik';
 import { transformUnit } from '../../../services/lambdas/transform/unit.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
-import type { ProcessedManifest } from '../../../shared/lake/units.ts';
+import type { ProcessedManifest } from '../../../shared/lake/index.ts';
 import { parquetColumns, readParquet } from '../../../shared/parquet/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { type LocalAws, startLocalAwsForTests } from '../shared-sqs-consumer/local-aws.ts';

@@ -8,7 +8,7 @@ import {
   ingestionTableKey,
   manifestKey,
   type SourceValue,
-} from '../../../shared/lake/units.ts';
+} from '../../../shared/lake/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import { row } from '../../unit/transform/fixtures.ts';
 

@@ -15,15 +15,15 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { acquireLease, releaseLease } from '../../../services/lambdas/extract/run-lease.ts';
-import { recordHeartbeat, recordRun } from '../../../services/lambdas/extract/run-log.ts';
 import { UnitWriter } from '../../../services/lambdas/extract/unit-writer.ts';
+import { acquireLease, releaseLease } from '../../../shared/state/lease.ts';
+import { recordHeartbeat, recordRun } from '../../../shared/state/runs.ts';
 import {
   emptyWatermark,
   readWatermarks,
   saveWatermark,
   WatermarkConflictError,
-} from '../../../services/lambdas/extract/watermark-store.ts';
+} from '../../../shared/state/watermarks.ts';
 
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });

@@ -3,7 +3,7 @@ import {
   PartnerTracker,
   REVERSE_REFERENCES,
 } from '../../../services/lambdas/extract/join-partners.ts';
-import type { SourceValue } from '../../../shared/lake/units.ts';
+import type { SourceValue } from '../../../shared/lake/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 
 /** A row of `table` with the given columns set and everything else null. */

@@ -1,12 +1,12 @@
 import {
   BadUnitError,
   classifyError,
-  MissingObjectError,
   PermanentLoadError,
   TransientLoadError,
   toLoadError,
   withRetry,
 } from '../../../services/lambdas/load/errors.ts';
+import { MissingObjectError } from '../../../shared/lake/errors.ts';
 
 /** The shape pg gives a server error, wrapped the way slonik wraps it. */
 function pgError(code: string, message: string, wrapperName = 'SlonikError'): Error {

@@ -58,7 +58,7 @@ beforeEach(() => {
     sqsMock
       .on(GetQueueAttributesCommand, {
         QueueUrl: url(name),
-        AttributeNames: ['QueueArn', 'RedriveAllowPolicy'],
+        AttributeNames: ['All'],
       })
       .resolves({
         Attributes: attributes,

@@ -1,9 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import {
+  civilToDays,
   dateToDays,
+  daysToCivil,
   daysToDate,
   decimalParts,
   fitsDecimal,
+  isoWeekday,
   isValueOf,
   millisToTime,
   millisToTimestamp,
@@ -18,9 +21,9 @@ const VALID: Readonly<Record<ValueKind, readonly unknown[]>> = {
   decimal: ['0', '2.57', '-0.05', '00123.4500'],
   text: ['', 'Manchester'],
   boolean: [true, false],
-  date: ['2024-02-29', '1970-01-01'],
+  date: ['2024-02-29', '1970-01-01', '0001-01-01', '0099-06-15', '0004-02-29', '9999-12-31'],
   time: ['00:00:00.000', '23:59:59.999'],
-  timestamp: ['2024-02-29 23:59:59.999', '2022-11-03 14:20:49.962'],
+  timestamp: ['2024-02-29 23:59:59.999', '2022-11-03 14:20:49.962', '0001-01-01 00:00:00.000'],
 };
 
 const INVALID: Readonly<Record<ValueKind, readonly unknown[]>> = {
@@ -28,7 +31,15 @@ const INVALID: Readonly<Record<ValueKind, readonly unknown[]>> = {
   decimal: [2.57, '1e3', '.5', '5.', '', '+1'],
   text: [1, null, true],
   boolean: ['true', 0],
-  date: ['2023-02-29', '2024-2-1', '2024-02-29 00:00:00.000', 20240229],
+  date: [
+    '2023-02-29',
+    '2024-2-1',
+    '2024-02-29 00:00:00.000',
+    20240229,
+    '0000-01-01',
+    '0100-02-29',
+    '2024-00-10',
+  ],
   time: ['24:00:00.000', '10:60:00.000', '10:00:00', '10:00:00.1234'],
   timestamp: [
     '2022-11-03T14:20:49.962',
@@ -61,5 +72,25 @@ describe('value kinds', () => {
     expect(fitsDecimal('0012.3', 10, 2)).toBe(true);
     expect(fitsDecimal('123456789.01', 10, 2)).toBe(false);
     expect(fitsDecimal('12.345', 10, 2)).toBe(false);
+  });
+
+  test('the calendar is proleptic Gregorian by arithmetic, for every day of years 1–9999', () => {
+    // Date handles days-since-epoch correctly (only Date.UTC's year argument is remapped), so it
+    // serves as the reference over the whole range.
+    const first = civilToDays(1, 1, 1);
+    const last = civilToDays(9999, 12, 31);
+    expect(first).toBe(-719_162);
+    expect(last).toBe(2_932_896);
+    for (let days = first; days <= last; days += 1) {
+      if (days % 97 !== 0 && days !== first && days !== last) continue;
+      const iso = new Date(days * 86_400_000).toISOString().slice(0, 10);
+      expect(daysToDate(days)).toBe(iso);
+      expect(dateToDays(iso)).toBe(days);
+      const { year, month, day } = daysToCivil(days);
+      expect(civilToDays(year, month, day)).toBe(days);
+      expect(isoWeekday(days)).toBe(((new Date(days * 86_400_000).getUTCDay() + 6) % 7) + 1);
+    }
+    expect(isoWeekday(first)).toBe(1); // 0001-01-01 was a Monday
+    expect(millisToTimestamp(timestampToMillis('0001-01-01 01:02:03.004')!)).toBe('0001-01-01 01:02:03.004');
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
+import { runIdFromKey } from '../../../shared/lake/keys.ts';
 import {
   BadNotificationError,
   decodeS3Key,
   objectIdentity,
   objectIdentityKey,
   parseS3NotificationBody,
-  runIdFromKey,
 } from '../../../shared/s3-events/index.ts';
 
 const record = (object: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({

@@ -1,7 +1,7 @@
 /** Source rows for the transform tests, built by column name so each test states only what matters. */
 
 import type { SourceTableRows } from '../../../services/lambdas/transform/validate.ts';
-import type { SourceValue } from '../../../shared/lake/units.ts';
+import type { SourceValue } from '../../../shared/lake/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 
 export const T0 = '2022-11-03 14:20:49.962';

@@ -14,9 +14,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { LakeConflictError, MissingObjectError } from '../../../services/lambdas/transform/errors.ts';
 import { transformUnit } from '../../../services/lambdas/transform/unit.ts';
-import { INGESTION_MANIFEST_FORMAT, INGESTION_TABLE_FORMAT } from '../../../shared/lake/units.ts';
+import { LakeConflictError, MissingObjectError } from '../../../shared/lake/errors.ts';
+import { INGESTION_MANIFEST_FORMAT, INGESTION_TABLE_FORMAT } from '../../../shared/lake/index.ts';
 import { SOURCE_TABLES } from '../../../shared/schema/totesys.ts';
 import { row } from './fixtures.ts';
 

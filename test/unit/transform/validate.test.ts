@@ -13,7 +13,7 @@ import {
   validateManifest,
   validateTableObject,
 } from '../../../services/lambdas/transform/validate.ts';
-import { INGESTION_MANIFEST_FORMAT, INGESTION_TABLE_FORMAT } from '../../../shared/lake/units.ts';
+import { INGESTION_MANIFEST_FORMAT, INGESTION_TABLE_FORMAT } from '../../../shared/lake/index.ts';
 import { SOURCE_TABLES } from '../../../shared/schema/totesys.ts';
 import { row } from './fixtures.ts';
 

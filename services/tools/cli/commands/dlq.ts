@@ -2,9 +2,11 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_PREFIX, pipelineResources } from '../../../../shared/config/resources.ts';
+import { pipelineResources } from '../../../../shared/config/resources.ts';
 import { LOCAL_REGION, startLocalAws } from '../../local-runtime/aws/index.ts';
-import { runningRuntime } from '../../local-runtime/stack.ts';
+import { prepareStateFolder, runningRuntime } from '../../local-runtime/stack.ts';
+import { lockStateFolder } from '../../local-runtime/state-lock.ts';
+import { safeJson } from '../../ops/dlq/escape.ts';
 import {
   awsTarget,
   defaultBackupFile,
@@ -21,7 +23,14 @@ import {
   showDlq,
 } from '../../ops/dlq/index.ts';
 import { CliError, UsageError } from '../errors.ts';
-import { addStateDirOption, positiveNumber, resolveStateDir, type StateDirOption } from '../options.ts';
+import {
+  addAwsOptions,
+  checkAwsOrStateDir,
+  positiveNumber,
+  resolvePrefix,
+  resolveStateDir,
+  type StateDirOption,
+} from '../options.ts';
 
 /**
  * `totes dlq list | show | redrive | purge`: on-call work on the dead-letter queues, against the
@@ -45,11 +54,11 @@ const defaultIo = (): CommandIo => ({ out: process.stdout, err: process.stderr, 
 /** Opens the target the options name; the caller closes it. */
 export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
   if (options.aws) {
-    if (options.stateDir) throw new UsageError('give either --aws or --state-dir, not both');
-    return awsTarget({ prefix: options.prefix ?? DEFAULT_PREFIX, backupDir: process.cwd() });
+    checkAwsOrStateDir(options);
+    return awsTarget({ prefix: resolvePrefix(options), backupDir: process.cwd() });
   }
   const stateDir = resolveStateDir(options);
-  const running = runningRuntime(stateDir);
+  const running = await runningRuntime(stateDir);
   if (running) {
     return localTarget({
       stateDir,
@@ -59,18 +68,28 @@ export async function openTarget(options: TargetOptions): Promise<OpsTarget> {
       detach: async () => {},
     });
   }
-  // Nothing runs on the folder: the queues are the state folder's own (no database needed).
-  const aws = await startLocalAws({
-    stateDir: path.join(stateDir, 'aws'),
-    prefix: options.prefix ?? DEFAULT_PREFIX,
-  });
-  return localTarget({
-    stateDir,
-    endpoints: aws.endpoints,
-    region: aws.region,
-    resources: aws.resources,
-    detach: () => aws.stop(),
-  });
+  // Nothing runs on the folder: the queues are the state folder's own (no database needed). The
+  // folder's lock is taken first, as by any process that starts something on it.
+  const lock = await lockStateFolder(prepareStateFolder(stateDir), 'totes dlq', 'attached');
+  try {
+    const aws = await startLocalAws({
+      stateDir: path.join(stateDir, 'aws'),
+      prefix: resolvePrefix(options),
+    });
+    return localTarget({
+      stateDir,
+      endpoints: aws.endpoints,
+      region: aws.region,
+      resources: aws.resources,
+      detach: async () => {
+        await aws.stop();
+        await lock.release();
+      },
+    });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
 async function withTarget<T>(options: TargetOptions, run: (target: OpsTarget) => Promise<T>): Promise<T> {
@@ -127,7 +146,7 @@ export async function dlqListCommand(
 ) {
   await withTarget(options, async (target) => {
     const entries = await listDlqs(target);
-    io.out.write(options.json ? `${JSON.stringify(entries)}\n` : `${renderDlqList(entries)}\n`);
+    io.out.write(options.json ? `${safeJson(entries)}\n` : `${renderDlqList(entries)}\n`);
   });
 }
 
@@ -139,7 +158,7 @@ export async function dlqShowCommand(
   await withTarget(options, async (target) => {
     const dlq = await target.dlq(queue);
     const views = await showDlq(target, dlq, options.limit ?? 10);
-    io.out.write(options.json ? `${JSON.stringify(views)}\n` : `${renderDlqShow(queue, views)}\n`);
+    io.out.write(options.json ? `${safeJson(views)}\n` : `${renderDlqShow(queue, views)}\n`);
   });
 }
 
@@ -198,7 +217,7 @@ export async function dlqRedriveCommand(
         }),
       );
       bar.stop();
-      io.out.write(options.json ? `${JSON.stringify(result)}\n` : `${renderRedrive(result)}\n`);
+      io.out.write(options.json ? `${safeJson(result)}\n` : `${renderRedrive(result)}\n`);
       if (result.notFound.length > 0 && result.mode !== 'dry-run') {
         throw new CliError(`${result.notFound.length} message id(s) not found in ${queue}`);
       }
@@ -249,7 +268,7 @@ export async function dlqPurgeCommand(
       bar.stop();
       io.out.write(
         options.json
-          ? `${JSON.stringify(result)}\n`
+          ? `${safeJson(result)}\n`
           : `${result.deleted} message(s) deleted from ${queue}; backup: ${result.backupFile}\n`,
       );
     } finally {
@@ -260,13 +279,7 @@ export async function dlqPurgeCommand(
 
 /** `--aws` / `--prefix` beside `--state-dir`: the target of every dlq command. */
 export function addTargetOptions(command: Command): Command {
-  addStateDirOption(command);
-  return command
-    .option(
-      '--aws',
-      'act on the AWS deployment in the account/region of the environment instead of the local stack',
-    )
-    .option('--prefix <prefix>', 'deployment prefix of the queue names', DEFAULT_PREFIX);
+  return addAwsOptions(command);
 }
 
 function positiveInteger(value: string): number {

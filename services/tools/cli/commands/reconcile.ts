@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { DatabasePool } from 'slonik';
 import { SOURCE_TABLE_NAMES } from '../../../../shared/schema/totesys.ts';
 import { WAREHOUSE_TABLES } from '../../../../shared/schema/warehouse.ts';
+import { attachLocalStack } from '../../local-runtime/attach.ts';
 import { missingTables, reconcile } from '../../ops/reconcile/reconcile.ts';
 import { renderReconcileReport } from '../../ops/reconcile/render.ts';
 import type { ReconcileOptions, ReconcileResult } from '../../ops/reconcile/types.ts';
@@ -9,15 +10,20 @@ import { withPool } from '../database.ts';
 import { CliError, redactUrl } from '../errors.ts';
 import {
   addSourceUrlOption,
+  addStateDirOption,
   addWarehouseUrlOption,
   nonNegativeInteger,
+  optionalSourceUrl,
+  optionalWarehouseUrl,
   resolveSourceUrl,
+  resolveStateDir,
   resolveWarehouseUrl,
   type SourceUrlOption,
+  type StateDirOption,
   type WarehouseUrlOption,
 } from '../options.ts';
 
-interface ReconcileCommandOptions extends SourceUrlOption, WarehouseUrlOption {
+interface ReconcileCommandOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption {
   readonly json?: boolean;
   readonly limit?: number;
 }
@@ -57,23 +63,42 @@ export async function reconcileUrls(
   );
 }
 
+/**
+ * The two databases the options name. With neither URL given (flags or environment), the local
+ * stack of `--state-dir`, attached like `status` does: the running runtime's databases, else the
+ * state folder's embedded PostgreSQL started for the comparison and stopped after it. One URL
+ * without the other is a usage error: half a local stack compared with a server is never meant.
+ */
+export async function reconcileCommand(options: ReconcileCommandOptions): Promise<ReconcileResult> {
+  const sourceUrl = optionalSourceUrl(options);
+  const warehouseUrl = optionalWarehouseUrl(options);
+  if (sourceUrl !== undefined || warehouseUrl !== undefined) {
+    return reconcileUrls(resolveSourceUrl(options), resolveWarehouseUrl(options));
+  }
+  const stack = await attachLocalStack({ stateDir: resolveStateDir(options) });
+  try {
+    return await reconcileUrls(stack.sourceUrl, stack.warehouseUrl);
+  } finally {
+    await stack.detach();
+  }
+}
+
 export function register(program: Command): void {
   const command = program
     .command('reconcile')
     .description(
       'compare the warehouse with the source as the spec defines it: dimensions equal the current source rows ' +
         'joined, the latest fact version equals the current source row, no version stored twice, every ' +
-        'referenced date in dim_date with correct attributes; exits 1 on any mismatch',
+        'referenced date in dim_date with correct attributes; exits 1 on any mismatch. Without URLs: the local stack of --state-dir (running or not)',
     );
-  addSourceUrlOption(command);
-  addWarehouseUrlOption(command);
+  addSourceUrlOption(command, false);
+  addWarehouseUrlOption(command, false);
+  addStateDirOption(command);
   command
     .option('--json', 'print one JSON object (ok, mismatches, counts, summary) instead of the diff')
     .option('--limit <n>', 'mismatches shown per table in the diff (default 10)', nonNegativeInteger)
     .action(async (options: ReconcileCommandOptions) => {
-      const sourceUrl = resolveSourceUrl(options);
-      const warehouseUrl = resolveWarehouseUrl(options);
-      const result = await reconcileUrls(sourceUrl, warehouseUrl);
+      const result = await reconcileCommand(options);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
       } else {

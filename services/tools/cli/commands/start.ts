@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
+import { attachedFromLocalStack, openLocalTarget, stageActivityOf } from '../../console/local-target.ts';
+import { addConsoleListenOptions, type ConsoleListenOptions, openUrl } from '../../console/options.ts';
+import { SecretScrubber } from '../../console/redact.ts';
+import { PortInUseError, startConsoleServer } from '../../console/server.ts';
 import { addFaultOptions, type FaultOptions, faultsFromOptions } from '../../local-runtime/faults/cli.ts';
-import { RuntimeBusyError } from '../../local-runtime/stack.ts';
+import { type LocalStack, RuntimeBusyError } from '../../local-runtime/stack.ts';
 import { startPipeline } from '../../local-runtime/start-pipeline.ts';
 import { evaluateAlarms } from '../../ops/alarms/index.ts';
 import { parseRate } from '../../simulator/simulate.ts';
@@ -24,7 +28,15 @@ import {
  * on a short schedule, a live simulate of totesys, and a live view with the alarm states.
  */
 
-interface StartOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption, FaultOptions {
+interface StartOptions
+  extends SourceUrlOption,
+    WarehouseUrlOption,
+    StateDirOption,
+    FaultOptions,
+    Omit<ConsoleListenOptions, 'port'> {
+  /** false with --no-console. */
+  readonly console: boolean;
+  readonly consolePort: number;
   readonly scale: number;
   readonly every: number;
   readonly simulateRate?: string;
@@ -42,6 +54,42 @@ function simulateRate(options: StartOptions, sourceGiven: boolean): number {
   }
 }
 
+/** The web console on the running stack (services/tools/console), as `totes console` serves it. */
+function serveConsole(options: StartOptions) {
+  return async (stack: LocalStack) => {
+    const target = await openLocalTarget({
+      stack: attachedFromLocalStack(stack),
+      scheduleSeconds: stack.options.scheduleSeconds ?? 30,
+      stageActivity: stageActivityOf(stack),
+    });
+    try {
+      const listen = (port: number) =>
+        startConsoleServer({
+          target,
+          host: options.host,
+          port,
+          accessToken: options.token ?? null,
+          secrets: SecretScrubber.fromUrls([stack.sourceUrl, stack.warehouseUrl]),
+        });
+      // A second `npm start` (another state folder) must not lose its console to the first's port.
+      const server = await listen(options.consolePort).catch((error: unknown) => {
+        if (error instanceof PortInUseError && options.consolePort !== 0) return listen(0);
+        throw error;
+      });
+      return {
+        url: openUrl(server.url, options.token),
+        close: async () => {
+          await server.close();
+          await target.close();
+        },
+      };
+    } catch (error) {
+      await target.close();
+      throw error;
+    }
+  };
+}
+
 export async function runStart(options: StartOptions): Promise<void> {
   const sourceUrl = optionalSourceUrl(options);
   const { faults, timeouts } = faultsFromOptions(options);
@@ -56,10 +104,11 @@ export async function runStart(options: StartOptions): Promise<void> {
       ...(options.simulateSeed === undefined ? {} : { simulateSeed: options.simulateSeed }),
       ...(faults ? { faults } : {}),
       ...(timeouts ? { timeouts } : {}),
+      ...(options.console === false ? {} : { console: serveConsole(options) }),
       alarms: async (stack) => (await evaluateAlarms(stack)).map((a) => ({ name: a.name, state: a.state })),
     });
   } catch (error) {
-    if (error instanceof RuntimeBusyError) throw new CliError(error.message);
+    if (error instanceof RuntimeBusyError) throw new CliError(error.message, { exitCode: 2, cause: error });
     throw error;
   }
 }
@@ -88,6 +137,8 @@ export function register(program: Command): void {
     .option('--simulate-seed <n>', 'seed of the simulated events (default random)', (v) =>
       Number.parseInt(v, 10),
     );
+  addConsoleListenOptions(command, '--console-port');
+  command.option('--no-console', 'do not serve the web console');
   addFaultOptions(command);
   command.action((options: StartOptions) => runStart(options));
 }

@@ -9,13 +9,13 @@ import path from 'node:path';
  * run it before they answer a request, in the same step as the in-memory change.
  */
 export function writeFileAtomicSync(target: string, data: Uint8Array | string, tmpDir: string): void {
-  mkdirSync(tmpDir, { recursive: true });
-  mkdirSync(path.dirname(target), { recursive: true });
+  mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
+  mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
   const tmp = path.join(
     tmpDir,
     `${path.basename(target).slice(0, 64)}.${randomBytes(6).toString('hex')}.tmp`,
   );
-  const fd = openSync(tmp, 'w');
+  const fd = openSync(tmp, 'w', 0o600);
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     let offset = 0;
@@ -38,5 +38,5 @@ export function writeFileAtomicSync(target: string, data: Uint8Array | string, t
 /** Removes leftovers of writes interrupted by a crash (they were never renamed into place). */
 export function clearTmpDir(tmpDir: string): void {
   rmSync(tmpDir, { recursive: true, force: true });
-  mkdirSync(tmpDir, { recursive: true });
+  mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
 }

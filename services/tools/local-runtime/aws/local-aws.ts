@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -11,6 +10,7 @@ import {
 } from '../../../../shared/config/resources.ts';
 import { dynamoDbFaults, installFauxqsFaults } from '../faults/http.ts';
 import type { FaultInjector } from '../faults/injector.ts';
+import { ensurePrivateDir } from '../private-files.ts';
 import { clearTmpDir } from './atomic-file.ts';
 import { createResources } from './create-resources.ts';
 import { type DynamoDbServer, startDynamoDb } from './dynamodb-server.ts';
@@ -18,6 +18,7 @@ import { SnsStore } from './fauxqs-internals.ts';
 import { NotificationBridge } from './notification-bridge.ts';
 import { installRequestContext } from './request-context.ts';
 import { S3Disk } from './s3-disk.ts';
+import { installS3Guards } from './s3-guards.ts';
 import { LocalS3Store } from './s3-store.ts';
 import { QueueFiles } from './sqs-snapshot.ts';
 import { LocalSqsStore } from './sqs-store.ts';
@@ -81,10 +82,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const layout = stateDir === undefined ? undefined : stateLayout(stateDir);
   let claim: StateDirClaim | undefined;
   if (stateDir && layout) {
-    mkdirSync(stateDir, { recursive: true });
-    claim = claimStateDir(stateDir);
-    mkdirSync(layout.sqs, { recursive: true });
-    mkdirSync(layout.dynamodb, { recursive: true });
+    ensurePrivateDir(stateDir);
+    claim = await claimStateDir(stateDir);
+    ensurePrivateDir(layout.sqs);
+    ensurePrivateDir(layout.dynamodb);
     clearTmpDir(layout.tmp);
   }
 
@@ -95,6 +96,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     defaultRegion: region,
     stores: { sqsStore, snsStore: new SnsStore(), s3Store },
   });
+  installS3Guards(app);
   installRequestContext(app);
   if (options.faults) installFauxqsFaults(app, options.faults);
   // Write-through: whatever a request changed in a queue is on disk before its response is sent.
@@ -121,7 +123,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       throw error;
     });
   } catch (error) {
-    claim?.release();
+    await claim?.release();
     throw error;
   }
   const host = new URL(address).host;
@@ -133,7 +135,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       await app.close();
       sqsStore.flush();
       await dynamo.stop();
-      claim?.release();
+      await claim?.release();
     })();
     return stopping;
   };

@@ -5,13 +5,16 @@ import type { FastifyInstance } from 'fastify';
 /**
  * What a store method needs to know about the HTTP request that called it (fauxqs's route handlers
  * call the stores without passing the request): the S3 request id the client will see (an event's
- * responseElements repeat it), the caller's address, and whether a PutObject is really a CopyObject.
+ * responseElements repeat it), the caller's address, whether a PutObject is really a CopyObject, and
+ * whether the write is conditional (`If-None-Match: *`).
  */
 export interface S3RequestContext {
   readonly requestId: string;
   readonly hostId: string;
   readonly sourceIp: string;
   readonly isCopy: boolean;
+  /** `If-None-Match: *`: the write must fail (412) if the key already holds an object. */
+  readonly ifNoneMatchAny: boolean;
 }
 
 const storage = new AsyncLocalStorage<S3RequestContext>();
@@ -43,6 +46,7 @@ export function installRequestContext(app: FastifyInstance): void {
       hostId,
       sourceIp: request.ip,
       isCopy: request.method === 'PUT' && request.headers['x-amz-copy-source'] !== undefined,
+      ifNoneMatchAny: request.headers['if-none-match']?.trim() === '*',
     };
     storage.run(context, done);
   });

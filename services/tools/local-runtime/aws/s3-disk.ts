@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from './atomic-file.ts';
+import { bucketNameProblem } from './bucket-name.ts';
 
 /**
  * The S3 stand-in's files. Every object is a plain file `<stateDir>/s3/<bucket>/<key>` holding the
@@ -18,6 +19,10 @@ import { writeFileAtomicSync } from './atomic-file.ts';
  * a sidecar `<stateDir>/s3-meta/<bucket>/<sha256(key)>.json`, outside the bucket folder. Keys that
  * cannot be a path (empty, '.' or '..' segments, a trailing '/', a segment over 255 bytes, or a
  * key that is also another key's folder) live under `<stateDir>/s3-other/<bucket>/<sha256(key)>`.
+ *
+ * Containment: every bucket name is checked against S3's rules before it becomes a folder name,
+ * and every path is resolved and checked to lie inside its root before it is written, read or
+ * removed, so no name can reach a file outside the state folder (or the whole of a root).
  *
  * The sidecar is the commit point: written after the body, it names the file and records its
  * inode, size and mtime. On load, a sidecar whose file is gone is dropped; a file without a valid
@@ -68,6 +73,27 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
+/** Thrown when a path would leave its root; the message names no absolute path. */
+export class PathOutsideRootError extends Error {
+  override name = 'PathOutsideRootError';
+}
+
+/** `path.join(root, ...parts)`, refused unless it lies strictly inside `root`. */
+export function pathInside(root: string, ...parts: string[]): string {
+  const resolvedRoot = path.resolve(root);
+  const target = path.resolve(resolvedRoot, ...parts);
+  if (!target.startsWith(`${resolvedRoot}${path.sep}`)) {
+    throw new PathOutsideRootError(`refused: a path under ${path.basename(resolvedRoot)}/ would leave it`);
+  }
+  return target;
+}
+
+function checkBucket(bucket: string): string {
+  const problem = bucketNameProblem(bucket);
+  if (problem !== undefined) throw new PathOutsideRootError(`invalid bucket name: it ${problem}`);
+  return bucket;
+}
+
 function isPathConflict(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENAMETOOLONG';
@@ -89,13 +115,13 @@ export class S3Disk {
   }
 
   createBucket(bucket: string): void {
-    mkdirSync(path.join(this.dataRoot, bucket), { recursive: true });
-    mkdirSync(path.join(this.metaRoot, bucket), { recursive: true });
+    mkdirSync(this.bucketDir(this.dataRoot, bucket), { recursive: true, mode: 0o700 });
+    mkdirSync(this.bucketDir(this.metaRoot, bucket), { recursive: true, mode: 0o700 });
   }
 
   removeBucket(bucket: string): void {
     for (const root of [this.dataRoot, this.metaRoot, this.otherRoot]) {
-      rmSync(path.join(root, bucket), { recursive: true, force: true });
+      rmSync(this.bucketDir(root, bucket), { recursive: true, force: true });
     }
   }
 
@@ -110,7 +136,7 @@ export class S3Disk {
         if (!isPathConflict(error)) throw error;
       }
     }
-    const other = path.join(this.otherRoot, bucket, hashKey(key));
+    const other = pathInside(this.bucketDir(this.otherRoot, bucket), hashKey(key));
     writeFileAtomicSync(other, body, this.tmpDir);
     return other;
   }
@@ -137,7 +163,7 @@ export class S3Disk {
   /** Body first, then the sidecar: a crash in between leaves a sidecar without file, dropped on load. */
   remove(bucket: string, key: string, file: string | undefined): void {
     if (file !== undefined) {
-      rmSync(file, { force: true });
+      rmSync(this.ownFile(file), { force: true });
       this.pruneEmptyDirs(path.dirname(file), bucket);
     }
     rmSync(this.sidecarPath(bucket, key), { force: true });
@@ -145,7 +171,7 @@ export class S3Disk {
 
   /** Removes a superseded body (the same key written to a different place). */
   removeFile(bucket: string, file: string): void {
-    rmSync(file, { force: true });
+    rmSync(this.ownFile(file), { force: true });
     this.pruneEmptyDirs(path.dirname(file), bucket);
   }
 
@@ -154,7 +180,8 @@ export class S3Disk {
     for (const root of [this.dataRoot, this.metaRoot]) {
       if (!existsSync(root)) continue;
       for (const entry of readdirSync(root, { withFileTypes: true })) {
-        if (entry.isDirectory()) names.add(entry.name);
+        // A folder whose name S3 would refuse was not made by the stand-in: leave it alone.
+        if (entry.isDirectory() && bucketNameProblem(entry.name) === undefined) names.add(entry.name);
       }
     }
     return [...names].sort().map((name) => this.loadBucket(name));
@@ -164,11 +191,11 @@ export class S3Disk {
     this.createBucket(bucket);
     const objects: StoredObjectMeta[] = [];
     const claimed = new Set<string>();
-    const metaDir = path.join(this.metaRoot, bucket);
+    const metaDir = this.bucketDir(this.metaRoot, bucket);
     for (const name of readdirSync(metaDir)) {
       const sidecarFile = path.join(metaDir, name);
       const sidecar = readSidecar(sidecarFile);
-      const file = sidecar ? path.join(this.stateDir, sidecar.file) : undefined;
+      const file = sidecar ? this.sidecarFile(sidecar.file) : undefined;
       const stats = file ? statOrUndefined(file) : undefined;
       if (!sidecar || !file || !stats || !describes(sidecar, stats)) {
         // Unreadable, or its file is gone or was replaced after it: the file (if any) is adopted below.
@@ -188,7 +215,7 @@ export class S3Disk {
       });
     }
     const adopted: StoredObjectMeta[] = [];
-    const bucketDir = path.join(this.dataRoot, bucket);
+    const bucketDir = this.bucketDir(this.dataRoot, bucket);
     for (const file of walkFiles(bucketDir)) {
       if (claimed.has(file)) continue;
       const key = path.relative(bucketDir, file).split(path.sep).join('/');
@@ -205,7 +232,7 @@ export class S3Disk {
       });
     }
     // A fallback body without a sidecar cannot be mapped back to its key: it was never committed.
-    for (const file of walkFiles(path.join(this.otherRoot, bucket))) {
+    for (const file of walkFiles(this.bucketDir(this.otherRoot, bucket))) {
       if (!claimed.has(file)) rmSync(file, { force: true });
     }
     return { name: bucket, objects, adopted };
@@ -221,17 +248,40 @@ export class S3Disk {
         !segment.includes('\0') &&
         Buffer.byteLength(segment) <= 255,
     );
-    return usable ? path.join(this.dataRoot, bucket, ...segments) : undefined;
+    return usable ? pathInside(this.bucketDir(this.dataRoot, bucket), ...segments) : undefined;
   }
 
   private sidecarPath(bucket: string, key: string): string {
-    return path.join(this.metaRoot, bucket, `${hashKey(key)}.json`);
+    return pathInside(this.bucketDir(this.metaRoot, bucket), `${hashKey(key)}.json`);
+  }
+
+  /** `<root>/<bucket>`, for a valid bucket name only. */
+  private bucketDir(root: string, bucket: string): string {
+    return pathInside(root, checkBucket(bucket));
+  }
+
+  /** A body file named by memory or a sidecar: it must lie under the data or fallback root. */
+  private ownFile(file: string): string {
+    const resolved = path.resolve(file);
+    for (const root of [this.dataRoot, this.otherRoot]) {
+      if (resolved.startsWith(`${path.resolve(root)}${path.sep}`)) return resolved;
+    }
+    throw new PathOutsideRootError('refused: an object file outside the S3 folders');
+  }
+
+  /** The body named by a sidecar (relative to the state folder); undefined when it would leave it. */
+  private sidecarFile(relative: string): string | undefined {
+    try {
+      return this.ownFile(path.join(this.stateDir, relative));
+    } catch {
+      return undefined;
+    }
   }
 
   private pruneEmptyDirs(dir: string, bucket: string): void {
-    const stops = new Set([path.join(this.dataRoot, bucket), path.join(this.otherRoot, bucket)]);
-    let current = dir;
-    while (!stops.has(current) && current.startsWith(this.stateDir)) {
+    const stops = new Set([this.bucketDir(this.dataRoot, bucket), this.bucketDir(this.otherRoot, bucket)]);
+    let current = path.resolve(dir);
+    while (!stops.has(current) && current.startsWith(`${path.resolve(this.stateDir)}${path.sep}`)) {
       try {
         rmdirSync(current);
       } catch {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type S3Object, S3Store } from './fauxqs-internals.ts';
+import { S3Error, type S3Object, S3Store } from './fauxqs-internals.ts';
 import { currentRequest, newRequestIds } from './request-context.ts';
 import type { S3Disk, StoredObjectMeta } from './s3-disk.ts';
 import { type ObjectCreatedEventName, type ObjectCreatedInput, SequencerClock } from './s3-event.ts';
@@ -16,6 +16,21 @@ type StoredObject = S3Object & { sequencer?: string; file?: string };
 interface S3StoreInternals {
   buckets: Map<string, Map<string, StoredObject>>;
   multipartUploads: Map<string, { bucket: string; key: string }>;
+}
+
+/**
+ * S3's conditional write: with `If-None-Match: *`, a PutObject or CompleteMultipartUpload on a key
+ * that already holds an object fails with 412 and leaves the object as it was (the lake's
+ * write-once rule rests on it). The multipart upload stays open, as on S3.
+ */
+function refuseOverwrite(previous: StoredObject | undefined): void {
+  if (previous === undefined || !currentRequest()?.ifNoneMatchAny) return;
+  throw new S3Error(
+    'PreconditionFailed',
+    'At least one of the pre-conditions you specified did not hold',
+    412,
+    'If-None-Match',
+  );
 }
 
 function lazyObject(meta: StoredObjectMeta): StoredObject {
@@ -103,6 +118,7 @@ export class LocalS3Store extends S3Store {
     metadata?: Record<string, string>,
   ): S3Object {
     const previous = this.stored(bucket, key);
+    refuseOverwrite(previous);
     const created = super.putObject(bucket, key, body, contentType, metadata);
     const eventName = currentRequest()?.isCopy ? 'ObjectCreated:Copy' : 'ObjectCreated:Put';
     return this.commit(bucket, created, previous, eventName);
@@ -114,6 +130,7 @@ export class LocalS3Store extends S3Store {
   ): S3Object {
     const upload = this.internals().multipartUploads.get(uploadId);
     const previous = upload ? this.stored(upload.bucket, upload.key) : undefined;
+    refuseOverwrite(previous);
     const created = super.completeMultipartUpload(uploadId, partSpecs);
     // super succeeded, so the upload existed.
     return this.commit(upload!.bucket, created, previous, 'ObjectCreated:CompleteMultipartUpload');

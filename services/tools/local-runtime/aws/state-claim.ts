@@ -1,12 +1,14 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { writePrivateFile } from '../private-files.ts';
+import { type LockHolder, lockStateFolder, StateFolderInUseError, stateFolderHolder } from '../state-lock.ts';
 
 /**
- * One running stack per state folder: two would each hold their own copy of the queues and write
- * over each other's files. `<stateDir>/local-aws.json` names the process that owns the folder and,
- * once started, its endpoints, so another process (e.g. `totes status` while `npm start` runs)
- * can talk to the running stack instead of starting a second one. A claim left by a killed
- * process (its pid no longer alive) is taken over.
+ * One running stack of emulators per state folder: two would each hold their own copy of the
+ * queues and write over each other's files. The folder's kernel lock (../state-lock.ts) decides
+ * who owns it; `<stateDir>/local-aws.json` (0600) records the owner's endpoints once started, so
+ * another process (e.g. `totes dlq list` while `npm start` runs) can talk to the running stack
+ * instead of starting a second one. The file is believed only while its writer holds the lock.
  */
 export interface RunningLocalAws {
   readonly pid: number;
@@ -15,26 +17,10 @@ export interface RunningLocalAws {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-export class StateDirInUseError extends Error {
-  override name = 'StateDirInUseError';
-  readonly running: RunningLocalAws;
-
-  constructor(stateDir: string, running: RunningLocalAws) {
-    super(`state folder ${stateDir} is in use by process ${running.pid} (started ${running.startedAt})`);
-    this.running = running;
-  }
-}
+/** Kept under its old name for callers; the lock's error is the one thrown. */
+export { StateFolderInUseError as StateDirInUseError };
 
 const claimFile = (stateDir: string) => path.join(stateDir, 'local-aws.json');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function read(stateDir: string): RunningLocalAws | undefined {
   try {
@@ -46,48 +32,33 @@ function read(stateDir: string): RunningLocalAws | undefined {
 }
 
 /** The stack running on this folder (in any process), or undefined when none is. */
-export function readRunningLocalAws(stateDir: string): RunningLocalAws | undefined {
+export async function readRunningLocalAws(stateDir: string): Promise<RunningLocalAws | undefined> {
+  const holder: LockHolder | undefined = await stateFolderHolder(path.resolve(stateDir));
+  if (!holder) return undefined;
   const running = read(path.resolve(stateDir));
-  return running && alive(running.pid) ? running : undefined;
+  return running && running.pid === holder.pid ? running : { pid: holder.pid, startedAt: holder.startedAt };
 }
-
-/** In this process, folders claimed by a live stack (a pid check cannot tell two of ours apart). */
-const claimedHere = new Set<string>();
 
 export interface StateDirClaim {
   /** Records the endpoints for other processes. */
   publish(details: Pick<RunningLocalAws, 'endpoints' | 'env'>): void;
-  release(): void;
+  release(): Promise<void>;
 }
 
-export function claimStateDir(stateDir: string): StateDirClaim {
+export async function claimStateDir(stateDir: string): Promise<StateDirClaim> {
+  const lock = await lockStateFolder(stateDir, 'AWS stand-ins');
+  const { pid, startedAt } = lock.holder();
   const file = claimFile(stateDir);
-  const startedAt = new Date().toISOString();
-  for (let attempt = 0; ; attempt += 1) {
-    const existing = read(stateDir);
-    if (claimedHere.has(stateDir) || (existing && existing.pid !== process.pid && alive(existing.pid))) {
-      throw new StateDirInUseError(stateDir, existing ?? { pid: process.pid, startedAt });
-    }
-    if (!existing && existsSync(file) && attempt < 3) {
-      // Just created by another starter that has not written its pid yet: look again shortly.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-      continue;
-    }
-    rmSync(file, { force: true });
-    try {
-      writeFileSync(file, JSON.stringify({ pid: process.pid, startedAt }), { flag: 'wx' });
-      break;
-    } catch (error) {
-      // Another process created it between our read and write: look again.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw error;
-    }
-  }
-  claimedHere.add(stateDir);
+  // Whatever an earlier holder recorded is stale now that the lock is ours.
+  rmSync(file, { force: true });
   return {
-    publish: (details) => writeFileSync(file, JSON.stringify({ pid: process.pid, startedAt, ...details })),
-    release: () => {
-      if (read(stateDir)?.pid === process.pid) rmSync(file, { force: true });
-      claimedHere.delete(stateDir);
+    publish: (details) => {
+      writePrivateFile(file, JSON.stringify({ pid, startedAt, ...details }));
+      lock.setPhase('running');
+    },
+    release: async () => {
+      rmSync(file, { force: true });
+      await lock.release();
     },
   };
 }

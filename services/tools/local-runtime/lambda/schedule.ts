@@ -27,6 +27,11 @@ export interface ScheduleOptions<R> {
   readonly onRun?: (outcome: InvocationOutcome<R>) => void;
   /** Local fault injection (timeouts); absent: none. */
   readonly faults?: FaultInjector | undefined;
+  /**
+   * Asked before every tick: true skips it, as a disabled EventBridge rule fires nothing
+   * (`totes schedule pause`). `fire()` (an explicit invocation) is not affected, like an Invoke.
+   */
+  readonly paused?: () => boolean;
 }
 
 /**
@@ -38,6 +43,7 @@ export class Schedule<R> {
   readonly #options: ScheduleOptions<R>;
   #timer: NodeJS.Timeout | undefined;
   #current: Promise<unknown> | undefined;
+  #ticksSkippedWhilePaused = 0;
 
   constructor(options: ScheduleOptions<R>) {
     this.#options = options;
@@ -45,6 +51,16 @@ export class Schedule<R> {
 
   get running(): boolean {
     return this.#current !== undefined;
+  }
+
+  /** Whether the schedule is paused now (`totes schedule pause`). */
+  get paused(): boolean {
+    return this.#options.paused?.() ?? false;
+  }
+
+  /** Ticks that found the schedule paused and invoked nothing. */
+  get ticksSkippedWhilePaused(): number {
+    return this.#ticksSkippedWhilePaused;
   }
 
   start(): void {
@@ -71,6 +87,10 @@ export class Schedule<R> {
 
   #tick(): void {
     if (this.#current) return;
+    if (this.paused) {
+      this.#ticksSkippedWhilePaused++;
+      return;
+    }
     void this.fire();
   }
 

@@ -4,13 +4,19 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type DatabasePool, sql } from 'slonik';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DatabasePool } from 'slonik';
 import { alarmsFor } from '../../../../shared/config/alarms.ts';
 import type { PipelineResources } from '../../../../shared/config/resources.ts';
 import { createDatabasePool } from '../../../../shared/db/pool.ts';
-import { failureStore } from '../../../../shared/failures/index.ts';
-import { SOURCE_TABLE_NAMES } from '../../../../shared/schema/totesys.ts';
+import {
+  failureStore,
+  lastSuccessfulExtract,
+  latestRuns,
+  ledgerFreshness,
+  oldestUnloadedSourceChangeAge,
+  readSchemaDrift,
+} from '../../../../shared/state/index.ts';
 import type { AttachedStack } from '../../local-runtime/attach.ts';
 import type { LocalStack } from '../../local-runtime/stack.ts';
 import { queueStats } from '../queues.ts';
@@ -57,31 +63,12 @@ export async function measureFreshness(
   sourceUrl: string,
   warehouseUrl: string,
 ): Promise<AlarmObservations['freshness']> {
-  const ledger = await withPool(warehouseUrl, 'totes-alarms', async (pool) => {
-    const exists = await pool.oneFirst(sql.unsafe`SELECT to_regclass('pipeline.load_ledger') IS NOT NULL`);
-    if (!exists) return { newest: null, age: null };
-    return (await pool.one(sql.unsafe`
-      SELECT to_char(max("newest_source_update"), 'YYYY-MM-DD HH24:MI:SS.MS') AS newest,
-             extract(epoch FROM (now() AT TIME ZONE 'UTC') - max("newest_source_update"))::float8 AS age
-      FROM "pipeline"."load_ledger"`)) as { newest: string | null; age: number | null };
-  });
+  const fresh = await withPool(warehouseUrl, 'totes-alarms', ledgerFreshness);
+  const ledger = { newest: fresh.newestSourceUpdate, age: fresh.ageSeconds };
   try {
-    const oldestUnloaded = await withPool(sourceUrl, 'totes-alarms', async (pool) => {
-      let oldest: number | null = null;
-      for (const table of SOURCE_TABLE_NAMES) {
-        const exists = await pool.oneFirst(sql.unsafe`SELECT to_regclass(${`public.${table}`}) IS NOT NULL`);
-        if (!exists) continue;
-        const after =
-          ledger.newest === null
-            ? sql.fragment`TRUE`
-            : sql.fragment`"last_updated" > ${ledger.newest}::timestamp`;
-        const age = (await pool.oneFirst(sql.unsafe`
-          SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - min("last_updated"))::float8
-          FROM ${sql.identifier([table])} WHERE ${after}`)) as number | null;
-        if (age !== null && (oldest === null || age > oldest)) oldest = age;
-      }
-      return oldest;
-    });
+    const oldestUnloaded = await withPool(sourceUrl, 'totes-alarms', (pool) =>
+      oldestUnloadedSourceChangeAge(pool, ledger.newest),
+    );
     if (oldestUnloaded === null) {
       return {
         lagSeconds: 0,
@@ -141,47 +128,19 @@ export async function observe(stack: AlarmSubject, now = Date.now()): Promise<Al
     for (const queue of Object.values(s.resources.queues)) {
       failures[queue.consumer] = (await store.list(queue.consumer)).map((f) => f.failedAt);
     }
-    const heartbeat = await doc.send(
-      new GetCommand({ TableName: table, Key: { pk: 'HEARTBEAT', sk: 'extract' } }),
-    );
-    const runs = await doc.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'RUN' },
-        ScanIndexForward: false,
-        Limit: 20,
-      }),
-    );
-    const runItems = runs.Items ?? [];
-    let lastSuccessfulExtract = typeof heartbeat.Item?.at === 'string' ? heartbeat.Item.at : null;
-    if (lastSuccessfulExtract === null) {
-      const ok = runItems.find((r) => r.status !== 'failed' && typeof r.extractedAt === 'string');
-      lastSuccessfulExtract = ok ? String(ok.extractedAt) : null;
-    }
-    const extractRuns = runItems
+    const extractRuns = (await latestRuns(doc, table, 20))
       .filter((r) => typeof r.sk === 'string')
       .map((r) => ({
         at: runIdTime(String(r.sk)) ?? String(r.extractedAt ?? ''),
         unobservable: Array.isArray(r.unobservable) ? r.unobservable.map(String) : null,
       }));
-    const drift = (await doc.send(new GetCommand({ TableName: table, Key: { pk: 'DRIFT', sk: 'extract' } })))
-      .Item;
     return {
       now,
       queues,
       failures,
-      lastSuccessfulExtract,
+      lastSuccessfulExtract: await lastSuccessfulExtract(doc, table),
       extractRuns,
-      schemaDrift:
-        drift && typeof drift.at === 'string'
-          ? {
-              at: drift.at,
-              findings: Number(drift.findings ?? 0),
-              incompatible: Number(drift.incompatible ?? 0),
-              subjects: Array.isArray(drift.subjects) ? drift.subjects.map(String) : [],
-            }
-          : null,
+      schemaDrift: await readSchemaDrift(doc, table),
       freshness: await measureFreshness(s.sourceUrl, s.warehouseUrl),
     };
   } finally {

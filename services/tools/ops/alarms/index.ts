@@ -1,3 +1,4 @@
+export { describeDeployedAlarms, lastDatapoint, NoDeployedAlarmsError } from './deployed.ts';
 export { type AlarmSubject, evaluateAlarms, measureFreshness, observe } from './evaluate.ts';
 export {
   type AlarmObservations,

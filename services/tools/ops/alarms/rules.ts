@@ -5,7 +5,8 @@
  */
 import { type AlarmKind, breaches, type ResolvedAlarm } from '../../../../shared/config/alarms.ts';
 
-export type AlarmStateValue = 'OK' | 'ALARM';
+/** INSUFFICIENT_DATA only comes from CloudWatch (`--aws`): the local evaluation decides every alarm. */
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 export interface AlarmState {
   /** `<prefix>-<id>` (DLQ alarms contain "dlq"). */
@@ -176,7 +177,10 @@ export function evaluateRules(alarms: readonly ResolvedAlarm[], obs: AlarmObserv
 export function renderAlarms(states: readonly AlarmState[]): string {
   if (states.length === 0) return 'no alarms defined for the local stack';
   const width = Math.max(...states.map((s) => s.name.length));
+  const stateWidth = Math.max(5, ...states.map((s) => s.state.length));
   return states
-    .map((s) => `${s.state.padEnd(5)}  ${s.name.padEnd(width)}  ${s.reason}  (RUNBOOK.md#${s.runbook})`)
+    .map(
+      (s) => `${s.state.padEnd(stateWidth)}  ${s.name.padEnd(width)}  ${s.reason}  (RUNBOOK.md#${s.runbook})`,
+    )
     .join('\n');
 }

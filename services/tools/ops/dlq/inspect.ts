@@ -3,8 +3,9 @@
  * about and why it failed, joined from the failure records (shared/failures) on stage +
  * bucket/key parsed from the notification body.
  */
-import type { FailureRecord } from '../../../../shared/failures/index.ts';
+import type { AttemptStart, FailureRecord } from '../../../../shared/failures/index.ts';
 import { messageSubject } from './body.ts';
+import { escapeForTerminal as e } from './escape.ts';
 import type { DlqInfo, OpsTarget } from './target.ts';
 
 export interface DlqListEntry {
@@ -53,6 +54,17 @@ export interface DlqMessageView {
     readonly attempt: number;
     readonly messageId: string;
   } | null;
+  /**
+   * The latest attempt, when it started after the last recorded failure and never finished (the
+   * function timed out or its container died): no failure record can say why.
+   */
+  readonly unfinished?: {
+    readonly startedAt: string;
+    readonly attempt: number;
+    readonly timeoutSeconds: number | null;
+  };
+  /** Reading this message's records failed (the rest of the listing is unaffected). */
+  readonly lookupError?: string;
 }
 
 function failureView(record: FailureRecord | undefined): DlqMessageView['failure'] {
@@ -74,12 +86,26 @@ export async function showDlq(target: OpsTarget, dlq: DlqInfo, limit: number): P
     const subject = messageSubject(message.body);
     const first = subject.objects[0];
     let failure: FailureRecord | undefined;
+    let start: AttemptStart | undefined;
+    let lookupError: string | undefined;
     if (dlq.stage) {
-      for (const object of subject.objects) {
-        failure = await target.failures.get(dlq.stage, object.bucket, object.key);
-        if (failure) break;
+      // One message's records failing to read (a throttled table, an item no longer valid) is
+      // reported on that message; the others are still shown.
+      try {
+        for (const object of subject.objects) {
+          failure = await target.failures.get(dlq.stage, object.bucket, object.key);
+          start = await target.failures.getStart(dlq.stage, object.bucket, object.key);
+          if (failure || start) break;
+        }
+      } catch (error) {
+        lookupError =
+          `${(error as Error).name ?? 'Error'}: ${(error as Error).message ?? String(error)}`.slice(0, 2000);
       }
     }
+    const unfinished =
+      start && (!failure || start.attempt > failure.attempt || start.startedAt > failure.failedAt)
+        ? { startedAt: start.startedAt, attempt: start.attempt, timeoutSeconds: start.timeoutSeconds }
+        : undefined;
     views.push({
       messageId: message.messageId,
       object: first ? `${first.bucket}/${first.key}` : null,
@@ -89,10 +115,16 @@ export async function showDlq(target: OpsTarget, dlq: DlqInfo, limit: number): P
       sentAt: message.sentAt,
       ...(subject.note ? { note: subject.note } : {}),
       failure: failureView(failure),
+      ...(unfinished ? { unfinished } : {}),
+      ...(lookupError ? { lookupError } : {}),
     });
   }
   return views;
 }
+
+/** A poison key can be 262,000 characters: show 1 KB of it and its length. */
+const shorten = (text: string) =>
+  text.length <= 1024 ? text : `${text.slice(0, 1024)}… (${text.length} characters)`;
 
 const age = (seconds: number | null) =>
   seconds === null
@@ -107,9 +139,9 @@ export function renderDlqList(entries: readonly DlqListEntry[]): string {
   if (entries.length === 0) return 'no DLQs found';
   const width = Math.max(...entries.map((e) => e.queue.length), 5);
   const lines = [`${'queue'.padEnd(width)}  depth  in-flight  oldest  source`];
-  for (const e of entries) {
+  for (const entry of entries) {
     lines.push(
-      `${e.queue.padEnd(width)}  ${String(e.depth).padStart(5)}  ${String(e.inFlight).padStart(9)}  ${age(e.oldestAgeSeconds).padStart(6)}  ${e.source ?? '-'}`,
+      `${e(entry.queue).padEnd(width)}  ${String(entry.depth).padStart(5)}  ${String(entry.inFlight).padStart(9)}  ${age(entry.oldestAgeSeconds).padStart(6)}  ${e(entry.source ?? '-')}`,
     );
   }
   return lines.join('\n');
@@ -117,19 +149,31 @@ export function renderDlqList(entries: readonly DlqListEntry[]): string {
 
 export function renderDlqShow(queue: string, views: readonly DlqMessageView[]): string {
   if (views.length === 0) return `${queue}: empty`;
-  const lines: string[] = [`${queue}: ${views.length} message(s) (peeked; all still in the queue)`];
+  const lines: string[] = [`${e(queue)}: ${views.length} message(s) (peeked; all still in the queue)`];
   for (const v of views) {
     lines.push('');
-    lines.push(`message ${v.messageId}`);
-    lines.push(`  object:        ${v.objects.length ? v.objects.join(', ') : (v.note ?? '-')}`);
+    lines.push(`message ${e(v.messageId)}`);
+    lines.push(`  object:        ${e(v.objects.length ? shorten(v.objects.join(', ')) : (v.note ?? '-'))}`);
     lines.push(`  receive count: ${v.receiveCount}`);
-    lines.push(`  first sent:    ${v.sentAt ?? '-'}`);
-    if (v.failure) {
-      lines.push(`  last failure:  ${v.failure.failedAt} (attempt ${v.failure.attempt})`);
+    lines.push(`  first sent:    ${e(v.sentAt ?? '-')}`);
+    if (v.lookupError) lines.push(`  records:       could not be read: ${e(v.lookupError)}`);
+    if (v.unfinished) {
+      const timeout =
+        v.unfinished.timeoutSeconds === null
+          ? "the function's timeout"
+          : `the function's timeout (${v.unfinished.timeoutSeconds} s)`;
       lines.push(
-        `  error:         ${v.failure.errorClass}${v.failure.rootErrorClass !== v.failure.errorClass ? ` (root ${v.failure.rootErrorClass})` : ''}`,
+        `  last attempt:  started at ${e(v.unfinished.startedAt)} (attempt ${v.unfinished.attempt}), no result: timed out after ${timeout}, or its container died`,
       );
-      lines.push(`  message:       ${v.failure.errorMessage}`);
+    }
+    if (v.failure) {
+      lines.push(`  last failure:  ${e(v.failure.failedAt)} (attempt ${v.failure.attempt})`);
+      lines.push(
+        `  error:         ${e(v.failure.errorClass)}${v.failure.rootErrorClass !== v.failure.errorClass ? ` (root ${e(v.failure.rootErrorClass)})` : ''}`,
+      );
+      lines.push(`  message:       ${e(v.failure.errorMessage)}`);
+    } else if (v.unfinished || v.lookupError) {
+      // Said above.
     } else {
       lines.push(
         '  last failure:  no failure record (expired, cleared by a later success, or never written)',

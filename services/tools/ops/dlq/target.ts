@@ -5,6 +5,7 @@
  * found, how to look at messages without consuming them, where failure records live, whether
  * StartMessageMoveTask exists) stay behind `OpsTarget`.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -17,8 +18,10 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type PipelineResources, pipelineResources } from '../../../../shared/config/resources.ts';
 import { type FailureStore, failureStore } from '../../../../shared/failures/index.ts';
+import { type QueueDepth, queueDepth } from '../../../../shared/state/queues.ts';
 import type { AttachedStack } from '../../local-runtime/attach.ts';
 import { LOCAL_CREDENTIALS } from '../../local-runtime/aws/index.ts';
+import { nameAwsCalls } from '../aws-errors.ts';
 import { localOldestAgeSeconds } from '../queues.ts';
 import { queueNameFromArn, sourceArnFromRedriveAllowPolicy } from './body.ts';
 
@@ -49,11 +52,7 @@ export interface PeekedMessage {
   readonly sentAt: string | null;
 }
 
-export interface QueueDepth {
-  readonly visible: number;
-  readonly inFlight: number;
-  readonly delayed: number;
-}
+export type { QueueDepth };
 
 export interface OpsTarget {
   readonly kind: 'local' | 'aws';
@@ -90,7 +89,9 @@ async function describeQueue(
   }
   if (!url) return null;
   const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'RedriveAllowPolicy'] }),
+    // 'All', not named attributes: every implementation answers it, while a name it does not know
+    // is an error (moto rejects 'RedriveAllowPolicy'). What comes back is read, absent or not.
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }),
   );
   return {
     name,
@@ -128,24 +129,6 @@ async function discoverDlqs(
     if (dlq) found.push({ name: dlq.name, url: dlq.url, arn: dlq.arn, source: null, stage: null });
   }
   return found;
-}
-
-async function depthOf(sqs: SQSClient, queue: QueueRef): Promise<QueueDepth> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queue.url,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
 }
 
 /**
@@ -276,7 +259,7 @@ function targetFrom(parts: {
       }
       return found;
     },
-    depth: (queue) => depthOf(parts.sqs, queue),
+    depth: (queue) => queueDepth(parts.sqs, queue.url),
     oldestAgeSeconds: parts.oldest,
     peek: parts.peek,
     async close() {
@@ -296,8 +279,8 @@ export function localTarget(stack: LocalQueues): OpsTarget {
   const clientOptions = { region: stack.region, credentials: LOCAL_CREDENTIALS };
   return targetFrom({
     kind: 'local',
-    sqs: new SQSClient({ ...clientOptions, endpoint: stack.endpoints.sqs }),
-    dynamo: new DynamoDBClient({ ...clientOptions, endpoint: stack.endpoints.dynamodb }),
+    sqs: nameAwsCalls(new SQSClient({ ...clientOptions, endpoint: stack.endpoints.sqs })),
+    dynamo: nameAwsCalls(new DynamoDBClient({ ...clientOptions, endpoint: stack.endpoints.dynamodb })),
     resources: stack.resources,
     backupDir: stack.stateDir,
     extraDlqs: [],
@@ -317,11 +300,11 @@ export function awsTarget(options: {
   sqs?: SQSClient;
   dynamo?: DynamoDBClient;
 }): OpsTarget {
-  const sqs = options.sqs ?? new SQSClient({});
+  const sqs = options.sqs ?? nameAwsCalls(new SQSClient({}));
   return targetFrom({
     kind: 'aws',
     sqs,
-    dynamo: options.dynamo ?? new DynamoDBClient({}),
+    dynamo: options.dynamo ?? nameAwsCalls(new DynamoDBClient({})),
     resources: pipelineResources(options.prefix, 'aws'),
     backupDir: options.backupDir,
     extraDlqs: [`${options.prefix}-schedule-dlq`],

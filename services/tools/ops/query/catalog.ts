@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { MANIFEST_SUFFIX } from '../../../../shared/config/resources.ts';
-import { INGESTION_MANIFEST_FORMAT, PROCESSED_MANIFEST_FORMAT } from '../../../../shared/lake/units.ts';
+import { INGESTION_MANIFEST_FORMAT, PROCESSED_MANIFEST_FORMAT } from '../../../../shared/lake/index.ts';
 import { isSourceTableName, type SourceTableName } from '../../../../shared/schema/totesys.ts';
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../../../../shared/schema/warehouse.ts';
 import type { LakeFiles } from './lake-files.ts';

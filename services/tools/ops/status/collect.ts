@@ -1,127 +1,137 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { sql } from 'slonik';
 import { createDatabasePool } from '../../../../shared/db/pool.ts';
-import { PIPELINE_SCHEMA, WAREHOUSE_TABLES } from '../../../../shared/schema/warehouse.ts';
 import type { AttachedStack } from '../../local-runtime/attach.ts';
-import { type QueueStats, queueStats } from '../queues.ts';
+import { localDeployment } from '../deployment/local.ts';
+import type { Deployment } from '../deployment/types.ts';
+import type { ScheduleStatus } from '../schedule/types.ts';
+import {
+  type QueueReading,
+  readHeartbeat,
+  readQueue,
+  readRecentRuns,
+  readWarehouse,
+  readWatermarks,
+} from './readers.ts';
 
 export interface PipelineStatus {
-  readonly stateDir: string;
-  readonly runtimeRunning: boolean;
-  readonly queues: readonly (QueueStats & { readonly dlq: boolean })[];
+  readonly target: 'local' | 'aws';
+  /** The state folder, or the AWS deployment's prefix. */
+  readonly description: string;
+  /** Local only (null on AWS). */
+  readonly stateDir: string | null;
+  readonly runtimeRunning: boolean | null;
+  readonly schedule: ScheduleStatus | { readonly error: string };
+  readonly queues: readonly QueueReading[];
   readonly watermarks: Record<string, string>;
   readonly heartbeat: Record<string, unknown> | null;
   readonly latestRuns: readonly Record<string, unknown>[];
-  /** Warehouse table → rows. */
+  /** Warehouse table → rows (empty when the warehouse could not be read: see warehouseError). */
   readonly warehouse: Record<string, number>;
   readonly unitsLoaded: number;
   /** Newest source last_updated the warehouse holds, and how old it is by the warehouse's clock. */
   readonly freshness: { readonly newestSourceUpdate: string | null; readonly ageSeconds: number | null };
+  /** Why the warehouse part is missing (unreachable from here, no secret); absent when read. */
+  readonly warehouseError?: string;
 }
 
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * One look at a deployment, local or AWS: queues and DLQs, the schedule, watermarks, heartbeat,
+ * recent runs (state table), then warehouse rows and freshness. The warehouse is often out of
+ * reach from a laptop on AWS (a private subnet): its failure is reported in the result, the rest
+ * still shown.
+ */
 export async function collectStatus(
-  stack: AttachedStack,
+  subject: Deployment | AttachedStack,
   options: { runs?: number } = {},
 ): Promise<PipelineStatus> {
-  const clientOptions = {
-    region: stack.region,
-    credentials: {
-      accessKeyId: stack.awsEnv.AWS_ACCESS_KEY_ID ?? 'local',
-      secretAccessKey: stack.awsEnv.AWS_SECRET_ACCESS_KEY ?? 'local',
-    },
-  };
-  const sqs = new SQSClient({ ...clientOptions, endpoint: stack.endpoints.sqs });
-  const dynamo = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...clientOptions, endpoint: stack.endpoints.dynamodb }),
-  );
+  if ('kind' in subject) return collectFrom(subject, options);
+  // An attached local stack (callers that attach themselves): look through a deployment that
+  // leaves the stack attached; the caller detaches it.
+  const deployment = localDeployment({ ...subject, detach: async () => {} });
   try {
-    const queues: (QueueStats & { dlq: boolean })[] = [];
-    for (const queue of Object.values(stack.resources.queues)) {
-      queues.push({
-        ...(await queueStats(sqs, queue.name, { localEndpoint: stack.endpoints.sqs })),
-        dlq: false,
-      });
-      queues.push({
-        ...(await queueStats(sqs, queue.dlqName, { localEndpoint: stack.endpoints.sqs })),
-        dlq: true,
-      });
-    }
-    const table = stack.resources.tables.state.name;
-    const watermarkItems = await dynamo.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'WATERMARK' },
-      }),
-    );
-    const watermarks: Record<string, string> = {};
-    for (const item of watermarkItems.Items ?? []) {
-      watermarks[String(item.sk)] = String(item.watermark ?? item.value ?? JSON.stringify(item));
-    }
-    const heartbeat = await dynamo.send(
-      new GetCommand({ TableName: table, Key: { pk: 'HEARTBEAT', sk: 'extract' } }),
-    );
-    const runs = await dynamo.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'RUN' },
-        ScanIndexForward: false,
-        Limit: options.runs ?? 5,
-      }),
-    );
-    const pool = await createDatabasePool(stack.warehouseUrl, { applicationName: 'totes-status' });
+    return await collectFrom(deployment, options);
+  } finally {
+    await deployment.close();
+  }
+}
+
+async function collectFrom(deployment: Deployment, options: { runs?: number }): Promise<PipelineStatus> {
+  const queues: QueueReading[] = [];
+  const oldest = (name: string) => deployment.oldestAgeSeconds(name);
+  for (const queue of Object.values(deployment.resources.queues)) {
+    queues.push(await readQueue(deployment.sqs, queue.name, false, oldest));
+    queues.push(await readQueue(deployment.sqs, queue.dlqName, true, oldest));
+  }
+  for (const name of deployment.extraDlqs) queues.push(await readQueue(deployment.sqs, name, true, oldest));
+  const table = deployment.resources.tables.state.name;
+  const schedule = await deployment.schedule.status().catch((error: unknown) => ({ error: message(error) }));
+  const base = {
+    target: deployment.kind,
+    description: deployment.description,
+    stateDir: deployment.stateDir,
+    runtimeRunning: deployment.runtimeRunning,
+    schedule,
+    queues,
+    watermarks: await readWatermarks(deployment.state, table),
+    heartbeat: await readHeartbeat(deployment.state, table),
+    latestRuns: await readRecentRuns(deployment.state, table, options.runs ?? 5),
+  };
+  try {
+    const pool = await createDatabasePool(await deployment.warehouseUrl(), {
+      applicationName: 'totes-status',
+      connectionTimeoutMs: 10_000,
+    });
     try {
-      const warehouse: Record<string, number> = {};
-      for (const name of WAREHOUSE_TABLES) {
-        const exists = await pool.oneFirst(sql.unsafe`SELECT to_regclass(${`public.${name}`}) IS NOT NULL`);
-        warehouse[name] = exists
-          ? Number(await pool.oneFirst(sql.unsafe`SELECT count(*) FROM ${sql.identifier([name])}`))
-          : 0;
-      }
-      const ledger = sql.identifier([PIPELINE_SCHEMA, 'load_ledger']);
-      const hasLedger = await pool.oneFirst(
-        sql.unsafe`SELECT to_regclass('pipeline.load_ledger') IS NOT NULL`,
-      );
-      const fresh: { units: number; newest: string | null; age: number | null } = hasLedger
-        ? ((await pool.one(sql.unsafe`
-            SELECT count(*) AS units,
-                   to_char(max("newest_source_update"), 'YYYY-MM-DD HH24:MI:SS.MS') AS newest,
-                   extract(epoch FROM (now() AT TIME ZONE 'UTC') - max("newest_source_update"))::float8 AS age
-            FROM ${ledger}`)) as { units: number; newest: string | null; age: number | null })
-        : { units: 0, newest: null, age: null };
+      const warehouse = await readWarehouse(pool);
       return {
-        stateDir: stack.stateDir,
-        runtimeRunning: stack.running,
-        queues,
-        watermarks,
-        heartbeat: (heartbeat.Item as Record<string, unknown> | undefined) ?? null,
-        latestRuns: (runs.Items ?? []) as Record<string, unknown>[],
-        warehouse,
-        unitsLoaded: Number(fresh.units),
-        freshness: {
-          newestSourceUpdate: fresh.newest,
-          ageSeconds: fresh.age === null ? null : Math.round(Number(fresh.age)),
-        },
+        ...base,
+        warehouse: warehouse.rows,
+        unitsLoaded: warehouse.unitsLoaded,
+        freshness: warehouse.freshness,
       };
     } finally {
       await pool.end();
     }
-  } finally {
-    sqs.destroy();
-    dynamo.destroy();
+  } catch (error) {
+    if (deployment.kind === 'local') throw error;
+    return {
+      ...base,
+      warehouse: {},
+      unitsLoaded: 0,
+      freshness: { newestSourceUpdate: null, ageSeconds: null },
+      warehouseError: message(error),
+    };
   }
+}
+
+function renderSchedule(schedule: PipelineStatus['schedule']): string {
+  if ('error' in schedule) return `schedule: unknown (${schedule.error})`;
+  const expression = schedule.expression ? ` ${schedule.expression}` : '';
+  return schedule.state === 'PAUSED'
+    ? `schedule: PAUSED${schedule.changedAt ? ` since ${schedule.changedAt}` : ''}: no scheduled extract runs`
+    : `schedule: ENABLED${expression}`;
+}
+
+/** `<run id>  <status>  <changed> changed / <rows> rows  <seconds>s  [error]` */
+function describeRun(run: Record<string, unknown>): string {
+  const parts = [String(run.sk ?? run.runId), String(run.status ?? '?')];
+  if (typeof run.changedRows === 'number') parts.push(`${run.changedRows} changed / ${run.rows ?? 0} rows`);
+  if (typeof run.durationMs === 'number') parts.push(`${(run.durationMs / 1000).toFixed(1)}s`);
+  if (typeof run.error === 'string') parts.push(run.error);
+  return parts.join('  ');
 }
 
 export function renderStatus(status: PipelineStatus): string {
   const lines: string[] = [];
-  lines.push(
-    `state folder: ${status.stateDir} (runtime ${status.runtimeRunning ? 'running' : 'not running'})`,
-  );
+  lines.push(status.target === 'local' ? status.description : `${status.description} (AWS)`);
+  lines.push(renderSchedule(status.schedule));
   lines.push('queues:');
   for (const q of status.queues) {
+    if (!q.exists) {
+      lines.push(`  ${q.queue.padEnd(22)} not found`);
+      continue;
+    }
     const age = q.oldestAgeSeconds === null ? '-' : `${q.oldestAgeSeconds}s`;
     lines.push(
       `  ${q.queue.padEnd(22)} visible ${String(q.visible).padStart(5)}  in flight ${String(q.inFlight).padStart(4)}  delayed ${String(q.delayed).padStart(4)}  oldest ${age}`,
@@ -130,11 +140,17 @@ export function renderStatus(status: PipelineStatus): string {
   const marks = Object.entries(status.watermarks);
   lines.push(marks.length ? 'watermarks:' : 'watermarks: none yet (no extract has run)');
   for (const [table, mark] of marks.sort()) lines.push(`  ${table.padEnd(16)} ${mark}`);
-  if (status.heartbeat) lines.push(`last extract heartbeat: ${JSON.stringify(status.heartbeat)}`);
+  if (status.heartbeat) {
+    const { pk: _pk, sk: _sk, ...beat } = status.heartbeat;
+    lines.push(`last extract heartbeat: ${JSON.stringify(beat)}`);
+  }
   if (status.latestRuns.length) {
     lines.push('latest runs:');
-    for (const run of status.latestRuns)
-      lines.push(`  ${String(run.sk)}  ${JSON.stringify({ ...run, pk: undefined, sk: undefined })}`);
+    for (const run of status.latestRuns) lines.push(`  ${describeRun(run)}`);
+  }
+  if (status.warehouseError !== undefined) {
+    lines.push(`warehouse: not read (${status.warehouseError})`);
+    return lines.join('\n');
   }
   lines.push(`warehouse (${status.unitsLoaded} units loaded):`);
   for (const [table, rows] of Object.entries(status.warehouse))

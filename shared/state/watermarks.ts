@@ -5,15 +5,14 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isSourceTableName, type SourceTableName } from '../../../shared/schema/totesys.ts';
-
-export const WATERMARK_PK = 'WATERMARK';
+import { isSourceTableName, type SourceTableName } from '../schema/totesys.ts';
+import { WATERMARK_PK } from './keys.ts';
 
 export interface WatermarkRecord {
   readonly table: SourceTableName;
   /** Next run reads last_updated >= watermark; null before the first run. */
   readonly watermark: string | null;
-  /** Versions (see window.ts versionKey) at or after the watermark already delivered; null = unknown. */
+  /** Versions (see services/lambdas/extract/window.ts versionKey) at or after the watermark already delivered; null = unknown. */
   readonly tail: readonly string[] | null;
   /** Newest last_updated ever seen in the table (drives the source-lag metric). */
   readonly newest: string | null;

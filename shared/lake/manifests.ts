@@ -1,11 +1,11 @@
 /**
  * The contract between the stages: what an extract run writes to the ingestion bucket and what a
- * transform writes to the processed bucket. Keys are immutable and sort by time; a manifest is
- * always written last and is the only object whose notification starts work.
+ * transform writes to the processed bucket (keys: keys.ts). A manifest is always written last and
+ * is the only object whose notification starts work.
  */
-import { MANIFEST_SUFFIX } from '../config/resources.ts';
 import type { SourceColumnType, SourceTableName } from '../schema/totesys.ts';
-import type { WarehouseTable } from '../schema/warehouse.ts';
+import { isValueOf } from '../schema/value-kinds.ts';
+import { WAREHOUSE_TABLES, type WarehouseTable } from '../schema/warehouse.ts';
 
 export const INGESTION_TABLE_FORMAT = 'totes.ingestion.table.v1';
 export const INGESTION_MANIFEST_FORMAT = 'totes.ingestion.manifest.v1';
@@ -69,32 +69,33 @@ export interface ProcessedManifest {
   readonly objects: readonly ProcessedManifestObject[];
 }
 
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-
 /**
- * A run id that sorts by time: the database clock's 'YYYY-MM-DD HH:MM:SS.mmm' compacted, then a
- * random suffix so two runs in one millisecond still differ.
+ * Checks a parsed processed manifest (the load's input). `Invalid` is the stage's error class for
+ * a unit it cannot take (the load's BadUnitError), so the failure record names the stage's class.
  */
-export function newRunId(databaseNow: string, random: string): string {
-  const compact = databaseNow.replace(/[-:]/g, '').replace(' ', 'T').replace('.', '');
-  return `${compact}Z-${random}`;
-}
-
-/** `units/YYYY/MM/DD/<runId>/`: the prefix every object of one run shares, in both buckets. */
-export function unitPrefix(runId: string): string {
-  const match = /^(\d{4})(\d{2})(\d{2})T/.exec(runId);
-  if (!match) throw new Error(`run id ${runId} does not start with a compact timestamp`);
-  return `units/${match[1]}/${match[2]}/${match[3]}/${runId}/`;
-}
-
-export function ingestionTableKey(runId: string, table: SourceTableName, part: number): string {
-  return `${unitPrefix(runId)}${table}.${pad(part, 4)}.json`;
-}
-
-export function manifestKey(runId: string): string {
-  return `${unitPrefix(runId)}${MANIFEST_SUFFIX}`;
-}
-
-export function isManifestKey(key: string): boolean {
-  return key.endsWith(`/${MANIFEST_SUFFIX}`);
+export function validateProcessedManifest(
+  value: unknown,
+  where: string,
+  Invalid: new (message: string) => Error,
+): ProcessedManifest {
+  const m = value as Partial<ProcessedManifest> | null;
+  const fail = (why: string): never => {
+    throw new Invalid(`${where}: ${why}`);
+  };
+  if (!m || typeof m !== 'object') return fail('not a JSON object');
+  if (m.format !== PROCESSED_MANIFEST_FORMAT)
+    fail(`format is ${JSON.stringify(m.format)}, expected ${PROCESSED_MANIFEST_FORMAT}`);
+  if (typeof m.unitId !== 'string' || m.unitId === '') fail('unitId is missing');
+  if (typeof m.runId !== 'string' || m.runId === '') fail('runId is missing');
+  if (m.newestSourceUpdate !== null && !isValueOf('timestamp', m.newestSourceUpdate))
+    fail(`newestSourceUpdate ${JSON.stringify(m.newestSourceUpdate)} is not a timestamp`);
+  if (!Array.isArray(m.objects)) return fail('objects is not a list');
+  for (const [i, o] of m.objects.entries()) {
+    if (!o || typeof o !== 'object') fail(`objects[${i}] is not an object`);
+    if (!(WAREHOUSE_TABLES as readonly string[]).includes(o.table))
+      fail(`objects[${i}] names unknown table ${JSON.stringify(o.table)}`);
+    if (typeof o.key !== 'string' || o.key === '') fail(`objects[${i}] has no key`);
+    if (!Number.isSafeInteger(o.rows) || o.rows < 0) fail(`objects[${i}] has no row count`);
+  }
+  return m as ProcessedManifest;
 }

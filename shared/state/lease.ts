@@ -5,8 +5,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-
-export const LEASE_KEY = { pk: 'LEASE', sk: 'extract' } as const;
+import { LEASE_KEY } from './keys.ts';
 
 export interface LeaseRequest {
   readonly owner: string;

@@ -1,0 +1,1 @@
+export const STAGES = ['extract', 'transform', 'load'] as const;

@@ -1,0 +1,48 @@
+/**
+ * The lake: both buckets, for all three stages. keys.ts builds and parses every key, read.ts reads
+ * (size-limited, one not-found rule), write.ts writes once (If-None-Match on every write),
+ * manifests.ts holds the formats and the manifest checks, errors.ts the lake's failures.
+ */
+export { LakeConflictError, LakeError, MissingObjectError, ObjectTooLargeError } from './errors.ts';
+export {
+  ingestionTableKey,
+  isManifestKey,
+  type LakeKey,
+  manifestKey,
+  newRunId,
+  parseLakeKey,
+  processedObjectKey,
+  processedPartManifestKey,
+  runIdFromKey,
+  unitPrefix,
+} from './keys.ts';
+export {
+  INGESTION_MANIFEST_FORMAT,
+  INGESTION_TABLE_FORMAT,
+  type IngestionManifest,
+  type IngestionManifestObject,
+  type IngestionTableObject,
+  PROCESSED_MANIFEST_FORMAT,
+  type ProcessedManifest,
+  type ProcessedManifestObject,
+  type SourceValue,
+  validateProcessedManifest,
+} from './manifests.ts';
+export {
+  isNotFound,
+  type ObjectBytes,
+  type ReadRequest,
+  readMetadata,
+  readObject,
+  readText,
+} from './read.ts';
+export {
+  isConditionalRequestConflict,
+  isPreconditionFailed,
+  MULTIPART_THRESHOLD_BYTES,
+  metadataValue,
+  type WriteOnceOptions,
+  type WriteOutcome,
+  type WriteRequest,
+  writeOnce,
+} from './write.ts';
