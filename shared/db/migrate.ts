@@ -75,7 +75,15 @@ export async function migrateWarehouse(
           "description" text NOT NULL,
           "applied_at" timestamptz NOT NULL DEFAULT now()
         )`);
-      await connection.query(sql.unsafe`ALTER TABLE ${history} ADD COLUMN IF NOT EXISTS "checksum" text`);
+      // Only when missing: PostgreSQL checks ownership before IF NOT EXISTS, and the load's role
+      // (which migrates at every cold start) need not own the history table.
+      const hasChecksum = await connection.oneFirst(sql.unsafe`
+        SELECT EXISTS (SELECT 1 FROM information_schema.columns
+          WHERE "table_schema" = ${PIPELINE_SCHEMA} AND "table_name" = 'schema_migrations'
+            AND "column_name" = 'checksum')`);
+      if (!hasChecksum) {
+        await connection.query(sql.unsafe`ALTER TABLE ${history} ADD COLUMN "checksum" text`);
+      }
       const rows = await connection.any(
         sql.type(
           z.object({ version: z.number().int(), checksum: z.string().nullable() }),

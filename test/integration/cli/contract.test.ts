@@ -237,10 +237,13 @@ describe('the CLI contract, on every command', () => {
 
   it('NO_COLOR=1: no escape codes on a terminal; without it the same help is coloured', () => {
     // `script` gives the command a pseudo-terminal, so colour would be on but for NO_COLOR.
+    // Without CI: Node counts a terminal under an unnamed CI (CI=true, as .ci/run sets) as having
+    // 2 colours, so it would never colour, NO_COLOR or not.
+    const { CI: _ci, ...withoutCi } = process.env;
     const onTerminal = (env: Record<string, string>, args: string) =>
       execFileSync('script', ['-qec', `"${process.execPath}" "${TOTES_BIN}" ${args}`, '/dev/null'], {
         encoding: 'utf8',
-        env: { ...process.env, ...env, TERM: 'xterm-256color' },
+        env: { ...withoutCi, ...env, TERM: 'xterm-256color' },
       });
     const escapeCode = '\u001b[';
     expect(onTerminal({}, 'run --help')).toContain(escapeCode);
