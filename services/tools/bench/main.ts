@@ -32,7 +32,7 @@ import {
 } from './report.ts';
 import type { ScaleResult, ScaleRunArgs } from './scale-run.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCALE_RUN = fileURLToPath(new URL('./scale-run.ts', import.meta.url));
 const CONSOLE_RUN = fileURLToPath(new URL('./console-run.ts', import.meta.url));
 const SVG_PATH = 'docs/bench-throughput.svg';
