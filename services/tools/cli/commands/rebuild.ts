@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { ENV } from '../../../../shared/config/env.ts';
 import { migrateWarehouse } from '../../../../shared/db/migrate.ts';
 import type { ApplyResult } from '../../../lambdas/load/apply.ts';
 import { FaultInjector } from '../../local-runtime/faults/injector.ts';
@@ -17,7 +18,6 @@ import {
   type AwsOptions,
   addAwsOptions,
   addExamples,
-  addSourceUrlOption,
   checkAwsOrStateDir,
   optionalSourceUrl,
   resolvePrefix,
@@ -182,7 +182,12 @@ export function register(program: Command): void {
       ),
     );
   addAwsOptions(command);
-  addSourceUrlOption(command, false);
+  command.addOption(
+    new Option(
+      '--source-url <url>',
+      "totesys (source) database to reconcile against afterwards, postgres:// URL (default: the running local stack's; none: not reconciled)",
+    ).env(ENV.totesysUrl),
+  );
   command
     .option(
       '--force',
@@ -213,8 +218,8 @@ Exit 0 rebuilt (and reconciled), 1 a unit failed or the reconcile found mismatch
     );
   addExamples(command, [
     [
-      'createdb -h 127.0.0.1 rebuilt && totes rebuild --warehouse-url postgres://postgres@127.0.0.1/rebuilt',
-      'from the local lake of ./.totes',
+      'eval "$(npx totes env)" && createdb rebuilt && totes rebuild --warehouse-url "postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/rebuilt"',
+      'while `npm start` runs: a second database on the embedded PostgreSQL',
     ],
     [
       'totes rebuild --aws --prefix totes-prod --warehouse-url postgres://... --source-url postgres://...',
