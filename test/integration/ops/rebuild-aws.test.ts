@@ -21,7 +21,9 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { rebuildCommand } from '../../../services/tools/cli/commands/rebuild.ts';
 import { CannotRunError } from '../../../services/tools/cli/errors.ts';
+import { rebuildWarehouse } from '../../../services/tools/ops/rebuild/rebuild.ts';
 import { pipelineResources } from '../../../shared/config/resources.ts';
+import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { putProcessedUnit } from '../load/lake.ts';
 import { dimensionsFor, payment, salesOrder, unit } from '../load/units.ts';
@@ -215,5 +217,32 @@ describe('totes rebuild --aws', () => {
     expect(report.ok).toBe(false);
     expect(await ledger(target)).not.toContain(broken.manifest.unitId);
     expect(await ledger(target)).toContain(fixed.manifest.unitId);
+  });
+
+  it('stops between two units when asked (Ctrl-C); the next run applies the rest', async () => {
+    const fresh = await createTestDatabase('rebuild_aws_stop');
+    try {
+      await migrateWarehouse(fresh.pool);
+      const stop = new AbortController();
+      const s3 = new S3Client({});
+      const first = await rebuildWarehouse({
+        s3,
+        bucket: BUCKET,
+        pool: fresh.pool,
+        signal: stop.signal,
+        onUnit: (event) => {
+          if (event.done === 2) stop.abort();
+        },
+      });
+      expect(first.interrupted).toBe(true);
+      expect(first.units).toEqual({ listed: 2, applied: 2, alreadyApplied: 0, failed: 0 });
+      expect(await ledger(fresh)).toHaveLength(2);
+      const rest = await rebuildWarehouse({ s3, bucket: BUCKET, pool: fresh.pool });
+      expect(rest.interrupted).toBe(false);
+      // The bucket now holds 5 manifests, one of them broken (the test above).
+      expect(rest.units).toEqual({ listed: 5, applied: 2, alreadyApplied: 2, failed: 1 });
+    } finally {
+      await fresh.drop();
+    }
   });
 });
