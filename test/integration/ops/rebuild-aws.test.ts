@@ -4,6 +4,8 @@
  * found as the deployed load finds it (Lambda GetFunctionConfiguration → Secrets Manager), and a
  * real target warehouse on the embedded PostgreSQL, filled through the load's own code.
  */
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -20,7 +22,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { rebuildCommand } from '../../../services/tools/cli/commands/rebuild.ts';
-import { CannotRunError } from '../../../services/tools/cli/errors.ts';
+import { CannotRunError, UsageError } from '../../../services/tools/cli/errors.ts';
 import { rebuildWarehouse } from '../../../services/tools/ops/rebuild/rebuild.ts';
 import { pipelineResources } from '../../../shared/config/resources.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
@@ -244,5 +246,61 @@ describe('totes rebuild --aws', () => {
     } finally {
       await fresh.drop();
     }
+  });
+
+  it('refuses before writing: rows not loaded from a lake, the source itself, a missing bucket or local lake', async () => {
+    const hand = await createTestDatabase('rebuild_aws_hand');
+    try {
+      await hand.pool.query(sql.unsafe`CREATE TABLE dim_currency (currency_id int PRIMARY KEY)`);
+      await hand.pool.query(sql.unsafe`INSERT INTO dim_currency VALUES (1)`);
+      const refused = await rebuildCommand({ aws: true, warehouseUrl: hand.url }, stderr().stream).catch(
+        (e: unknown) => e,
+      );
+      expect(refused).toBeInstanceOf(CannotRunError);
+      expect((refused as Error).message).toMatch(/holds rows \(dim_currency\) but its load ledger is empty/);
+      // Refused before the migrations: the database is as it was.
+      expect(
+        await hand.pool.oneFirst(
+          sql.type(
+            z.object({ ledger: z.string().nullable() }),
+          )`SELECT to_regclass('pipeline.load_ledger')::text AS ledger`,
+        ),
+      ).toBeNull();
+    } finally {
+      await hand.drop();
+    }
+
+    const itself = await rebuildCommand(
+      { aws: true, warehouseUrl: target.url, sourceUrl: target.url.replace('127.0.0.1', 'localhost') },
+      stderr().stream,
+    ).catch((e: unknown) => e);
+    expect((itself as Error).message).toMatch(/names the source database/);
+
+    s3Mock
+      .on(ListObjectsV2Command, { Bucket: 'nope-processed' })
+      .rejects(
+        Object.assign(new Error('The specified bucket does not exist'), {
+          name: 'NoSuchBucket',
+          $metadata: {},
+        }),
+      );
+    const fresh = await createTestDatabase('rebuild_aws_nobucket');
+    try {
+      const noBucket = await rebuildCommand(
+        { aws: true, prefix: 'nope', warehouseUrl: fresh.url, force: true },
+        stderr().stream,
+      ).catch((e: unknown) => e);
+      expect(noBucket).toBeInstanceOf(CannotRunError);
+      expect((noBucket as Error).message).toMatch(/no bucket s3:\/\/nope-processed.*is --prefix right\?/);
+    } finally {
+      await fresh.drop();
+    }
+
+    const noLake = await rebuildCommand(
+      { stateDir: path.join(tmpdir(), `totes-no-lake-${process.pid}`), warehouseUrl: target.url },
+      stderr().stream,
+    ).catch((e: unknown) => e);
+    expect(noLake).toBeInstanceOf(UsageError);
+    expect((noLake as Error).message).toMatch(/no local lake in .*totes-no-lake/);
   });
 });

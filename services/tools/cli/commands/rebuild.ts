@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { type Command, Option } from 'commander';
+import type { DatabasePool } from 'slonik';
 import { ENV } from '../../../../shared/config/env.ts';
 import { migrateWarehouse } from '../../../../shared/db/migrate.ts';
 import type { ApplyResult } from '../../../lambdas/load/apply.ts';
@@ -8,10 +11,15 @@ import { awsRebuildLake, localRebuildLake, type RebuildLake } from '../../ops/re
 import { createProgress } from '../../ops/rebuild/progress.ts';
 import { type RebuildSummary, rebuildWarehouse } from '../../ops/rebuild/rebuild.ts';
 import { renderRebuildSummary } from '../../ops/rebuild/render.ts';
-import { decideTarget, inspectWarehouse, sameDatabase } from '../../ops/rebuild/target.ts';
+import {
+  decideTarget,
+  inspectWarehouse,
+  sameDatabase,
+  type TargetDecision,
+} from '../../ops/rebuild/target.ts';
 import { renderReconcileReport } from '../../ops/reconcile/render.ts';
 import type { ReconcileResult } from '../../ops/reconcile/types.ts';
-import { withAwsErrors } from '../aws-errors.ts';
+import { awsErrorMessage, withAwsErrors } from '../aws-errors.ts';
 import { withPool } from '../database.ts';
 import { CannotRunError, CliError, EXIT, ProblemFoundError, redactUrl, UsageError } from '../errors.ts';
 import {
@@ -93,60 +101,110 @@ async function checkNotLive(lake: RebuildLake, target: string, force: boolean): 
   }
 }
 
+/**
+ * An S3 step of the rebuild: its AWS failures become one line naming the bucket (inside the
+ * target's pool they would otherwise be reported as the database's).
+ */
+async function fromLake<T>(lake: RebuildLake, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const e = error as { name?: string; message?: string; $metadata?: unknown };
+    if (e.name === 'NoSuchBucket') {
+      throw new CannotRunError(`no bucket s3://${lake.bucket} (${lake.description}): is --prefix right?`, {
+        cause: error,
+      });
+    }
+    const line =
+      awsErrorMessage(error) ?? (e.$metadata !== undefined ? `${e.name}: ${e.message}` : undefined);
+    if (line !== undefined) throw new CannotRunError(`s3://${lake.bucket}: ${line}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Inside the target's pool: the target checked (before migrating, so a refused one is left as it
+ * was), migrated, then every manifest applied with the progress shown.
+ */
+async function fillWarehouse(
+  pool: DatabasePool,
+  lake: RebuildLake,
+  target: string,
+  options: RebuildOptions,
+  err: NodeJS.WritableStream & { isTTY?: boolean },
+): Promise<{ decision: TargetDecision & { ok: true }; summary: RebuildSummary }> {
+  const afterCommit = faultSeam(options);
+  // Inspected before migrating: a refused target is left as it was.
+  const contents = await inspectWarehouse(pool);
+  const missing = await fromLake(lake, () =>
+    unitsMissingFromLake(lake.s3, lake.bucket, contents.sampleUnitIds),
+  );
+  const decision = decideTarget(contents, missing, lake.bucket, options.force === true);
+  if (!decision.ok)
+    throw new CannotRunError(`refusing to rebuild into ${redactUrl(target)}: ${decision.reason}`);
+  await migrateWarehouse(pool);
+  err.write(
+    `rebuilding ${redactUrl(target)} from s3://${lake.bucket} (${lake.description})` +
+      (decision.ledgerUnits > 0 ? `: resuming, ${decision.ledgerUnits} units already in its ledger\n` : '\n'),
+  );
+  const total = await fromLake(lake, () => countProcessedManifests(lake.s3, lake.bucket));
+  const progress = createProgress(err, { plain: options.json === true });
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  const counts = { applied: 0, alreadyApplied: 0, failed: 0 };
+  try {
+    const summary = await fromLake(lake, () =>
+      rebuildWarehouse({
+        s3: lake.s3,
+        bucket: lake.bucket,
+        pool,
+        signal: stop.signal,
+        ...(afterCommit ? { afterCommit } : {}),
+        onUnit: (event) => {
+          if (event.status === 'applied') counts.applied++;
+          else if (event.status === 'already-applied') counts.alreadyApplied++;
+          else counts.failed++;
+          progress.update(event.done, Math.max(total, event.done), counts);
+        },
+      }),
+    );
+    return { decision, summary };
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
 export async function rebuildCommand(
   options: RebuildOptions,
   err: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
 ): Promise<RebuildReport> {
   checkAwsOrStateDir(options);
   const target = checkedTargetUrl(options.warehouseUrl);
-  const afterCommit = faultSeam(options);
+  faultSeam(options); // checks --faults before anything starts
   const prefix = resolvePrefix(options);
-  const lake = options.aws
-    ? awsRebuildLake(prefix)
-    : await localRebuildLake(resolveStateDir(options), prefix);
+  const sourceGiven = optionalSourceUrl(options);
+  if (sourceGiven !== undefined && sameDatabase(sourceGiven, target)) {
+    throw new UsageError('--warehouse-url names the source database: rebuild into a database of its own');
+  }
+  const stateDir = resolveStateDir(options);
+  if (!options.aws && !existsSync(path.join(stateDir, 'aws', 's3'))) {
+    throw new UsageError(
+      `no local lake in ${stateDir} (run \`totes start\` or \`totes run\` first, or pass --aws)`,
+    );
+  }
+  const lake = options.aws ? awsRebuildLake(prefix) : await localRebuildLake(stateDir, prefix);
   try {
     return await withAwsErrors(async () => {
       await checkNotLive(lake, target, options.force === true);
-      const sourceUrl = optionalSourceUrl(options) ?? lake.sourceUrl;
-      const built = await withPool('target warehouse', target, async (pool) => {
-        await migrateWarehouse(pool);
-        const contents = await inspectWarehouse(pool);
-        const missing = await unitsMissingFromLake(lake.s3, lake.bucket, contents.sampleUnitIds);
-        const decision = decideTarget(contents, missing, lake.bucket, options.force === true);
-        if (!decision.ok)
-          throw new CannotRunError(`refusing to rebuild into ${redactUrl(target)}: ${decision.reason}`);
-        err.write(
-          `rebuilding ${redactUrl(target)} from s3://${lake.bucket} (${lake.description})` +
-            (decision.ledgerUnits > 0
-              ? `: resuming, ${decision.ledgerUnits} units already in its ledger\n`
-              : '\n'),
-        );
-        const total = await countProcessedManifests(lake.s3, lake.bucket);
-        const progress = createProgress(err, { plain: options.json === true });
-        const stop = new AbortController();
-        const onSigint = () => stop.abort();
-        process.once('SIGINT', onSigint);
-        const counts = { applied: 0, alreadyApplied: 0, failed: 0 };
-        try {
-          const summary = await rebuildWarehouse({
-            s3: lake.s3,
-            bucket: lake.bucket,
-            pool,
-            signal: stop.signal,
-            ...(afterCommit ? { afterCommit } : {}),
-            onUnit: (event) => {
-              if (event.status === 'applied') counts.applied++;
-              else if (event.status === 'already-applied') counts.alreadyApplied++;
-              else counts.failed++;
-              progress.update(event.done, Math.max(total, event.done), counts);
-            },
-          });
-          return { decision, summary };
-        } finally {
-          progress.stop();
-          process.off('SIGINT', onSigint);
-        }
-      });
+      const sourceUrl = sourceGiven ?? lake.sourceUrl;
+      if (sourceUrl !== undefined && sameDatabase(sourceUrl, target)) {
+        throw new CannotRunError(`${redactUrl(target)} is the source database of ${lake.description}`);
+      }
+      const built = await withPool('target warehouse', target, (pool) =>
+        fillWarehouse(pool, lake, target, options, err),
+      );
       const reconcile =
         sourceUrl !== undefined && options.reconcile !== false && !built.summary.interrupted
           ? await reconcileUrls(sourceUrl, target)

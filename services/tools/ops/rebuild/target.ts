@@ -35,11 +35,27 @@ export function samplePositions(n: number, k: number): number[] {
   return Array.from({ length: k }, (_, i) => 1 + Math.round((i * (n - 1)) / (k - 1)));
 }
 
-/** Reads what the (migrated) warehouse holds: ledger size, a sample of its units, non-empty tables. */
-export async function inspectWarehouse(pool: DatabasePool): Promise<WarehouseContents> {
-  const ledgerUnits = await pool.oneFirst(
-    sql.type(z.object({ n: z.coerce.number() }))`SELECT count(*) AS n FROM ${LEDGER}`,
+/**
+ * Whether a table exists (the target may not be migrated yet: it is inspected before); without a
+ * schema, where the search path finds it, as the load's unqualified statements do.
+ */
+async function tableExists(pool: DatabasePool, table: string, schema?: string): Promise<boolean> {
+  const name = schema === undefined ? `"${table}"` : `"${schema}"."${table}"`;
+  return pool.oneFirst(
+    sql.type(z.object({ exists: z.boolean() }))`SELECT to_regclass(${name}) IS NOT NULL AS exists`,
   );
+}
+
+/**
+ * Reads what the warehouse holds: ledger size, a sample of its units, non-empty star-schema
+ * tables. Read before any migration, so a refused target is left exactly as it was; a table not
+ * there yet counts as empty.
+ */
+export async function inspectWarehouse(pool: DatabasePool): Promise<WarehouseContents> {
+  const hasLedger = await tableExists(pool, 'load_ledger', PIPELINE_SCHEMA);
+  const ledgerUnits = hasLedger
+    ? await pool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`SELECT count(*) AS n FROM ${LEDGER}`)
+    : 0;
   const sampleUnitIds =
     ledgerUnits === 0
       ? []
@@ -50,6 +66,7 @@ export async function inspectWarehouse(pool: DatabasePool): Promise<WarehouseCon
            ORDER BY "unit_id"`);
   const tablesWithRows: string[] = [];
   for (const table of WAREHOUSE_TABLES) {
+    if (!(await tableExists(pool, table))) continue;
     const any = await pool.oneFirst(
       sql.type(
         z.object({ any: z.boolean() }),
