@@ -141,7 +141,10 @@ describe('replay scenario: a transform bug ships, is fixed, the window is replay
         await warehouse.pool.any(
           sql.unsafe`SELECT run_id, max(generation) AS g FROM pipeline.load_ledger GROUP BY run_id`,
         )
-      ).map((r) => [r.run_id as string, Number(r.g)]),
+      ).map((r) => {
+        const row = r as { run_id: string; g: number };
+        return [row.run_id, Number(row.g)];
+      }),
     );
 
   async function replay(from: number, to: number, dryRun = false): Promise<ReplayReport> {

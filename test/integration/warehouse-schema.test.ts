@@ -32,9 +32,7 @@ describe('warehouse migrations', () => {
         INSERT INTO pipeline.load_ledger (unit_id, run_id, rows) VALUES ('units/x/manifest.json', 'x', '{}')`);
       expect((await migrateWarehouse(scratch.pool)).applied).toEqual([2]);
       expect(await scratch.pool.oneFirst(sql.unsafe`SELECT generation FROM pipeline.load_ledger`)).toBe(1);
-      expect(
-        await scratch.pool.oneFirst(sql.unsafe`SELECT count(*) FROM pipeline.load_fact_rows`),
-      ).toBe(0);
+      expect(await scratch.pool.oneFirst(sql.unsafe`SELECT count(*) FROM pipeline.load_fact_rows`)).toBe(0);
     } finally {
       await scratch.drop();
     }

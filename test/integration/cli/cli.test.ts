@@ -101,7 +101,9 @@ describe('totes migrate', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('applied migration 1 (star schema and pipeline bookkeeping)');
-    expect(first.stdout).toContain('applied migration 2 (unit generations (replay): ledger generation, fact rows per unit)');
+    expect(first.stdout).toContain(
+      'applied migration 2 (unit generations (replay): ledger generation, fact rows per unit)',
+    );
 
     // The second run takes the URL from the environment.
     const second = await totes(['migrate'], { WAREHOUSE_URL: db.url });

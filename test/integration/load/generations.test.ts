@@ -5,7 +5,11 @@
  * the warehouse that the newest generations alone give.
  */
 import { sql } from 'slonik';
-import { type ApplyResult, applyProcessedUnit, type ProcessedUnit } from '../../../services/lambdas/load/apply.ts';
+import {
+  type ApplyResult,
+  applyProcessedUnit,
+  type ProcessedUnit,
+} from '../../../services/lambdas/load/apply.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { design, dimensionsFor, dumpWarehouse, payment, salesOrder, unit } from './units.ts';
@@ -36,8 +40,7 @@ const buggyA = () =>
     OLD,
   );
 /** Unit A as today's code transforms it. */
-const fixedA = () =>
-  unit(A, { ...dimensionsFor(OLD), fact_sales_order: [salesOrder(1, OLD)] }, OLD);
+const fixedA = () => unit(A, { ...dimensionsFor(OLD), fact_sales_order: [salesOrder(1, OLD)] }, OLD);
 /** Unit B, later: a new design version and a new sales order version. */
 const laterB = () =>
   unit(
