@@ -14,15 +14,18 @@ import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
 /**
  * The core of the load: one processed unit → one warehouse transaction, exactly once in effect.
  *
- * 1. The ledger row (unit_id = manifest.unitId) is claimed FIRST with INSERT … ON CONFLICT DO
- *    NOTHING RETURNING. No row back means the unit was applied already (or is being applied right
- *    now by another connection, which then blocks us on the unique index until it commits): the
- *    result is 'already-applied' and nothing changes, whatever DynamoDB remembers.
+ * 1. The ledger row (unit_id = manifest.unitId) is claimed FIRST for the manifest's generation
+ *    (generations.ts). No row back means this generation or a newer one was applied already (or
+ *    is being applied right now by another connection, which then blocks us until it commits):
+ *    the result is 'already-applied' and nothing changes, whatever DynamoDB remembers. A replay's
+ *    generation (> 1) first deletes the fact rows the earlier generation inserted, and its
+ *    dimensions also overwrite rows stored at an equal version (README "Replay").
  * 2. Each table is staged in chunks as one `unnest` of column arrays per chunk (set-based, never
  *    row by row) and merged in the same statement: dim_date ON CONFLICT DO NOTHING; other dimensions
  *    newest-wins through pipeline.dimension_version; facts ON CONFLICT ON CONSTRAINT
  *    <fact>_version_key DO NOTHING. Dimensions (dim_date included) go before facts.
- * 3. The ledger row gets the per-table counts and the newest source update, then COMMIT.
+ * 3. The ledger row gets the per-table counts and the newest source update, the unit's inserted
+ *    fact rows are recorded (load_fact_rows), then COMMIT.
  *
  * Rows are read from `tables` inside the transaction callback. Slonik's own transaction retry is
  * switched off (limit 0): it would replay the callback on a serialization failure, and a one-shot
