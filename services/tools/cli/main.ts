@@ -10,6 +10,7 @@ import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerQuery } from './commands/query.ts';
 import { register as registerRebuild } from './commands/rebuild.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
+import { register as registerReplay } from './commands/replay.ts';
 import { register as registerRun } from './commands/run.ts';
 import { register as registerSchedule } from './commands/schedule.ts';
 import { register as registerSeed } from './commands/seed.ts';
@@ -86,6 +87,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerMigrate(program);
   registerReconcile(program);
+  registerReplay(program);
   registerRebuild(program);
   registerRun(program);
   registerStatus(program);
