@@ -6,7 +6,8 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type DatabasePool, sql } from 'slonik';
-import { PIPELINE_SCHEMA, WAREHOUSE_TABLES } from '../../../../shared/schema/warehouse.ts';
+import { countRows, relationExists } from '../../../../shared/db/catalog.ts';
+import { WAREHOUSE_TABLES } from '../../../../shared/schema/warehouse.ts';
 import {
   latestRuns,
   ledgerFreshness,
@@ -117,9 +118,8 @@ export interface WarehouseReading {
 export async function readWarehouse(pool: DatabasePool): Promise<WarehouseReading> {
   const rows: Record<string, number> = {};
   for (const name of WAREHOUSE_TABLES) {
-    const exists = await pool.oneFirst(sql.unsafe`SELECT to_regclass(${`public.${name}`}) IS NOT NULL`);
-    rows[name] = exists
-      ? Number(await pool.oneFirst(sql.unsafe`SELECT count(*) FROM ${sql.identifier([name])}`))
+    rows[name] = (await relationExists(pool, `public.${name}`))
+      ? await countRows(pool, sql.identifier([name]))
       : 0;
   }
   const fresh = await ledgerFreshness(pool);
@@ -131,20 +131,4 @@ export async function readWarehouse(pool: DatabasePool): Promise<WarehouseReadin
       ageSeconds: fresh.ageSeconds === null ? null : Math.round(fresh.ageSeconds),
     },
   };
-}
-
-/** Unit ids of a run the warehouse has applied (pipeline.load_ledger), with their row counts. */
-export async function readLoadedUnits(
-  pool: DatabasePool,
-  runId: string,
-): Promise<{ unitId: string; rows: Record<string, { inserted?: number; updated?: number }> }[]> {
-  const hasLedger = await pool.oneFirst(sql.unsafe`SELECT to_regclass('pipeline.load_ledger') IS NOT NULL`);
-  if (!hasLedger) return [];
-  const found = await pool.any(sql.unsafe`
-    SELECT "unit_id" AS "unitId", "rows" FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}
-    WHERE "run_id" = ${runId}`);
-  return found as unknown as {
-    unitId: string;
-    rows: Record<string, { inserted?: number; updated?: number }>;
-  }[];
 }
