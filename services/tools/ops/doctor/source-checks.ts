@@ -75,10 +75,10 @@ async function tableAccess(pool: DatabasePool): Promise<TableAccess[]> {
     // Column grants are enough: the extract selects the known columns by name.
     const columns = SOURCE_TABLES[row.table].columns.map((c) => c.name);
     const covered = await pool.oneFirst(sql.type(z.object({ covered: z.boolean().nullable() }))`
-      SELECT bool_and(has_column_privilege(to_regclass(quote_ident(${row.table})), c, 'SELECT'))
+      SELECT bool_and(has_column_privilege(to_regclass(quote_ident(${row.table})), c, 'SELECT')) AS "covered"
       FROM unnest(${sql.array(columns, 'text')}) AS c
       WHERE EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(quote_ident(${row.table}))
-                    AND a.attname = c AND NOT a.attisdropped) AS "covered"`);
+                    AND a.attname = c AND NOT a.attisdropped)`);
     result.push({ ...row, canSelect: covered === true });
   }
   return result;
