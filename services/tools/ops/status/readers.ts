@@ -3,7 +3,7 @@
  * function reads the local stand-ins and an AWS deployment (the `status` collector, `run --aws`
  * and the alarms use them).
  */
-import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type DatabasePool, sql } from 'slonik';
 import { countRows, relationExists } from '../../../../shared/db/catalog.ts';
@@ -11,6 +11,7 @@ import { WAREHOUSE_TABLES } from '../../../../shared/schema/warehouse.ts';
 import {
   latestRuns,
   ledgerFreshness,
+  queueDepth,
   readHeartbeat as stateHeartbeat,
   readWatermarks as stateWatermarks,
 } from '../../../../shared/state/index.ts';
@@ -46,23 +47,11 @@ export async function readQueue(
   if (!url) {
     return { queue: name, dlq, exists: false, visible: 0, inFlight: 0, delayed: 0, oldestAgeSeconds: null };
   }
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
   return {
     queue: name,
     dlq,
     exists: true,
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    ...(await queueDepth(sqs, url)),
     oldestAgeSeconds: await oldestAgeSeconds(name),
   };
 }
