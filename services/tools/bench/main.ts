@@ -195,7 +195,11 @@ async function main(argv: string[]): Promise<number> {
   };
   console.log(renderConsole(result));
   if (!values['no-write'] && !values.only) {
-    const notes = readFileSync(new URL('./method.md', import.meta.url), 'utf8');
+    // The method notes, then the committed before/after comparison of the issue-14 refactor (kept
+    // across regenerations: its figures come from two worktrees, not from this run).
+    const notes = ['./method.md', './refactor-14.md']
+      .map((file) => readFileSync(new URL(file, import.meta.url), 'utf8').trim())
+      .join('\n\n');
     mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
     writeFileSync(path.join(ROOT, SVG_PATH), renderSvg(scaleResults));
     writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), renderMarkdown(result, SVG_PATH, notes));
