@@ -103,8 +103,26 @@ function expectBatchOk(result: unknown): void {
   if (!failures || failures.length > 0) throw new Error(`batch failed: ${JSON.stringify(result)}`);
 }
 
+/**
+ * Runs the three handlers, releasing what it opened on every path: the in-process emulators listen
+ * on sockets, so a run that failed part-way and left them open would keep this child alive (idle)
+ * after it reported the error, and the parent waits for its exit.
+ */
 async function main(config: HeapRunConfig): Promise<HandlerHeap[]> {
   const aws = await startLocalAwsForTests();
+  const closers: (() => Promise<void>)[] = [() => aws.stop()];
+  try {
+    return await runAll(config, aws, closers);
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+}
+
+async function runAll(
+  config: HeapRunConfig,
+  aws: Awaited<ReturnType<typeof startLocalAwsForTests>>,
+  closers: (() => Promise<void>)[],
+): Promise<HandlerHeap[]> {
   const STATE = 'heap-state';
   await aws.createStateTable(STATE);
   await aws.createBucket('heap-ingestion');
@@ -129,6 +147,7 @@ async function main(config: HeapRunConfig): Promise<HandlerHeap[]> {
     }),
   );
   const extract = await import('../../../services/lambdas/extract/handler.ts');
+  closers.push(() => extract.closeSourcePool());
   const context = (): Context => lambdaContext(60_000);
   results.push(
     await measure('extract', { ...config, invocations: config.extractInvocations }, async (i) => {
@@ -145,6 +164,7 @@ async function main(config: HeapRunConfig): Promise<HandlerHeap[]> {
   });
   const transform = createTransformHandler({
     env: {
+      INGESTION_BUCKET: 'heap-ingestion',
       PROCESSED_BUCKET: 'heap-processed',
       IDEMPOTENCY_TABLE: 'heap-transform-idempotency',
       PIPELINE_STATE_TABLE: STATE,
@@ -166,6 +186,7 @@ async function main(config: HeapRunConfig): Promise<HandlerHeap[]> {
 
   // load: an applied unit's notification repeated beside a TestEvent.
   const pool = await createDatabasePool(config.warehouseUrl);
+  closers.push(() => pool.end());
   await migrateWarehouse(pool);
   const version = '2024-02-29 10:00:00.123';
   const put = await putProcessedUnit(
@@ -182,7 +203,11 @@ async function main(config: HeapRunConfig): Promise<HandlerHeap[]> {
     ),
   );
   const load = createLoadHandler({
-    env: { IDEMPOTENCY_TABLE: 'heap-load-idempotency', PIPELINE_STATE_TABLE: STATE },
+    env: {
+      PROCESSED_BUCKET: 'heap-processed',
+      IDEMPOTENCY_TABLE: 'heap-load-idempotency',
+      PIPELINE_STATE_TABLE: STATE,
+    },
     dynamoDb: aws.dynamoDb,
     logger: new Logger({ serviceName: 'heap-load' }),
     metrics: new Metrics({ namespace: 'totes-heap', serviceName: 'heap-load' }),
@@ -195,8 +220,6 @@ async function main(config: HeapRunConfig): Promise<HandlerHeap[]> {
       expectBatchOk(await load(batch(i, loadBody), context()));
     }),
   );
-  await pool.end();
-  await aws.stop();
   return results;
 }
 
@@ -208,7 +231,13 @@ main(config).then(
     process.exitCode = 0;
   },
   (error: unknown) => {
-    process.send?.({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.exitCode = 1;
+    // Exit once the report is sent, whatever handle a failed run may still hold open.
+    if (process.send) process.send({ error: text }, () => process.exit(1));
+    else {
+      console.error(text);
+      process.exit(1);
+    }
   },
 );

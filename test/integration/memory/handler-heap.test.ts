@@ -13,7 +13,7 @@
  * query, a DynamoDB conditional put and get against dynalite) that takes 10-100 ms on a loaded
  * 2-core machine.
  */
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
@@ -22,6 +22,7 @@ import type { HandlerHeap, HeapRunConfig } from './handler-heap-run.ts';
 const RUNNER = fileURLToPath(new URL('./handler-heap-run.ts', import.meta.url));
 const MAX_GROWTH_BYTES = 0.8 * 1024 * 1024;
 
+const running = new Set<ChildProcess>();
 let source: TestDatabase;
 let warehouse: TestDatabase;
 
@@ -31,6 +32,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // A run cut short by the test timeout leaves its child behind otherwise.
+  for (const child of running) child.kill('SIGKILL');
   await source?.drop();
   await warehouse?.drop();
 });
@@ -46,12 +49,19 @@ function runHandlers(config: HeapRunConfig): Promise<HandlerHeap[]> {
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
+    running.add(child);
     let answer: { results?: HandlerHeap[]; error?: string } | undefined;
     child.on('message', (message) => {
       answer = message as typeof answer;
+      // A failed run reports at once; do not wait for a child that may never exit on its own.
+      if (answer?.error) {
+        child.kill('SIGKILL');
+        reject(new Error(`heap runner failed: ${answer.error}`));
+      }
     });
     child.on('error', reject);
     child.on('exit', (code) => {
+      running.delete(child);
       if (answer?.results && code === 0) resolve(answer.results);
       else reject(new Error(`heap runner exited ${code}: ${answer?.error ?? stderr.slice(-2000)}`));
     });
