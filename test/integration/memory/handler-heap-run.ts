@@ -47,6 +47,8 @@ export interface HeapRunConfig {
   readonly repeatEvery: number;
   /** Extract: invocations (each one clock query and one lease attempt). */
   readonly extractInvocations: number;
+  /** Extract: warm-up invocations (each costs real I/O, see extractInvocations). */
+  readonly extractWarmup: number;
 }
 
 export interface HandlerHeap {
@@ -150,11 +152,15 @@ async function runAll(
   closers.push(() => extract.closeSourcePool());
   const context = (): Context => lambdaContext(60_000);
   results.push(
-    await measure('extract', { ...config, invocations: config.extractInvocations }, async (i) => {
-      const result = await extract.handler({ id: `tick-${i}` } as never, context());
-      if (result.status !== 'skipped')
-        throw new Error(`extract: expected a skipped run, got ${result.status}`);
-    }),
+    await measure(
+      'extract',
+      { ...config, warmup: config.extractWarmup, invocations: config.extractInvocations },
+      async (i) => {
+        const result = await extract.handler({ id: `tick-${i}` } as never, context());
+        if (result.status !== 'skipped')
+          throw new Error(`extract: expected a skipped run, got ${result.status}`);
+      },
+    ),
   );
   await extract.closeSourcePool();
 
