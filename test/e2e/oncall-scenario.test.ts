@@ -285,7 +285,14 @@ describe('on-call scenario: warehouse rejects loads -> DLQ -> fix -> redrive', (
     const load = list.find((e) => e.queue === LOAD_DLQ);
     expect((load?.depth ?? 0) + (load?.inFlight ?? 0)).toBe(inDlq);
 
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // the crashed receive's visibility timeout
+    // The crashed redrive's receive hid the original for 2 s: wait until every message of the DLQ is
+    // visible again (the condition itself, not a sleep of the visibility timeout).
+    const visibleBy = Date.now() + 30_000;
+    while ((await loadDlqDepth()) !== inDlq) {
+      if (Date.now() > visibleBy)
+        throw new Error(`the DLQ's messages never became visible: ${await loadDlqDepth()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const second = await dlqRedriveCommand(LOAD_DLQ, { stateDir, all: true }, capture().io);
     expect(second.moved).toBe(inDlq);
     const after = await runOnce(stack);
