@@ -51,12 +51,13 @@ function flow(view: PipelineView): SafeHtml {
   const dims = Object.entries(view.warehouseRows)
     .filter(([t]) => !(FACT_TABLES as readonly string[]).includes(t))
     .reduce((sum, [, n]) => sum + n, 0);
+  const window = view.stagesWindow === 'last hour' ? ', last hour' : '';
   const stage = (name: 'transform' | 'load'): Fact[] =>
     view.stages
       ? [
-          { label: 'records ok', value: int(view.stages[name].ok), key: `${name}-ok` },
+          { label: `records ok${window}`, value: int(view.stages[name].ok), key: `${name}-ok` },
           {
-            label: 'records failed',
+            label: `records failed${window}`,
             value: int(view.stages[name].failed),
             key: `${name}-failed`,
             warn: view.stages[name].failed > 0,
@@ -200,7 +201,7 @@ function throughput(view: PipelineView): SafeHtml {
   return figure({
     id: 'throughput',
     title: 'Throughput, last hour',
-    note: 'rows the load wrote (inserted + updated) per minute, from the load ledger',
+    note: `rows the load wrote (inserted + updated) per minute, from ${view.throughputSource}`,
     chart:
       points.length === 0
         ? null

@@ -63,8 +63,12 @@ export interface PipelineView {
     readonly processedBucket: string;
   };
   readonly queues: readonly QueueView[];
-  /** Records handled by the consumers in this process (only when the console runs in `totes start`). */
+  /**
+   * Records handled by the consumers: in this process (the console inside `totes start`), or over
+   * the last hour from the deployment's metrics (`stagesWindow` says which); null: not known here.
+   */
   readonly stages: { readonly transform: StageActivity; readonly load: StageActivity } | null;
+  readonly stagesWindow: 'this process' | 'last hour';
   readonly warehouseRows: Readonly<Record<string, number>>;
   readonly unitsLoaded: number;
   readonly lastHour: { readonly units: number; readonly inserted: number; readonly updated: number };
@@ -77,6 +81,8 @@ export interface PipelineView {
   };
   readonly alarms: readonly AlarmView[];
   readonly throughput: readonly ThroughputPoint[];
+  /** Where the throughput and the last hour's totals come from (shown under the chart). */
+  readonly throughputSource: string;
   /** Parts that could not be read this time, in one line each (the rest is still shown). */
   readonly problems: readonly string[];
 }
