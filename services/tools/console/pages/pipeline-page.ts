@@ -151,6 +151,20 @@ function runs(view: PipelineView): SafeHtml {
   });
 }
 
+function watermarks(view: PipelineView): SafeHtml {
+  return dataTable({
+    caption: 'Watermarks: each source table read up to (the next extract starts after it)',
+    id: 'watermarks',
+    columns: [
+      { key: 'table', label: 'source table', kind: 'text' },
+      { key: 'watermark', label: 'watermark (source clock)', kind: 'text' },
+    ],
+    rows: Object.entries(view.watermarks)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([table, watermark]) => ({ table, watermark })),
+  });
+}
+
 function rowsPerStage(view: PipelineView): SafeHtml {
   const extracted = new Map<string, number>();
   for (const run of view.runs) {
@@ -233,7 +247,7 @@ ${freshnessLine(view)}
 ${flow(view)}
 ${alarms(view)}
 ${throughput(view)}
-<section aria-labelledby="runs-heading"><h2 id="runs-heading">Recent runs</h2>${runs(view)}</section>
+<section aria-labelledby="runs-heading"><h2 id="runs-heading">Recent runs</h2>${runs(view)}${watermarks(view)}</section>
 <section aria-labelledby="stages-heading"><h2 id="stages-heading">Rows per stage</h2>${rowsPerStage(view)}</section>
 <section aria-labelledby="queues-heading"><h2 id="queues-heading">Queues</h2>${queues(view)}</section>`;
 }

@@ -25,7 +25,7 @@ import { lastHourTotals, loadThroughput } from './throughput.ts';
 /** What the page takes of `totes status`'s result. */
 export type StatusReading = Pick<
   PipelineStatus,
-  'queues' | 'heartbeat' | 'latestRuns' | 'warehouse' | 'unitsLoaded' | 'freshness'
+  'queues' | 'watermarks' | 'heartbeat' | 'latestRuns' | 'warehouse' | 'unitsLoaded' | 'freshness'
 > & { readonly warehouseError?: string };
 
 /** A throughput source other than the load ledger (a deployment's CloudWatch metrics). */
@@ -145,6 +145,13 @@ export class PipelineSnapshotReader implements PipelineReader {
       this.#ledger(problems),
     ]);
     if (status?.warehouseError !== undefined) problems.push(`warehouse: ${status.warehouseError}`);
+    // A queue the deployment should have and does not: a wrong prefix or region, said once; an
+    // optional one (the AWS schedule DLQ) is just not shown.
+    const declared = new Set(Object.values(resources.queues).flatMap((q) => [q.name, q.dlqName]));
+    const missing = (status?.queues ?? [])
+      .filter((q) => !q.exists && declared.has(q.queue))
+      .map((q) => q.queue);
+    if (missing.length) problems.push(`queues not found: ${missing.join(', ')} (wrong prefix or region?)`);
     const queues = resources.queues;
     const freshness = alarms.find((a) => a.kind === 'freshness');
     return {
@@ -152,6 +159,7 @@ export class PipelineSnapshotReader implements PipelineReader {
       scheduleSeconds: this.#options.scheduleSeconds,
       lastHeartbeat: typeof status?.heartbeat?.at === 'string' ? status.heartbeat.at : null,
       runs: (status?.latestRuns ?? []).map(runView),
+      watermarks: status?.watermarks ?? {},
       hops: {
         transformQueue: queues.transform.name,
         transformDlq: queues.transform.dlqName,
@@ -160,14 +168,16 @@ export class PipelineSnapshotReader implements PipelineReader {
         ingestionBucket: resources.buckets.ingestion,
         processedBucket: resources.buckets.processed,
       },
-      queues: (status?.queues ?? []).map((q) => ({
-        name: q.queue,
-        dlq: q.dlq,
-        visible: q.visible,
-        inFlight: q.inFlight,
-        delayed: q.delayed,
-        oldestAgeSeconds: q.oldestAgeSeconds,
-      })),
+      queues: (status?.queues ?? [])
+        .filter((q) => q.exists)
+        .map((q) => ({
+          name: q.queue,
+          dlq: q.dlq,
+          visible: q.visible,
+          inFlight: q.inFlight,
+          delayed: q.delayed,
+          oldestAgeSeconds: q.oldestAgeSeconds,
+        })),
       stages: this.#options.stageActivity?.() ?? ledger.stages ?? null,
       stagesWindow: this.#options.stageActivity ? 'this process' : 'last hour',
       warehouseRows: status?.warehouse ?? {},

@@ -53,6 +53,8 @@ export interface PipelineView {
   readonly scheduleSeconds: number | null;
   readonly lastHeartbeat: string | null;
   readonly runs: readonly RunView[];
+  /** Source table → the extract's watermark (state table). */
+  readonly watermarks: Readonly<Record<string, string>>;
   /** The queue names of each hop (the flow diagram) and every queue's numbers. */
   readonly hops: {
     readonly transformQueue: string;
