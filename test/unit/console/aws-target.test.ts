@@ -30,15 +30,20 @@ import {
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { jest } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+import { sql } from 'slonik';
+import { consoleCommand } from '../../../services/tools/cli/commands/console.ts';
 import { openAwsTarget, rateSeconds } from '../../../services/tools/console/aws-target.ts';
 import {
   lastHourMinutes,
   throughputQueries,
 } from '../../../services/tools/console/readers/cloudwatch-throughput.ts';
+import { SecretScrubber } from '../../../services/tools/console/redact.ts';
 import { type RunningConsole, startConsoleServer } from '../../../services/tools/console/server.ts';
 import type { ConsoleTarget } from '../../../services/tools/console/target.ts';
 import { alarmsFor } from '../../../shared/config/alarms.ts';
+import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
+import { createTestDatabase } from '../../support/database.ts';
 
 const region = 'eu-west-2';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -485,6 +490,73 @@ describe('totes console --aws: the AWS target', () => {
     expect(page.body).not.toMatch(/\n\s+at /);
     const log = logged.filter((l) => l.startsWith('totes console: GET /dead-letters:'));
     expect(log).toEqual([`totes console: GET /dead-letters: AWS call failed: ${line('sqs:GetQueueUrl')}\n`]);
+  });
+});
+
+describe('totes console --aws --warehouse-url', () => {
+  it('reads the warehouse views and the load ledger’s throughput, and shows no URL', async () => {
+    mockDeployment();
+    const warehouse = await createTestDatabase('console_aws_warehouse');
+    const backupDir = mkdtempSync(path.join(tmpdir(), 'console-aws-'));
+    let target: ConsoleTarget | undefined;
+    let server: RunningConsole | undefined;
+    try {
+      await migrateWarehouse(warehouse.pool);
+      await warehouse.pool.query(sql.unsafe`
+        INSERT INTO "pipeline"."load_ledger" ("unit_id", "run_id", "rows", "newest_source_update")
+        VALUES ('units/2026/11/30/r1/manifest.json', 'r1', '{"fact_sales_order": {"inserted": 5, "updated": 2}}'::jsonb,
+                (now() AT TIME ZONE 'UTC') - interval '42 seconds')`);
+      target = await openAwsTarget({
+        prefix: 'acme',
+        warehouseUrl: warehouse.url,
+        backupDir,
+        clients: clients(),
+      });
+      server = await startConsoleServer({
+        target,
+        port: 0,
+        secrets: SecretScrubber.fromUrls([warehouse.url]),
+      });
+
+      expect(target.description).toBe('deployment "acme" in eu-west-2');
+      const view = await target.pipeline.read();
+      expect(view.problems).toEqual([]);
+      expect(view.throughputSource).toBe('the load ledger');
+      expect(view.lastHour).toEqual({ units: 1, inserted: 5, updated: 2 });
+      expect(view.unitsLoaded).toBe(1);
+      expect(Object.keys(view.warehouseRows).sort()).toEqual([...WAREHOUSE_TABLES].sort());
+      expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+
+      const page = await fetch(new URL('/warehouse', server.url));
+      const body = await page.text();
+      expect(page.status).toBe(200);
+      expect(body).toContain('Revenue by month and currency');
+      expect(body).not.toContain('No warehouse configured');
+      const pipeline = await (await fetch(new URL('/pipeline', server.url))).text();
+      for (const text of [body, pipeline]) expect(text).not.toContain(warehouse.url);
+    } finally {
+      await server?.close();
+      await target?.close();
+      await warehouse.drop();
+      rmSync(backupDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('totes console --aws: usage', () => {
+  it('refuses --state-dir and --source-url with --aws, before any AWS call', async () => {
+    mockDeployment();
+    const base = { aws: true, port: 0, host: '127.0.0.1' };
+    await expect(consoleCommand({ ...base, stateDir: 'somewhere' })).rejects.toThrow(
+      'give either --aws or --state-dir, not both',
+    );
+    await expect(consoleCommand({ ...base, sourceUrl: 'postgres://u@h/db' })).rejects.toThrow(
+      '--source-url is for the local stack: with --aws the console reads the deployment',
+    );
+    await expect(consoleCommand({ ...base, prefix: 'Not_A_Prefix' })).rejects.toThrow(
+      /is not a deployment prefix/,
+    );
+    expect(sqs.calls()).toHaveLength(0);
   });
 });
 
