@@ -112,7 +112,7 @@ export function register(program: Command): void {
   const command = program
     .command('console')
     .description(
-      'web console on 127.0.0.1: the pipeline flow with live numbers and alarms, the dead letters (redrive, purge), and live warehouse views with CSV downloads; works while `npm start` runs and when nothing runs',
+      'web console on 127.0.0.1: the pipeline flow with live numbers and alarms, the dead letters (redrive, purge), and live warehouse views with CSV downloads; on the local stack while `npm start` runs or when nothing runs, or with --aws on a deployment',
     );
   addAwsOptions(command);
   addSourceUrlOption(command, false);
