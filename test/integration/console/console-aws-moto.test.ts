@@ -21,14 +21,12 @@ import {
   SetAlarmStateCommand,
   type Statistic,
 } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import {
-  CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -39,6 +37,7 @@ import { METRICS_NAMESPACE } from '../../../shared/metrics/index.ts';
 import { recordHeartbeat, recordRun } from '../../../shared/state/index.ts';
 import { TOTES_BIN } from '../../support/cli.ts';
 import { MOTO_SERVER, type Moto, startMoto, testWithMoto } from '../../support/moto.ts';
+import { createDeploymentQueues, createStateTable } from '../../support/moto-deployment.ts';
 
 const REGION = 'eu-west-2';
 const PREFIX = 'acme';
@@ -155,62 +154,13 @@ describe(`totes console --aws against moto_server${MOTO_SERVER ? '' : ' (not ins
     };
     const client = { region: REGION, endpoint: moto.endpoint, credentials };
     sqs = new SQSClient(client);
-    const arn = async (url: string) =>
-      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
-        .Attributes!.QueueArn!;
-    // As infra-terraform/sqs.tf: DLQ, main queue with its redrive policy, then the DLQ's allow policy.
-    for (const queue of Object.values(resources.queues)) {
-      const { QueueUrl: dlqUrl } = await sqs.send(
-        new CreateQueueCommand({
-          QueueName: queue.dlqName,
-          Attributes: { MessageRetentionPeriod: '1209600' },
-        }),
-      );
-      const { QueueUrl: mainUrl } = await sqs.send(
-        new CreateQueueCommand({
-          QueueName: queue.name,
-          Attributes: {
-            VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
-            RedrivePolicy: JSON.stringify({
-              deadLetterTargetArn: await arn(dlqUrl!),
-              maxReceiveCount: queue.maxReceiveCount,
-            }),
-          },
-        }),
-      );
-      await sqs.send(
-        new SetQueueAttributesCommand({
-          QueueUrl: dlqUrl,
-          Attributes: {
-            RedriveAllowPolicy: JSON.stringify({
-              redrivePermission: 'byQueue',
-              sourceQueueArns: [await arn(mainUrl!)],
-            }),
-          },
-        }),
-      );
-      urls[queue.name] = mainUrl!;
-      urls[queue.dlqName] = dlqUrl!;
-    }
+    Object.assign(urls, await createDeploymentQueues(sqs, resources));
 
     // The state table (infra-terraform/dynamodb.tf) with what an extract and a failed load leave.
     const dynamo = new DynamoDBClient(client);
     const doc = DynamoDBDocumentClient.from(dynamo);
     const table = resources.tables.state;
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: table.name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: table.partitionKey, AttributeType: 'S' },
-          { AttributeName: table.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: table.partitionKey, KeyType: 'HASH' },
-          { AttributeName: table.sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createStateTable(dynamo, resources);
     const now = Date.now();
     await recordRun(
       doc,
