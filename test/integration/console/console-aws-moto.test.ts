@@ -4,7 +4,8 @@
  * schedule rule and CloudWatch alarms created as the Terraform creates them, stage metrics put
  * as the Lambdas emit them; then the real CLI is started and its HTTP endpoints driven: the
  * Pipeline page, the Warehouse page without a warehouse, the Dead letters page with its failure
- * record, redrive of one message and purge (each after the confirmation, with a backup file), a
+ * record, redrive of one message, purge and redrive of all (each after the confirmation, with a
+ * backup file), a
  * POST without the session's token refused, and no credential on any page. Skipped (reported as
  * skipped) where moto_server is not installed.
  */
@@ -322,7 +323,7 @@ describe(`totes console --aws against moto_server${MOTO_SERVER ? '' : ' (not ins
   });
 
   testWithMoto(
-    'Dead letters: the message with its failure record; redrive one, then purge, with backups',
+    'Dead letters: the message with its failure record; redrive one, purge, redrive all, each with a backup',
     async () => {
       const load = resources.queues.load;
       const page = await get('/dead-letters');
@@ -375,19 +376,49 @@ describe(`totes console --aws against moto_server${MOTO_SERVER ? '' : ' (not ins
       expect(purged.status).toBe(200);
       expect(await depth(load.dlqName)).toBe(0);
 
+      // Redrive all: every message back to its queue.
+      for (const body of ['first', 'second'])
+        await sqs.send(new SendMessageCommand({ QueueUrl: urls[load.dlqName], MessageBody: body }));
+      const allConfirm = await get(`/dead-letters/confirm?action=redrive&queue=${load.dlqName}`, cookie);
+      expect(allConfirm.body).toContain('Redrive all');
+      const allCsrf = /name="csrf" value="([^"]+)"/.exec(allConfirm.body)?.[1] ?? '';
+      const all = await post('/dead-letters/redrive', { queue: load.dlqName, csrf: allCsrf }, cookie);
+      expect(all.status).toBe(200);
+      expect(await depth(load.dlqName)).toBe(0);
+      const back: string[] = [];
+      // (the message redriven above was received already and is invisible for the queue's timeout)
+      for (let i = 0; i < 5 && back.length < 2; i++) {
+        const { Messages: got = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: urls[load.name],
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+          }),
+        );
+        back.push(...got.map((m) => m.Body ?? ''));
+      }
+      expect(back.sort()).toEqual(['first', 'second']);
+
       const backups = readdirSync(path.join(cwd, 'dlq-backups')).sort();
       expect(backups).toEqual([
         expect.stringMatching(/^acme-load-dlq-purge-/),
+        expect.stringMatching(/^acme-load-dlq-redrive-/),
         expect.stringMatching(/^acme-load-dlq-redrive-/),
       ]);
       for (const file of backups)
         expect(statSync(path.join(cwd, 'dlq-backups', file)).mode & 0o777).toBe(0o600);
       const lines = backups.map((file) =>
-        JSON.parse(readFileSync(path.join(cwd, 'dlq-backups', file), 'utf8').trim()),
+        readFileSync(path.join(cwd, 'dlq-backups', file), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { action: string; body: string })
+          .map((l) => `${l.action} ${l.body}`)
+          .sort(),
       );
-      expect(lines.map((l) => [l.action, l.body])).toEqual([
-        ['purge', 'poison'],
-        ['redrive', notification],
+      expect(lines).toEqual([
+        ['purge poison'],
+        [`redrive ${notification}`],
+        ['redrive first', 'redrive second'],
       ]);
     },
   );
