@@ -5,9 +5,8 @@
  * as the Lambdas emit them; then the real CLI is started and its HTTP endpoints driven: the
  * Pipeline page, the Warehouse page without a warehouse, the Dead letters page with its failure
  * record, redrive of one message, purge and redrive of all (each after the confirmation, with a
- * backup file), a
- * POST without the session's token refused, and no credential on any page. Skipped (reported as
- * skipped) where moto_server is not installed.
+ * backup file), a POST without the session's token refused, and no credential on any page.
+ * Skipped (reported as skipped) where moto_server is not installed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
