@@ -51,12 +51,13 @@ function flow(view: PipelineView): SafeHtml {
   const dims = Object.entries(view.warehouseRows)
     .filter(([t]) => !(FACT_TABLES as readonly string[]).includes(t))
     .reduce((sum, [, n]) => sum + n, 0);
+  const window = view.stagesWindow === 'last hour' ? ', last hour' : '';
   const stage = (name: 'transform' | 'load'): Fact[] =>
     view.stages
       ? [
-          { label: 'records ok', value: int(view.stages[name].ok), key: `${name}-ok` },
+          { label: `records ok${window}`, value: int(view.stages[name].ok), key: `${name}-ok` },
           {
-            label: 'records failed',
+            label: `records failed${window}`,
             value: int(view.stages[name].failed),
             key: `${name}-failed`,
             warn: view.stages[name].failed > 0,
@@ -158,6 +159,20 @@ function runs(view: PipelineView): SafeHtml {
   });
 }
 
+function watermarks(view: PipelineView): SafeHtml {
+  return dataTable({
+    caption: 'Watermarks: each source table read up to (the next extract starts after it)',
+    id: 'watermarks',
+    columns: [
+      { key: 'table', label: 'source table', kind: 'text' },
+      { key: 'watermark', label: 'watermark (source clock)', kind: 'text' },
+    ],
+    rows: Object.entries(view.watermarks)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([table, watermark]) => ({ table, watermark })),
+  });
+}
+
 function rowsPerStage(view: PipelineView): SafeHtml {
   const extracted = new Map<string, number>();
   for (const run of view.runs) {
@@ -208,7 +223,7 @@ function throughput(view: PipelineView): SafeHtml {
   return figure({
     id: 'throughput',
     title: 'Throughput, last hour',
-    note: 'rows the load wrote (inserted + updated) per minute, from the load ledger',
+    note: `rows the load wrote (inserted + updated) per minute, from ${view.throughputSource}`,
     chart:
       points.length === 0
         ? null
@@ -240,7 +255,7 @@ ${freshnessLine(view)}
 ${flow(view)}
 ${alarms(view)}
 ${throughput(view)}
-${section({ id: 'runs', title: 'Recent runs', body: runs(view) })}
+${section({ id: 'runs', title: 'Recent runs', body: html`${runs(view)}${watermarks(view)}` })}
 ${section({ id: 'stages', title: 'Rows per stage', body: rowsPerStage(view) })}
 ${section({ id: 'queues', title: 'Queues', body: queues(view) })}`;
 }
