@@ -1,6 +1,6 @@
 import { type DatabasePool, type DatabaseTransactionConnection, sql } from 'slonik';
 import { z } from 'zod';
-import { type ProcessedManifest, validateProcessedManifest } from '../../../shared/lake/index.ts';
+import { type ProcessedManifest, validateProcessedManifest } from '../../../shared/lake/manifests.ts';
 import { PIPELINE_SCHEMA, type WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { BadUnitError } from './errors.ts';
 import { mergeStatement, type Row, type StagedRow, stageRow } from './merge.ts';
