@@ -66,7 +66,7 @@ export const LAMBDA_UNUSED_CREDENTIAL_PROVIDERS = [
 ] as const;
 const SKIPPED_PROVIDER_MODULE = [
   'const skip = (name) => () => () => {',
-  '  const error = new Error(`${name}: not in the Lambda bundle (Lambda gives credentials in the environment)`);',
+  '  const error = new Error(name + ": not in the Lambda bundle (Lambda gives credentials in the environment)");',
   "  error.name = 'CredentialsProviderError';",
   '  error.tryNextLink = true;',
   '  return Promise.reject(error);',
