@@ -2,6 +2,10 @@
  * Measures applyProcessedUnit on N fact rows (default 100,000 sales orders + as many payments
  * optional): `node services/tools/bench/load-stage.ts [rows] [chunkRows]`. Uses WAREHOUSE_URL (a
  * throwaway database: the tables are truncated) or starts an embedded PostgreSQL in a temp folder.
+ *
+ * Last, the same rows as the two parts of a split unit (each with every shared dimension, half of
+ * the facts), loaded side by side on two connections as the load mapping runs them: once into an
+ * empty warehouse, once more after the first part of another pair has committed.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +28,7 @@ function day(i: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
-function benchUnit(unitId: string, version: string): ProcessedUnit {
+function benchUnit(unitId: string, version: string, firstFact = 1, factRows = rows): ProcessedUnit {
   const names = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
   const dates: Row[] = Array.from({ length: 800 }, (_, i) => {
     const date = day(i);
@@ -86,22 +90,24 @@ function benchUnit(unitId: string, version: string): ProcessedUnit {
       file_name: 'steel-20221103-abcd.json',
       source_version: version,
     })),
-    fact_sales_order: ids(rows).map((id) => ({
-      sales_order_id: id,
-      created_date: day(id % 700),
-      created_time: '10:00:00.123',
-      last_updated_date: day(id % 700),
-      last_updated_time: '10:00:00.123',
-      sales_staff_id: (id % 20) + 1,
-      counterparty_id: (id % 20) + 1,
-      units_sold: 1000 + (id % 99_000),
-      unit_price: `${2 + (id % 2)}.${pad(id % 100)}`,
-      currency_id: 1,
-      design_id: (id % 472) + 1,
-      agreed_payment_date: day((id % 700) + 3),
-      agreed_delivery_date: day((id % 700) + 5),
-      agreed_delivery_location_id: (id % 30) + 1,
-    })),
+    fact_sales_order: ids(factRows)
+      .map((i) => i + firstFact - 1)
+      .map((id) => ({
+        sales_order_id: id,
+        created_date: day(id % 700),
+        created_time: '10:00:00.123',
+        last_updated_date: day(id % 700),
+        last_updated_time: '10:00:00.123',
+        sales_staff_id: (id % 20) + 1,
+        counterparty_id: (id % 20) + 1,
+        units_sold: 1000 + (id % 99_000),
+        unit_price: `${2 + (id % 2)}.${pad(id % 100)}`,
+        currency_id: 1,
+        design_id: (id % 472) + 1,
+        agreed_payment_date: day((id % 700) + 3),
+        agreed_delivery_date: day((id % 700) + 5),
+        agreed_delivery_location_id: (id % 30) + 1,
+      })),
   };
   return {
     manifest: {
@@ -118,6 +124,16 @@ function benchUnit(unitId: string, version: string): ProcessedUnit {
     },
     tables,
   };
+}
+
+/** CPU seconds (user + system) of a PostgreSQL backend, from /proc (NaN where there is none). */
+async function cpuOf(pid: number): Promise<number> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function main(): Promise<void> {
@@ -143,14 +159,7 @@ async function main(): Promise<void> {
     const backend = await pool.oneFirst(
       sql.type(z.object({ pid: z.number().int() }))`SELECT pg_backend_pid() AS pid`,
     );
-    const backendCpu = async () => {
-      try {
-        const fields = (await readFile(`/proc/${backend}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-        return (Number(fields[11]) + Number(fields[12])) / 100;
-      } catch {
-        return Number.NaN;
-      }
-    };
+    const backendCpu = () => cpuOf(backend);
     const time = async (label: string, unit: ProcessedUnit) => {
       const started = performance.now();
       const nodeBefore = process.cpuUsage();
@@ -171,6 +180,63 @@ async function main(): Promise<void> {
     );
     await time('same unit again', benchUnit('bench-1', '2024-01-01 00:00:00.000'));
     await time('another unit with the same fact versions', benchUnit('bench-2', '2024-01-02 00:00:00.000'));
+
+    // Two parts side by side, each on its own connection (CPU of both backends summed).
+    const second = await createDatabasePool(url, { maximumPoolSize: 1, statementTimeoutMs: 600_000 });
+    second.on('error', () => {});
+    const watcher = await createDatabasePool(url, { maximumPoolSize: 1 });
+    watcher.on('error', () => {});
+    try {
+      const secondBackend = await second.oneFirst(
+        sql.type(z.object({ pid: z.number().int() }))`SELECT pg_backend_pid() AS pid`,
+      );
+      const parts = async (label: string, prefix: string, firstFact: number) => {
+        const half = Math.floor(rows / 2);
+        const version = '2024-01-01 00:00:00.000';
+        const started = performance.now();
+        const nodeBefore = process.cpuUsage();
+        const pgBefore = (await backendCpu()) + (await cpuOf(secondBackend));
+        // How long either part waits on the other's locks: both backends' wait events, sampled.
+        let samples = 0;
+        let lockWaits = 0;
+        let loading = true;
+        const sampling = (async () => {
+          while (loading) {
+            const waits = await watcher.anyFirst(
+              sql.type(z.object({ waiting: z.boolean() }))`
+                SELECT wait_event_type IS NOT DISTINCT FROM 'Lock' AS waiting FROM pg_stat_activity
+                WHERE pid = ANY(${sql.array([backend, secondBackend], 'int4')})`,
+            );
+            samples += waits.length;
+            lockWaits += waits.filter(Boolean).length;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        })();
+        await Promise.all([
+          applyProcessedUnit(pool, benchUnit(`${prefix}-1`, version, firstFact, half), { chunkRows }),
+          applyProcessedUnit(second, benchUnit(`${prefix}-2`, version, firstFact + half, half), {
+            chunkRows,
+          }),
+        ]).finally(() => {
+          loading = false;
+        });
+        await sampling;
+        const seconds = (performance.now() - started) / 1000;
+        const nodeCpu = process.cpuUsage(nodeBefore);
+        const pgCpu = (await backendCpu()) + (await cpuOf(secondBackend)) - pgBefore;
+        console.log(
+          `${label}: wall ${seconds.toFixed(2)} s (cpu node ${((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(2)} s, postgres ${pgCpu.toFixed(2)} s), ` +
+            `a backend waiting on a lock in ${Math.round((100 * lockWaits) / Math.max(1, samples))}% of samples`,
+        );
+      };
+      await pool.query(sql.unsafe`TRUNCATE fact_sales_order, dim_date, dim_staff, dim_counterparty, dim_location,
+        dim_currency, dim_design, pipeline.load_ledger, pipeline.dimension_version CASCADE`);
+      await parts(`two parts of ${rows} fact rows side by side, empty warehouse`, 'pair-a', 1);
+      await parts('two more parts side by side, shared dimensions already committed', 'pair-b', rows + 1);
+    } finally {
+      await second.end();
+      await watcher.end();
+    }
   } finally {
     await pool.end();
     await stop?.();
