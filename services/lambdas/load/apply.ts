@@ -1,7 +1,17 @@
 import { type DatabasePool, type DatabaseTransactionConnection, sql } from 'slonik';
 import { z } from 'zod';
 import { type ProcessedManifest, validateProcessedManifest } from '../../../shared/lake/manifests.ts';
-import { PIPELINE_SCHEMA, type WarehouseTable } from '../../../shared/schema/warehouse.ts';
+import { FACT_TABLES, PIPELINE_SCHEMA, type WarehouseTable } from '../../../shared/schema/warehouse.ts';
+import {
+  chooseBulkTables,
+  DEFAULT_BULK_MIN_ROWS,
+  dropForeignKeys,
+  type ForeignKey,
+  factTableStates,
+  foreignKeysOf,
+  lockForBulk,
+  restoreForeignKeys,
+} from './bulk-keys.ts';
 import { BadUnitError } from './errors.ts';
 import { mergeStatement, type Row, type StagedRow, stageRow } from './merge.ts';
 import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
@@ -17,6 +27,9 @@ import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
  *    row by row) and merged in the same statement: dim_date ON CONFLICT DO NOTHING; other dimensions
  *    newest-wins through pipeline.dimension_version; facts ON CONFLICT ON CONSTRAINT
  *    <fact>_version_key DO NOTHING. Dimensions (dim_date included) go before facts.
+ *    A large unit (a first full load, a large backlog: bulk-keys.ts) has its fact tables'
+ *    foreign keys dropped before the facts and added back after them in the same transaction, so
+ *    each key is checked in one pass over the table instead of by a trigger query per row.
  * 3. The ledger row gets the per-table counts and the newest source update, then COMMIT.
  *
  * Rows are read from `tables` inside the transaction callback. Slonik's own transaction retry is
@@ -53,6 +66,11 @@ export type ApplyResult =
 export interface ApplyOptions {
   /** Rows per staging statement (one JSON parameter each). */
   readonly chunkRows?: number;
+  /**
+   * Fact rows a table must receive (and at least as many as it holds) for its foreign keys to be
+   * checked set-based instead of per row (bulk-keys.ts). Default DEFAULT_BULK_MIN_ROWS.
+   */
+  readonly bulkMinRows?: number;
 }
 
 const LEDGER = sql.identifier([PIPELINE_SCHEMA, 'load_ledger']);
@@ -78,10 +96,31 @@ function expectedRows(manifest: ProcessedManifest): Map<WarehouseTable, number> 
   return expected;
 }
 
+/**
+ * The foreign keys to check set-based for this unit (see bulk-keys.ts), with every lock they need
+ * already taken; none for an ordinary unit.
+ */
+async function prepareBulkKeys(
+  tx: DatabaseTransactionConnection,
+  expected: ReadonlyMap<WarehouseTable, number>,
+  minRows: number,
+): Promise<ForeignKey[]> {
+  const large = new Map(
+    FACT_TABLES.filter((t) => (expected.get(t) ?? 0) >= minRows).map((t) => [t, expected.get(t) ?? 0]),
+  );
+  if (large.size === 0) return [];
+  const bulk = chooseBulkTables(expected, await factTableStates(tx, large), minRows);
+  if (bulk.length === 0) return [];
+  const keys = await foreignKeysOf(tx, bulk);
+  await lockForBulk(tx, keys, LOAD_ORDER);
+  return keys;
+}
+
 async function applyInTransaction(
   tx: DatabaseTransactionConnection,
   unit: ProcessedUnit,
   chunkRows: number,
+  bulkMinRows: number,
 ): Promise<ApplyResult> {
   const { manifest } = unit;
   const claimed = await tx.maybeOneFirst(sql.type(z.object({ unit_id: z.string() }))`
@@ -96,9 +135,17 @@ async function applyInTransaction(
     if (!Object.hasOwn(LOAD_TABLES, table))
       throw new BadUnitError(`unit ${manifest.unitId}: unknown table ${table}`);
   }
+  const bulkKeys = await prepareBulkKeys(tx, expected, bulkMinRows);
   const rows: Partial<Record<WarehouseTable, TableCounts>> = {};
   const newest: string[] = manifest.newestSourceUpdate ? [manifest.newestSourceUpdate] : [];
+  let keysDropped = false;
   for (const table of LOAD_ORDER) {
+    // Dimensions are all in (they come first in LOAD_ORDER): the bulk tables' keys go now and come
+    // back after the last fact, checked in one pass each.
+    if (!keysDropped && bulkKeys.length > 0 && (FACT_TABLES as readonly string[]).includes(table)) {
+      await dropForeignKeys(tx, bulkKeys);
+      keysDropped = true;
+    }
     const source = unit.tables[table];
     if (source === undefined) {
       if (expected.get(table)) throw new BadUnitError(`unit ${manifest.unitId}: no rows given for ${table}`);
@@ -122,6 +169,7 @@ async function applyInTransaction(
       );
     rows[table] = { received, inserted, updated };
   }
+  if (keysDropped) await restoreForeignKeys(tx, bulkKeys);
 
   const newestSourceUpdate = await tx.oneFirst(sql.type(NEWEST)`
     UPDATE ${LEDGER} SET "rows" = ${sql.jsonb(rows as Record<string, TableCounts>)},
@@ -144,5 +192,6 @@ export async function applyProcessedUnit(
 ): Promise<ApplyResult> {
   validateProcessedManifest(unit.manifest, 'processed manifest', BadUnitError);
   const chunkRows = options.chunkRows ?? 5_000;
-  return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows), 0);
+  const bulkMinRows = options.bulkMinRows ?? DEFAULT_BULK_MIN_ROWS;
+  return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows, bulkMinRows), 0);
 }
