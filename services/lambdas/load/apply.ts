@@ -105,10 +105,8 @@ async function prepareBulkKeys(
   expected: ReadonlyMap<WarehouseTable, number>,
   minRows: number,
 ): Promise<ForeignKey[]> {
-  const large = new Map(
-    FACT_TABLES.filter((t) => (expected.get(t) ?? 0) >= minRows).map((t) => [t, expected.get(t) ?? 0]),
-  );
-  if (large.size === 0) return [];
+  const large = FACT_TABLES.filter((t) => (expected.get(t) ?? 0) >= minRows);
+  if (large.length === 0) return [];
   const bulk = chooseBulkTables(expected, await factTableStates(tx, large), minRows);
   if (bulk.length === 0) return [];
   const keys = await foreignKeysOf(tx, bulk);

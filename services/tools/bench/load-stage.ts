@@ -1,6 +1,6 @@
 /**
  * Measures applyProcessedUnit on N fact rows (default 100,000 sales orders + as many payments
- * optional): `node services/tools/bench/load-stage.ts [rows] [chunkRows]`. Uses WAREHOUSE_URL (a
+ * optional): `node services/tools/bench/load-stage.ts [rows] [chunkRows] [bulkMinRows|off]`. Uses WAREHOUSE_URL (a
  * throwaway database: the tables are truncated) or starts an embedded PostgreSQL in a temp folder.
  *
  * Last, the same rows as the two parts of a split unit (each with every shared dimension, half of
@@ -17,10 +17,15 @@ import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { PROCESSED_MANIFEST_FORMAT } from '../../../shared/lake/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { applyProcessedUnit, type ProcessedUnit, type Row } from '../../lambdas/load/apply.ts';
+import { DEFAULT_BULK_MIN_ROWS } from '../../lambdas/load/bulk-keys.ts';
 import { startEmbeddedPostgres } from '../local-runtime/embedded-postgres.ts';
 
 const rows = Number(process.argv[2] ?? 100_000);
 const chunkRows = Number(process.argv[3] ?? 5_000);
+/** Fact rows from which a table's keys are checked set-based (bulk-keys.ts); 'off' = never. */
+const bulkMinRows =
+  process.argv[4] === 'off' ? Number.MAX_SAFE_INTEGER : Number(process.argv[4] ?? DEFAULT_BULK_MIN_ROWS);
+const options = { chunkRows, bulkMinRows };
 const pad = (n: number) => String(n).padStart(2, '0');
 
 function day(i: number): string {
@@ -164,7 +169,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       const nodeBefore = process.cpuUsage();
       const pgBefore = await backendCpu();
-      const result = await applyProcessedUnit(pool, unit, { chunkRows });
+      const result = await applyProcessedUnit(pool, unit, options);
       const seconds = (performance.now() - started) / 1000;
       const nodeCpu = process.cpuUsage(nodeBefore);
       const cpu = `cpu node ${((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(2)} s, postgres ${((await backendCpu()) - pgBefore).toFixed(2)} s`;
@@ -213,10 +218,8 @@ async function main(): Promise<void> {
           }
         })();
         await Promise.all([
-          applyProcessedUnit(pool, benchUnit(`${prefix}-1`, version, firstFact, half), { chunkRows }),
-          applyProcessedUnit(second, benchUnit(`${prefix}-2`, version, firstFact + half, half), {
-            chunkRows,
-          }),
+          applyProcessedUnit(pool, benchUnit(`${prefix}-1`, version, firstFact, half), options),
+          applyProcessedUnit(second, benchUnit(`${prefix}-2`, version, firstFact + half, half), options),
         ]).finally(() => {
           loading = false;
         });

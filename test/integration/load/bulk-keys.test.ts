@@ -80,7 +80,7 @@ describe('set-based foreign-key checks for large units', () => {
     const recreated: Record<string, string[][]> = {};
     for (const [db, bulkMinRows] of [
       [perRow, Number.MAX_SAFE_INTEGER],
-      [bulk, 1],
+      [bulk, 100],
     ] as const) {
       const before = await keyOids(db);
       await applyProcessedUnit(
@@ -110,15 +110,53 @@ describe('set-based foreign-key checks for large units', () => {
         recreatedTables(afterFirst, await keyOids(db)),
       ];
     }
-    // The first unit into empty tables took the set-based path (its keys were re-created); the
-    // second, two rows into a table of 300, kept the per-row checks (no key re-created again); with
-    // an unreachable threshold nothing was.
+    // The first unit (300 rows per fact table, into empty tables) took the set-based path: its
+    // keys were re-created. The second (two rows, under the threshold) kept the per-row checks; with
+    // an unreachable threshold nothing was re-created.
     expect(recreated[bulk.name]).toEqual([['fact_payment', 'fact_sales_order'], []]);
     expect(recreated[perRow.name]).toEqual([[], []]);
     expect(await dumpWarehouse(bulk.pool)).toEqual(await dumpWarehouse(perRow.pool));
     expect(await ledger(bulk.pool)).toEqual(await ledger(perRow.pool));
     expect(await foreignKeys(bulk)).toEqual(keysBefore);
     expect((await foreignKeys(bulk)).every((k) => k.validated)).toBe(true);
+  });
+
+  it('runs large and ordinary units side by side without a deadlock (each waits for the locks it needs)', async () => {
+    const db = await fresh('bulk_side_by_side');
+    for (let round = 0; round < 3; round++) {
+      const version = `2024-02-2${round} 10:00:00.000`;
+      const big = (part: number, first: number) => {
+        const ids = Array.from({ length: 150 }, (_, i) => first + i);
+        return unit(
+          `units/2024/02/2${round}/part-${part}/manifest.json`,
+          {
+            ...dimensionsFor(version),
+            dim_transaction: ids.map((id) => transaction(id, version, id)),
+            fact_sales_order: ids.map((id) => salesOrder(id, version, id)),
+            fact_payment: ids.map((id) => payment(id, version, true)),
+          },
+          version,
+        );
+      };
+      const small = unit(`units/2024/02/2${round}/small/manifest.json`, {
+        ...dimensionsFor(version),
+        fact_sales_order: [salesOrder(10_000 + round, version)],
+      });
+      // No withRetry: a deadlock (40P01) would fail the test.
+      const results = await Promise.all([
+        applyProcessedUnit(db.pool, big(1, 1 + round * 1_000), { bulkMinRows: 100 }),
+        applyProcessedUnit(db.pool, big(2, 501 + round * 1_000), { bulkMinRows: 100 }),
+        applyProcessedUnit(db.pool, small, { bulkMinRows: 100 }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    }
+    const count = z.object({ n: z.number() });
+    expect(await db.pool.oneFirst(sql.type(count)`SELECT count(*)::int AS n FROM fact_sales_order`)).toBe(
+      3 * (300 + 1),
+    );
+    expect(await db.pool.oneFirst(sql.type(count)`SELECT count(*)::int AS n FROM fact_payment`)).toBe(
+      3 * 300,
+    );
   });
 
   it('fails a large unit that breaks a key with 23503 and leaves rows, ledger and keys untouched', async () => {

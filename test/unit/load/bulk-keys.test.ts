@@ -1,4 +1,8 @@
-import { chooseBulkTables, type FactTableState } from '../../../services/lambdas/load/bulk-keys.ts';
+import {
+  BULK_MAX_HELD_PER_ROW,
+  chooseBulkTables,
+  type FactTableState,
+} from '../../../services/lambdas/load/bulk-keys.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 
 const state = (overrides: Partial<FactTableState> = {}): FactTableState => ({
@@ -11,16 +15,18 @@ const state = (overrides: Partial<FactTableState> = {}): FactTableState => ({
 const rows = (n: number) => new Map<WarehouseTable, number>([['fact_sales_order', n]]);
 
 describe('chooseBulkTables (which fact tables get their keys checked set-based)', () => {
-  it('takes a table that receives at least minRows and at least as many rows as it holds', () => {
+  it('takes a table that receives at least minRows, holding at most BULK_MAX_HELD_PER_ROW times as many', () => {
     expect(chooseBulkTables(rows(10_000), [state()], 10_000)).toEqual(['fact_sales_order']);
-    expect(chooseBulkTables(rows(50_000), [state({ liveRows: 50_000 })], 10_000)).toEqual([
-      'fact_sales_order',
-    ]);
+    expect(
+      chooseBulkTables(rows(50_000), [state({ liveRows: 50_000 * BULK_MAX_HELD_PER_ROW })], 10_000),
+    ).toEqual(['fact_sales_order']);
   });
 
   it('keeps the per-row checks for a small unit, or one small against the table', () => {
     expect(chooseBulkTables(rows(9_999), [state()], 10_000)).toEqual([]);
-    expect(chooseBulkTables(rows(20_000), [state({ liveRows: 20_001 })], 10_000)).toEqual([]);
+    expect(
+      chooseBulkTables(rows(20_000), [state({ liveRows: 20_000 * BULK_MAX_HELD_PER_ROW + 1 })], 10_000),
+    ).toEqual([]);
     expect(chooseBulkTables(new Map(), [state()], 10_000)).toEqual([]);
   });
 
