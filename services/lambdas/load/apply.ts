@@ -67,8 +67,9 @@ export interface ApplyOptions {
   /** Rows per staging statement (one JSON parameter each). */
   readonly chunkRows?: number;
   /**
-   * Fact rows a table must receive (and at least as many as it holds) for its foreign keys to be
-   * checked set-based instead of per row (bulk-keys.ts). Default DEFAULT_BULK_MIN_ROWS.
+   * Fact rows a table must receive (holding at most BULK_MAX_HELD_PER_ROW times as many) for its
+   * foreign keys to be checked set-based instead of per row (bulk-keys.ts). Default
+   * DEFAULT_BULK_MIN_ROWS.
    */
   readonly bulkMinRows?: number;
 }
