@@ -192,10 +192,13 @@ async function main(): Promise<void> {
     const watcher = await createDatabasePool(url, { maximumPoolSize: 1 });
     watcher.on('error', () => {});
     try {
-      const secondBackend = await second.oneFirst(
-        sql.type(z.object({ pid: z.number().int() }))`SELECT pg_backend_pid() AS pid`,
-      );
+      const pidOf = (p: typeof pool) =>
+        p.oneFirst(sql.type(z.object({ pid: z.number().int() }))`SELECT pg_backend_pid() AS pid`);
       const parts = async (label: string, prefix: string, firstFact: number) => {
+        // The backends now (a pool may have replaced its connection since the last reading).
+        const backend = await pidOf(pool);
+        const secondBackend = await pidOf(second);
+        const backendCpu = () => cpuOf(backend);
         const half = Math.floor(rows / 2);
         const version = '2024-01-01 00:00:00.000';
         const started = performance.now();
