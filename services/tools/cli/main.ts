@@ -9,6 +9,7 @@ import { register as registerLogs } from './commands/logs.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerQuery } from './commands/query.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
+import { register as registerReplay } from './commands/replay.ts';
 import { register as registerRun } from './commands/run.ts';
 import { register as registerSchedule } from './commands/schedule.ts';
 import { register as registerSeed } from './commands/seed.ts';
@@ -85,6 +86,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerMigrate(program);
   registerReconcile(program);
+  registerReplay(program);
   registerRun(program);
   registerStatus(program);
   registerQuery(program);
