@@ -8,6 +8,7 @@ import { register as registerEnv } from './commands/env.ts';
 import { register as registerLogs } from './commands/logs.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerQuery } from './commands/query.ts';
+import { register as registerRebuild } from './commands/rebuild.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
 import { register as registerReplay } from './commands/replay.ts';
 import { register as registerRun } from './commands/run.ts';
@@ -87,6 +88,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerReconcile(program);
   registerReplay(program);
+  registerRebuild(program);
   registerRun(program);
   registerStatus(program);
   registerQuery(program);
