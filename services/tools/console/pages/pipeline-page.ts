@@ -7,7 +7,7 @@ import { FACT_TABLES } from '../../../../shared/schema/warehouse.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PipelineView, QueueView } from '../readers/pipeline-view.ts';
 import { seriesChart } from '../svg-charts.ts';
-import { dataTable, figure, int, problems, seconds } from './components.ts';
+import { dataTable, figure, int, problems, seconds, section } from './components.ts';
 
 type Fact = { readonly label: string; readonly value: string; readonly key: string; readonly warn?: boolean };
 
@@ -118,16 +118,24 @@ ${hop('warehouse', 'warehouse', [
 
 function alarms(view: PipelineView): SafeHtml {
   const firing = view.alarms.filter((a) => a.state !== 'OK').length;
-  return html`<section aria-labelledby="alarms-heading" id="alarms">
-<h2 id="alarms-heading">Alarms <span class="count">${view.alarms.length === 0 ? 'not evaluated' : firing === 0 ? `all ${view.alarms.length} OK` : `${firing} of ${view.alarms.length} in ALARM`}</span></h2>
-<div class="table-scroll" tabindex="0" role="region" aria-label="Alarms"><table>
+  return section({
+    id: 'alarms',
+    title: 'Alarms',
+    count:
+      view.alarms.length === 0
+        ? 'not evaluated'
+        : firing === 0
+          ? `all ${view.alarms.length} OK`
+          : `${firing} of ${view.alarms.length} in ALARM`,
+    anchor: true,
+    body: html`<div class="table-scroll" tabindex="0" role="region" aria-label="Alarms"><table>
 <caption>Each alarm's state and what to do about it</caption>
 <thead><tr><th scope="col">alarm</th><th scope="col">state</th><th scope="col">why</th><th scope="col">runbook</th></tr></thead>
 <tbody>${view.alarms.map(
-    (a) =>
-      html`<tr data-alarm="${a.name}"><td>${a.name}</td><td><span class="state ${a.state === 'OK' ? 'good' : 'bad'}" data-key="alarm-state">${a.state}</span></td><td>${a.reason}</td><td><a href="/runbook#${a.runbook}">RUNBOOK: ${a.runbook}</a></td></tr>`,
-  )}</tbody></table></div>
-</section>`;
+      (a) =>
+        html`<tr data-alarm="${a.name}"><td>${a.name}</td><td><span class="state ${a.state === 'OK' ? 'good' : 'bad'}" data-key="alarm-state">${a.state}</span></td><td>${a.reason}</td><td><a href="/runbook#${a.runbook}">RUNBOOK: ${a.runbook}</a></td></tr>`,
+    )}</tbody></table></div>`,
+  });
 }
 
 function runs(view: PipelineView): SafeHtml {
@@ -232,7 +240,7 @@ ${freshnessLine(view)}
 ${flow(view)}
 ${alarms(view)}
 ${throughput(view)}
-<section aria-labelledby="runs-heading"><h2 id="runs-heading">Recent runs</h2>${runs(view)}</section>
-<section aria-labelledby="stages-heading"><h2 id="stages-heading">Rows per stage</h2>${rowsPerStage(view)}</section>
-<section aria-labelledby="queues-heading"><h2 id="queues-heading">Queues</h2>${queues(view)}</section>`;
+${section({ id: 'runs', title: 'Recent runs', body: runs(view) })}
+${section({ id: 'stages', title: 'Rows per stage', body: rowsPerStage(view) })}
+${section({ id: 'queues', title: 'Queues', body: queues(view) })}`;
 }
