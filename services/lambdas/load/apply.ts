@@ -4,8 +4,18 @@ import {
   generationOf,
   type ProcessedManifest,
   validateProcessedManifest,
-} from '../../../shared/lake/index.ts';
-import { PIPELINE_SCHEMA, type WarehouseTable } from '../../../shared/schema/warehouse.ts';
+} from '../../../shared/lake/manifests.ts';
+import { FACT_TABLES, PIPELINE_SCHEMA, type WarehouseTable } from '../../../shared/schema/warehouse.ts';
+import {
+  chooseBulkTables,
+  DEFAULT_BULK_MIN_ROWS,
+  dropForeignKeys,
+  type ForeignKey,
+  factTableStates,
+  foreignKeysOf,
+  lockForBulk,
+  restoreForeignKeys,
+} from './bulk-keys.ts';
 import { BadUnitError } from './errors.ts';
 import { claimUnit, recordFactRows, removeFactRows } from './generations.ts';
 import { mergeStatement, type Row, type StagedRow, stageRow } from './merge.ts';
@@ -24,6 +34,9 @@ import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
  *    row by row) and merged in the same statement: dim_date ON CONFLICT DO NOTHING; other dimensions
  *    newest-wins through pipeline.dimension_version; facts ON CONFLICT ON CONSTRAINT
  *    <fact>_version_key DO NOTHING. Dimensions (dim_date included) go before facts.
+ *    A large unit (a first full load, a large backlog: bulk-keys.ts) has its fact tables'
+ *    foreign keys dropped before the facts and added back after them in the same transaction, so
+ *    each key is checked in one pass over the table instead of by a trigger query per row.
  * 3. The ledger row gets the per-table counts and the newest source update, the unit's inserted
  *    fact rows are recorded (load_fact_rows), then COMMIT.
  *
@@ -61,6 +74,12 @@ export type ApplyResult =
 export interface ApplyOptions {
   /** Rows per staging statement (one JSON parameter each). */
   readonly chunkRows?: number;
+  /**
+   * Fact rows a table must receive (holding at most BULK_MAX_HELD_PER_ROW times as many) for its
+   * foreign keys to be checked set-based instead of per row (bulk-keys.ts). Default
+   * DEFAULT_BULK_MIN_ROWS.
+   */
+  readonly bulkMinRows?: number;
 }
 
 const LEDGER = sql.identifier([PIPELINE_SCHEMA, 'load_ledger']);
@@ -86,10 +105,29 @@ function expectedRows(manifest: ProcessedManifest): Map<WarehouseTable, number> 
   return expected;
 }
 
+/**
+ * The foreign keys to check set-based for this unit (see bulk-keys.ts), with every lock they need
+ * already taken; none for an ordinary unit.
+ */
+async function prepareBulkKeys(
+  tx: DatabaseTransactionConnection,
+  expected: ReadonlyMap<WarehouseTable, number>,
+  minRows: number,
+): Promise<ForeignKey[]> {
+  const large = FACT_TABLES.filter((t) => (expected.get(t) ?? 0) >= minRows);
+  if (large.length === 0) return [];
+  const bulk = chooseBulkTables(expected, await factTableStates(tx, large), minRows);
+  if (bulk.length === 0) return [];
+  const keys = await foreignKeysOf(tx, bulk);
+  await lockForBulk(tx, keys, LOAD_ORDER);
+  return keys;
+}
+
 async function applyInTransaction(
   tx: DatabaseTransactionConnection,
   unit: ProcessedUnit,
   chunkRows: number,
+  bulkMinRows: number,
 ): Promise<ApplyResult> {
   const { manifest } = unit;
   const generation = generationOf(manifest);
@@ -100,6 +138,14 @@ async function applyInTransaction(
     newestSourceUpdate: manifest.newestSourceUpdate,
   });
   if (!claimed) return { status: 'already-applied', unitId: manifest.unitId };
+
+  const expected = expectedRows(manifest);
+  for (const table of Object.keys(unit.tables)) {
+    if (!Object.hasOwn(LOAD_TABLES, table))
+      throw new BadUnitError(`unit ${manifest.unitId}: unknown table ${table}`);
+  }
+  // Before anything below writes: its locks are taken up front, all in one statement.
+  const bulkKeys = await prepareBulkKeys(tx, expected, bulkMinRows);
   // A replay's generation replaces the earlier one's rows (generations.ts): every fact row the
   // earlier generation inserted goes first (also of a table this generation has no rows for).
   const replacing = generation > 1;
@@ -108,15 +154,16 @@ async function applyInTransaction(
       if (spec.role === 'fact') await removeFactRows(tx, manifest.unitId, spec);
     }
   }
-
-  const expected = expectedRows(manifest);
-  for (const table of Object.keys(unit.tables)) {
-    if (!Object.hasOwn(LOAD_TABLES, table))
-      throw new BadUnitError(`unit ${manifest.unitId}: unknown table ${table}`);
-  }
   const rows: Partial<Record<WarehouseTable, TableCounts>> = {};
   const newest: string[] = manifest.newestSourceUpdate ? [manifest.newestSourceUpdate] : [];
+  let keysDropped = false;
   for (const table of LOAD_ORDER) {
+    // Dimensions are all in (they come first in LOAD_ORDER): the bulk tables' keys go now and come
+    // back after the last fact, checked in one pass each.
+    if (!keysDropped && bulkKeys.length > 0 && (FACT_TABLES as readonly string[]).includes(table)) {
+      await dropForeignKeys(tx, bulkKeys);
+      keysDropped = true;
+    }
     const source = unit.tables[table];
     if (source === undefined) {
       if (expected.get(table)) throw new BadUnitError(`unit ${manifest.unitId}: no rows given for ${table}`);
@@ -143,6 +190,7 @@ async function applyInTransaction(
       );
     rows[table] = { received, inserted, updated };
   }
+  if (keysDropped) await restoreForeignKeys(tx, bulkKeys);
 
   const newestSourceUpdate = await tx.oneFirst(sql.type(NEWEST)`
     UPDATE ${LEDGER} SET "rows" = ${sql.jsonb(rows as Record<string, TableCounts>)},
@@ -165,5 +213,6 @@ export async function applyProcessedUnit(
 ): Promise<ApplyResult> {
   validateProcessedManifest(unit.manifest, 'processed manifest', BadUnitError);
   const chunkRows = options.chunkRows ?? 5_000;
-  return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows), 0);
+  const bulkMinRows = options.bulkMinRows ?? DEFAULT_BULK_MIN_ROWS;
+  return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows, bulkMinRows), 0);
 }

@@ -119,6 +119,16 @@ function mergeDate(table: DateDimensionLoad, chunk: readonly StagedRow[]) {
  * The upsert takes a row lock on each dimension_version row it touches, so two concurrent loads of
  * one id serialise there and the second re-checks its version against the first's committed one.
  * Ids are locked in ascending order so two loads touching overlapping ids do not deadlock.
+ *
+ * `candidates` first drops, without a lock, every row whose id already has a committed version at
+ * least as new (a stored version never decreases, so that row can never win). This matters because
+ * ON CONFLICT DO UPDATE locks the conflicting row even when its WHERE is false: without the filter,
+ * every part of a split unit (each carries the same shared dimensions) and every incremental load
+ * re-applying an unchanged row would lock those version rows until it commits, serialising
+ * otherwise independent loads behind each other (and writing a WAL record per lock). A version
+ * committed after the statement's snapshot is not seen here, so its row stays a candidate and the
+ * upsert's locked re-check decides, as before. A replacing load (equal versions overwrite) drops
+ * only strictly newer ones: the filter always uses the negation of the upsert's condition.
  */
 function mergeDimension(table: VersionedDimensionLoad, chunk: readonly StagedRow[], replacing: boolean) {
   const key = ident(table.key);
@@ -135,9 +145,17 @@ function mergeDimension(table: VersionedDimensionLoad, chunk: readonly StagedRow
       SELECT DISTINCT ON (r.${key}) r.* FROM ${recordSet(table, chunk)}
       ORDER BY r.${key}, r.${version} DESC
     ),
+    candidates AS (
+      SELECT i.${key}, i.${version} FROM incoming i
+      WHERE NOT EXISTS (
+        SELECT FROM ${DIMENSION_VERSION} c
+        WHERE c."dimension" = ${table.name} AND c."id" = i.${key}
+          AND c."version" ${replacing ? sql.fragment`>` : sql.fragment`>=`} i.${version}
+      )
+    ),
     won AS (
       INSERT INTO ${DIMENSION_VERSION} AS v ("dimension", "id", "version")
-      SELECT ${table.name}, i.${key}, i.${version} FROM incoming i ORDER BY i.${key}
+      SELECT ${table.name}, i.${key}, i.${version} FROM candidates i ORDER BY i.${key}
       ON CONFLICT ("dimension", "id") DO UPDATE SET "version" = EXCLUDED."version"
         WHERE v."version" ${replacing ? sql.fragment`<=` : sql.fragment`<`} EXCLUDED."version"
       RETURNING v."id"

@@ -1,6 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_MAX_OBJECT_BYTES } from '../../../shared/config/env.ts';
-import { type ProcessedManifest, readObject, validateProcessedManifest } from '../../../shared/lake/index.ts';
+// The lake's modules directly, not its index: the index also re-exports the writer (and with it
+// @aws-sdk/lib-storage), which the load never uses and its bundle would carry.
+import { type ProcessedManifest, validateProcessedManifest } from '../../../shared/lake/manifests.ts';
+import { readObject } from '../../../shared/lake/read.ts';
 import { iterateParquet, parquetColumns } from '../../../shared/parquet/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import type { ProcessedUnit, Row } from './apply.ts';

@@ -48,6 +48,51 @@ const englishOnlyZodLocales: Plugin = {
   },
 };
 
+/**
+ * The SDK's default credential chain (`@aws-sdk/credential-provider-node`) imports the SSO, shared
+ * config file (ini), credential_process and web-identity token providers on demand; bundled, they
+ * bring the STS, SSO, SSO-OIDC and sign-in clients (`@aws-sdk/nested-clients`, about 80 KB
+ * minified). A Lambda function never uses them: the runtime gives the execution role's credentials
+ * in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (read by the chain's first link,
+ * fromEnv, which stays), and the container/instance metadata links stay too. In the bundles each of
+ * those four links is a provider that passes to the next link, as each does when its own
+ * configuration is absent. The TypeScript sources (tests, local tools) keep the full chain.
+ */
+export const LAMBDA_UNUSED_CREDENTIAL_PROVIDERS = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+] as const;
+const SKIPPED_PROVIDER_MODULE = [
+  'const skip = (name) => () => () => {',
+  '  const error = new Error(name + ": not in the Lambda bundle (Lambda gives credentials in the environment)");',
+  "  error.name = 'CredentialsProviderError';",
+  '  error.tryNextLink = true;',
+  '  return Promise.reject(error);',
+  '};',
+  "export const fromSSO = skip('fromSSO');",
+  "export const fromIni = skip('fromIni');",
+  "export const fromProcess = skip('fromProcess');",
+  "export const fromTokenFile = skip('fromTokenFile');",
+].join('\n');
+const lambdaCredentialChain: Plugin = {
+  name: 'lambda-credential-chain',
+  setup(pluginBuild) {
+    // Package names hold no regular-expression metacharacters (esbuild filters are Go regexps).
+    const names = LAMBDA_UNUSED_CREDENTIAL_PROVIDERS.join('|');
+    pluginBuild.onResolve({ filter: new RegExp(`^(${names})$`) }, (args) =>
+      args.importer.includes('credential-provider-node')
+        ? { path: args.path, namespace: 'lambda-credential-chain' }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'lambda-credential-chain' }, () => ({
+      contents: SKIPPED_PROVIDER_MODULE,
+      loader: 'js',
+    }));
+  },
+};
+
 export interface BuiltStage {
   readonly stage: BuildStage;
   readonly bundle: string;
@@ -83,7 +128,7 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions {
     banner: { js: BANNER },
     // pg loads its optional native binding lazily; Lambda does not have it.
     external: ['pg-native'],
-    plugins: [englishOnlyZodLocales],
+    plugins: [englishOnlyZodLocales, lambdaCredentialChain],
     logLevel: 'warning',
   };
 }

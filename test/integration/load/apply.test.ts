@@ -169,6 +169,37 @@ describe('applyProcessedUnit', () => {
     expect(await db.pool.oneFirst(sql.unsafe`SELECT department_name FROM dim_staff`)).toBe('Sales');
   });
 
+  it('re-applies unchanged dimension rows without locking them (loads sharing dimensions run side by side)', async () => {
+    const db = await fresh('load_no_lock_on_unchanged');
+    await applyProcessedUnit(db.pool, firstUnit());
+    // Another load holds every version row (as a concurrent part of a split unit would while it
+    // runs). A unit carrying the same dimension versions and a new fact version must not wait for
+    // it: before the lock-free filter, this apply blocked until the holder ended, which here it
+    // never does on its own (the test failed when the holder's idle-in-transaction timeout hit).
+    const applied = await db.pool.transaction(async (holder) => {
+      await holder.query(sql.unsafe`SELECT 1 FROM pipeline.dimension_version FOR UPDATE`);
+      return applyProcessedUnit(
+        db.pool,
+        unit('units/2024/03/02/20240302T093500000Z-dddd/manifest.json', {
+          ...dimensionsFor(OLD, ['2024-03-02']),
+          fact_sales_order: [salesOrder(1, NEW, 250)],
+        }),
+      );
+    });
+    expect(applied).toMatchObject({
+      status: 'applied',
+      rows: { dim_staff: { inserted: 0, updated: 0 }, fact_sales_order: { received: 1, inserted: 1 } },
+    });
+    // A newer version still goes through the locked upsert and wins.
+    await applyProcessedUnit(
+      db.pool,
+      unit('u/newer-staff/manifest.json', { dim_staff: [staff(1, NEW, 'Purchasing')] }),
+    );
+    expect(await db.pool.oneFirst(sql.unsafe`SELECT department_name FROM dim_staff WHERE staff_id = 1`)).toBe(
+      'Purchasing',
+    );
+  });
+
   it('stores one fact version once although two units carry it', async () => {
     const db = await fresh('load_fact_once');
     await applyProcessedUnit(db.pool, firstUnit());
