@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../../shared/config/env.ts';
+import { isConnectionFailure } from '../../../shared/db/errors.ts';
 import { MissingDatabaseUrlError } from '../local-runtime/runtime-file.ts';
 import { StateFolderInUseError, StateFolderLockError } from '../local-runtime/state-lock.ts';
 import { awsErrorLine } from '../ops/aws-errors.ts';
@@ -76,6 +77,7 @@ export class UsageError extends CliError {
  */
 const CANNOT_RUN_ERROR_NAMES: ReadonlySet<string> = new Set([
   'ConfigurationError',
+  'DatabaseUnreachableError',
   'MigrationChecksumError',
   'RuntimeBusyError',
   'StateDirInUseError',
@@ -132,6 +134,12 @@ export function expectedErrorMessage(error: unknown): string | undefined {
     if (code && code in POSTGRES_CODES) {
       return `database error: ${POSTGRES_CODES[code]} (${String(part.message ?? code)})`;
     }
+  }
+  // The driver's own connection failures without a network code (pg's `timeout expired`, slonik's
+  // ConnectionError, a backend terminated under a query): the server stopped answering.
+  if (isConnectionFailure(error)) {
+    const messages = [...causeChain(error)].map((part) => String(part.message ?? '')).filter(Boolean);
+    return `cannot reach the database: ${[...new Set(messages)].join(': ')}`;
   }
   return undefined;
 }
