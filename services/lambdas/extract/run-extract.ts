@@ -23,7 +23,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DatabasePool } from 'slonik';
-import { type IngestionManifest, newRunId, type SourceValue } from '../../../shared/lake/index.ts';
+import { type IngestionManifest, newRunId } from '../../../shared/lake/index.ts';
 import { addMetric, EXTRACT_METRICS } from '../../../shared/metrics/index.ts';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import {
