@@ -126,13 +126,13 @@ async function changedRows(
 ): Promise<Record<string, number>> {
   const units = result?.units ?? [];
   if (units.length <= 1) return { ...(result?.manifest?.changedRows ?? {}) };
-  const manifests = await readManifests(
+  const manifests = await readManifests<IngestionManifest>(
     stack,
     stack.resources.buckets.ingestion,
     units.map((u) => u.runId),
   );
   const rows: Record<string, number> = {};
-  for (const manifest of manifests as unknown as { changedRows: Record<string, number> }[]) {
+  for (const manifest of manifests) {
     for (const [table, n] of Object.entries(manifest.changedRows)) rows[table] = (rows[table] ?? 0) + n;
   }
   return rows;
