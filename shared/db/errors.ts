@@ -13,17 +13,40 @@ export class DatabaseUnreachableError extends Error {
   override name = 'DatabaseUnreachableError';
 }
 
-/** Node's network error codes that mean the server is not there or not answering. */
-const NETWORK_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
+/** Node's network error codes that mean the server is not there or not answering, in words. */
+const NETWORK_CODES: ReadonlyMap<string, string> = new Map([
+  ['ECONNREFUSED', 'connection refused'],
+  ['ECONNRESET', 'connection reset'],
+  ['ETIMEDOUT', 'connection timed out'],
+  ['EPIPE', 'connection closed'],
+  ['ENOTFOUND', 'host not found'],
+  ['EAI_AGAIN', 'host name lookup failed'],
+  ['EHOSTUNREACH', 'host unreachable'],
+  ['ENETUNREACH', 'network unreachable'],
 ]);
+
+/**
+ * Why a connection failed, in one line: the network cause in words with the driver's text
+ * ("connection refused (connect ECONNREFUSED 127.0.0.1:1)"), else the driver's text.
+ */
+export function connectionFailureReason(error: unknown): string {
+  let current: unknown = error;
+  let first: string | undefined;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    const { code, message, cause, errors } = current as {
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
+    const text = typeof message === 'string' && message !== '' ? message : undefined;
+    first ??= text;
+    const words = typeof code === 'string' ? NETWORK_CODES.get(code) : undefined;
+    if (words) return `${words} (${text ?? code})`;
+    current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
+  }
+  return first ?? String(error);
+}
 
 /**
  * What `pg` raises without a code: its connection timeout destroys the socket with

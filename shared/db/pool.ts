@@ -1,5 +1,10 @@
 import { createPool, type DatabasePool, type DriverTypeParser, type Interceptor } from 'slonik';
-import { DatabaseUnreachableError, describeServer, isConnectionFailure } from './errors.ts';
+import {
+  connectionFailureReason,
+  DatabaseUnreachableError,
+  describeServer,
+  isConnectionFailure,
+} from './errors.ts';
 import { guardPgClientErrors } from './pg-client-errors.ts';
 import { resultParserInterceptor } from './result-parser.ts';
 
@@ -84,7 +89,7 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
     // on: a bare `Error: timeout expired` for a server that does not answer. Named here, so a
     // stage fails the record with a class the on-call engineer can read and a command exits 2.
     if (!isConnectionFailure(error)) throw error;
-    const why = error instanceof Error ? error.message : String(error);
+    const why = connectionFailureReason(error);
     throw new DatabaseUnreachableError(
       `cannot reach the database at ${describeServer(url)}: ${why === 'timeout expired' ? `no answer within the connection timeout (${connectionTimeout} ms)` : why}`,
       { cause: error },

@@ -77,7 +77,6 @@ export class UsageError extends CliError {
  */
 const CANNOT_RUN_ERROR_NAMES: ReadonlySet<string> = new Set([
   'ConfigurationError',
-  'DatabaseUnreachableError',
   'MigrationChecksumError',
   'RuntimeBusyError',
   'StateDirInUseError',
@@ -138,7 +137,11 @@ export function expectedErrorMessage(error: unknown): string | undefined {
   // The driver's own connection failures without a network code (pg's `timeout expired`, slonik's
   // ConnectionError, a backend terminated under a query): the server stopped answering.
   if (isConnectionFailure(error)) {
-    const messages = [...causeChain(error)].map((part) => String(part.message ?? '')).filter(Boolean);
+    const chain = [...causeChain(error)];
+    // shared/db's DatabaseUnreachableError already says it in one line (which server, why).
+    const named = chain.find((part) => part.name === 'DatabaseUnreachableError');
+    if (named) return String(named.message);
+    const messages = chain.map((part) => String(part.message ?? '')).filter(Boolean);
     return `cannot reach the database: ${[...new Set(messages)].join(': ')}`;
   }
   return undefined;
