@@ -77,10 +77,10 @@ export async function migrateWarehouse(
         )`);
       // Only when missing: PostgreSQL checks ownership before IF NOT EXISTS, and the load's role
       // (which migrates at every cold start) need not own the history table.
-      const hasChecksum = await connection.oneFirst(sql.unsafe`
+      const hasChecksum = await connection.oneFirst(sql.type(z.object({ exists: z.boolean() }))`
         SELECT EXISTS (SELECT 1 FROM information_schema.columns
           WHERE "table_schema" = ${PIPELINE_SCHEMA} AND "table_name" = 'schema_migrations'
-            AND "column_name" = 'checksum')`);
+            AND "column_name" = 'checksum') AS "exists"`);
       if (!hasChecksum) {
         await connection.query(sql.unsafe`ALTER TABLE ${history} ADD COLUMN "checksum" text`);
       }

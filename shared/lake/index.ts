@@ -5,9 +5,12 @@
  */
 export { LakeConflictError, LakeError, MissingObjectError, ObjectTooLargeError } from './errors.ts';
 export {
+  FIRST_GENERATION,
+  generationPrefix,
   ingestionTableKey,
   isManifestKey,
   type LakeKey,
+  MAX_GENERATION,
   manifestKey,
   newRunId,
   parseLakeKey,
@@ -17,6 +20,8 @@ export {
   unitPrefix,
 } from './keys.ts';
 export {
+  checkGeneration,
+  generationOf,
   INGESTION_MANIFEST_FORMAT,
   INGESTION_TABLE_FORMAT,
   type IngestionManifest,

@@ -49,6 +49,13 @@ export interface IngestionManifest {
   /** Rows whose version changed in the window, per table (the rest are join partners). */
   readonly changedRows: Readonly<Partial<Record<SourceTableName, number>>>;
   readonly objects: readonly IngestionManifestObject[];
+  /**
+   * Absent (= 1) on the extract's own manifest. A replay's manifest (`totes replay`, key
+   * `<prefix>generation-GGGG/manifest.json`) repeats the original's fields and objects (the
+   * original's table objects, never copied) with its generation >= 2 and the original's key.
+   */
+  readonly generation?: number;
+  readonly replayOf?: string;
 }
 
 export interface ProcessedManifestObject {
@@ -67,6 +74,25 @@ export interface ProcessedManifest {
   /** Newest source last_updated in the unit (drives the freshness metric). */
   readonly newestSourceUpdate: string | null;
   readonly objects: readonly ProcessedManifestObject[];
+  /**
+   * Which transform of the unit this is: absent (= 1) for the first, >= 2 for a replay's. Every
+   * generation of a unit carries the same unitId; the load applies a generation only when it is
+   * newer than the one it applied, and then replaces the earlier generation's rows.
+   */
+  readonly generation?: number;
+}
+
+/** A manifest's generation: 1 when it names none (every manifest written before replays existed). */
+export function generationOf(manifest: { readonly generation?: number }): number {
+  return manifest.generation ?? 1;
+}
+
+/** Checks an optional generation field (absent, or an integer from 1 to 9999). */
+export function checkGeneration(value: unknown): string | null {
+  if (value === undefined) return null;
+  if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > 9999)
+    return `generation ${JSON.stringify(value)} is not an integer from 1 to 9999`;
+  return null;
 }
 
 /**
@@ -89,6 +115,8 @@ export function validateProcessedManifest(
   if (typeof m.runId !== 'string' || m.runId === '') fail('runId is missing');
   if (m.newestSourceUpdate !== null && !isValueOf('timestamp', m.newestSourceUpdate))
     fail(`newestSourceUpdate ${JSON.stringify(m.newestSourceUpdate)} is not a timestamp`);
+  const badGeneration = checkGeneration(m.generation);
+  if (badGeneration) fail(badGeneration);
   if (!Array.isArray(m.objects)) return fail('objects is not a list');
   for (const [i, o] of m.objects.entries()) {
     if (!o || typeof o !== 'object') fail(`objects[${i}] is not an object`);

@@ -167,4 +167,21 @@ export const WAREHOUSE_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'unit generations (replay): ledger generation, fact rows per unit',
+    statements: [
+      // Which generation of the unit the warehouse holds: a later generation (a replay) replaces
+      // it, an older or equal one is refused (services/lambdas/load/README.md, "Replay").
+      sql.unsafe`ALTER TABLE "pipeline"."load_ledger" ADD COLUMN IF NOT EXISTS "generation" int NOT NULL DEFAULT 1`,
+      // The surrogate ids of the fact rows each unit inserted, one array per unit and fact table,
+      // so a replacing generation removes exactly them, even when the bug changed a version key.
+      sql.unsafe`CREATE TABLE IF NOT EXISTS "pipeline"."load_fact_rows" (
+        "unit_id" text NOT NULL REFERENCES "pipeline"."load_ledger" ("unit_id") ON DELETE CASCADE,
+        "fact_table" text NOT NULL,
+        "record_ids" int[] NOT NULL,
+        PRIMARY KEY ("unit_id", "fact_table")
+      )`,
+    ],
+  },
 ];

@@ -5,10 +5,31 @@
  * Timestamps are 'YYYY-MM-DD HH:MM:SS.mmm' UTC wall clock, ages are measured on the database clock.
  */
 import { type CommonQueryMethods, sql } from 'slonik';
+import { z } from 'zod';
+import { relationExists } from '../db/catalog.ts';
 import { SOURCE_TABLE_NAMES } from '../schema/totesys.ts';
 import { PIPELINE_SCHEMA } from '../schema/warehouse.ts';
 
 const LEDGER = sql.identifier([PIPELINE_SCHEMA, 'load_ledger']);
+/** 'YYYY-MM-DD HH:MM:SS.mmm' UTC wall clock, or null when there is none. */
+const NEWEST = z.object({ newest: z.string().nullable() });
+const SUMMARY = z.object({
+  units: z.number().int(),
+  newest: z.string().nullable(),
+  age: z.number().nullable(),
+});
+const AGE = z.object({ age: z.number().nullable() });
+/** The ledger's per-table counts of a unit, as the load writes them (services/lambdas/load/apply.ts). */
+const UNIT_ROWS = z.record(
+  z.string(),
+  z.object({
+    received: z.number().optional(),
+    inserted: z.number().optional(),
+    updated: z.number().optional(),
+  }),
+);
+const LOADED_UNIT = z.object({ unitId: z.string(), rows: UNIT_ROWS });
+export type LoadedUnit = z.infer<typeof LOADED_UNIT>;
 
 export interface LedgerFreshness {
   /** Units applied so far. */
@@ -21,28 +42,48 @@ export interface LedgerFreshness {
 
 /** Newest source update loaded so far, over every applied unit (the load's metric, after COMMIT). */
 export async function newestLoadedSourceUpdate(pool: CommonQueryMethods): Promise<string | null> {
-  const value = await pool.oneFirst(
-    sql.unsafe`SELECT to_char(max("newest_source_update"), 'YYYY-MM-DD HH24:MI:SS.MS') FROM ${LEDGER}`,
+  return pool.oneFirst(
+    sql.type(
+      NEWEST,
+    )`SELECT to_char(max("newest_source_update"), 'YYYY-MM-DD HH24:MI:SS.MS') AS "newest" FROM ${LEDGER}`,
   );
-  return value as string | null;
 }
 
 /** The ledger's summary; a warehouse not yet migrated (no ledger) reads as nothing loaded. */
 export async function ledgerFreshness(pool: CommonQueryMethods): Promise<LedgerFreshness> {
-  const exists = await pool.oneFirst(
-    sql.unsafe`SELECT to_regclass(${`${PIPELINE_SCHEMA}.load_ledger`}) IS NOT NULL`,
-  );
-  if (!exists) return { units: 0, newestSourceUpdate: null, ageSeconds: null };
-  const row = (await pool.one(sql.unsafe`
+  if (!(await relationExists(pool, `${PIPELINE_SCHEMA}.load_ledger`))) {
+    return { units: 0, newestSourceUpdate: null, ageSeconds: null };
+  }
+  const row = await pool.one(sql.type(SUMMARY)`
     SELECT count(*) AS units,
            to_char(max("newest_source_update"), 'YYYY-MM-DD HH24:MI:SS.MS') AS newest,
            extract(epoch FROM (now() AT TIME ZONE 'UTC') - max("newest_source_update"))::float8 AS age
-    FROM ${LEDGER}`)) as { units: number | string; newest: string | null; age: number | null };
-  return {
-    units: Number(row.units),
-    newestSourceUpdate: row.newest,
-    ageSeconds: row.age === null ? null : Number(row.age),
-  };
+    FROM ${LEDGER}`);
+  return { units: row.units, newestSourceUpdate: row.newest, ageSeconds: row.age };
+}
+
+/** The units of one run the warehouse has applied, with their per-table counts (none before migration). */
+export async function loadedUnitsOfRun(
+  pool: CommonQueryMethods,
+  runId: string,
+): Promise<readonly LoadedUnit[]> {
+  if (!(await relationExists(pool, `${PIPELINE_SCHEMA}.load_ledger`))) return [];
+  return pool.any(sql.type(LOADED_UNIT)`
+    SELECT "unit_id" AS "unitId", "rows" FROM ${LEDGER} WHERE "run_id" = ${runId}`);
+}
+
+/** Per warehouse table, the rows one run inserted or updated (the run summary's "loaded" figures). */
+export async function rowsLoadedByRun(
+  pool: CommonQueryMethods,
+  runId: string,
+): Promise<Record<string, number>> {
+  const rows: Record<string, number> = {};
+  for (const unit of await loadedUnitsOfRun(pool, runId)) {
+    for (const [table, counts] of Object.entries(unit.rows)) {
+      rows[table] = (rows[table] ?? 0) + (counts.inserted ?? 0) + (counts.updated ?? 0);
+    }
+  }
+  return rows;
 }
 
 /**
@@ -56,13 +97,12 @@ export async function oldestUnloadedSourceChangeAge(
 ): Promise<number | null> {
   let oldest: number | null = null;
   for (const table of SOURCE_TABLE_NAMES) {
-    const exists = await source.oneFirst(sql.unsafe`SELECT to_regclass(${`public.${table}`}) IS NOT NULL`);
-    if (!exists) continue;
+    if (!(await relationExists(source, `public.${table}`))) continue;
     const after =
       newestLoaded === null ? sql.fragment`TRUE` : sql.fragment`"last_updated" > ${newestLoaded}::timestamp`;
-    const age = (await source.oneFirst(sql.unsafe`
-      SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - min("last_updated"))::float8
-      FROM ${sql.identifier([table])} WHERE ${after}`)) as number | null;
+    const age = await source.oneFirst(sql.type(AGE)`
+      SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - min("last_updated"))::float8 AS "age"
+      FROM ${sql.identifier([table])} WHERE ${after}`);
     if (age !== null && (oldest === null || age > oldest)) oldest = age;
   }
   return oldest;

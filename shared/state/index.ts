@@ -23,9 +23,12 @@ export {
 export { readSchemaDrift, type SchemaDriftRecord } from './drift.ts';
 export {
   type LedgerFreshness,
+  type LoadedUnit,
   ledgerFreshness,
+  loadedUnitsOfRun,
   newestLoadedSourceUpdate,
   oldestUnloadedSourceChangeAge,
+  rowsLoadedByRun,
 } from './freshness.ts';
 export { DRIFT_KEY, HEARTBEAT_KEY, LEASE_KEY, RUN_PK, WATERMARK_PK } from './keys.ts';
 export { acquireLease, type LeaseHolder, type LeaseRequest, releaseLease } from './lease.ts';

@@ -4,58 +4,16 @@
  * over and runs its cycle (exit 0, or 1 if the cycle counted a failed attempt), or says in one
  * line that the folder is in use (exit 2).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { seedSource } from '../../services/tools/simulator/seed.ts';
-import { TOTES_BIN } from '../support/cli.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type RunFixture, startRunFixture } from '../support/run-fixture.ts';
+import type { TotesChild } from '../support/totes-child.ts';
 
-interface Run {
-  readonly child: ChildProcess;
-  readonly exited: Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stderr: string;
-    stdout: string;
-  }>;
-}
-
-function startRun(stateDir: string, source: TestDatabase, warehouse: TestDatabase): Run {
-  const child = spawn(
-    process.execPath,
-    [
-      TOTES_BIN,
-      'run',
-      '--source-url',
-      source.url,
-      '--warehouse-url',
-      warehouse.url,
-      '--function-timeout',
-      '3',
-    ],
-    { env: { ...process.env, TOTES_STATE_DIR: stateDir }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  let stdout = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stderr: string;
-    stdout: string;
-  }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stderr, stdout })));
-  return { child, exited };
-}
+/** `totes run` as issue 16 runs it, its output complete when it ends. */
+const startRun = (fixture: RunFixture) => fixture.run(['--function-timeout', '3'], { waitForStreams: true });
 
 /** Resolves once `file` exists or the run has ended (whichever is first). */
-async function untilExists(file: string, run: Run): Promise<boolean> {
+async function untilExists(file: string, run: TotesChild): Promise<boolean> {
   let ended = false;
   void run.exited.then(() => {
     ended = true;
@@ -68,24 +26,14 @@ async function untilExists(file: string, run: Run): Promise<boolean> {
 }
 
 describe('SIGKILL a run, start the next at once', () => {
-  let source: TestDatabase;
-  let warehouse: TestDatabase;
-  let stateDir: string;
-  const children: ChildProcess[] = [];
+  let fixture: RunFixture;
 
   beforeAll(async () => {
-    source = await createTestDatabase('killrestart_source');
-    warehouse = await createTestDatabase('killrestart_warehouse');
-    await seedSource(source.pool, { scale: 0.02, seed: 41 });
-    stateDir = mkdtempSync(path.join(tmpdir(), 'totes-killrestart-'));
+    fixture = await startRunFixture('killrestart', { scale: 0.02, seed: 41 });
   });
 
   afterAll(async () => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await source?.drop();
-    await warehouse?.drop();
-    rmSync(stateDir, { recursive: true, force: true });
+    await fixture?.stop();
   });
 
   // Killed as soon as it has claimed the AWS stand-ins' folder, then once its whole stack runs.
@@ -95,15 +43,16 @@ describe('SIGKILL a run, start the next at once', () => {
   ])(
     'killed when %s: the next run completes or says in one line the folder is busy',
     async (_when, marker) => {
-      const first = startRun(stateDir, source, warehouse);
-      children.push(first.child);
-      const reached = await untilExists(path.join(stateDir, marker), first);
-      if (!reached)
-        throw new Error(`the first run ended before ${marker} appeared:\n${(await first.exited).stderr}`);
-      first.child.kill('SIGKILL');
-      const next = startRun(stateDir, source, warehouse);
-      children.push(next.child);
-      const [killed, result] = await Promise.all([first.exited, next.exited]);
+      const first = startRun(fixture);
+      const reached = await untilExists(path.join(fixture.stateDir, marker), first);
+      if (!reached) {
+        await first.exited;
+        throw new Error(`the first run ended before ${marker} appeared:\n${first.stderr()}`);
+      }
+      first.kill('SIGKILL');
+      const next = startRun(fixture);
+      const [killed, exit] = await Promise.all([first.exited, next.exited]);
+      const result = { code: exit.code, stdout: next.stdout(), stderr: next.stderr() };
       expect(killed.signal).toBe('SIGKILL');
       expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
       if (result.code === 2) {

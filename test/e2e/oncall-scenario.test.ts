@@ -285,7 +285,10 @@ describe('on-call scenario: warehouse rejects loads -> DLQ -> fix -> redrive', (
     const load = list.find((e) => e.queue === LOAD_DLQ);
     expect((load?.depth ?? 0) + (load?.inFlight ?? 0)).toBe(inDlq);
 
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // the crashed receive's visibility timeout
+    // The crashed receive's visibility timeout (2 s) must pass. A clock deadline, not a race: the
+    // sleep is a lower bound. (Waiting on the DLQ's depth instead does not work: the emulator
+    // returns an expired in-flight message to the visible count only at the next receive.)
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     const second = await dlqRedriveCommand(LOAD_DLQ, { stateDir, all: true }, capture().io);
     expect(second.moved).toBe(inDlq);
     const after = await runOnce(stack);

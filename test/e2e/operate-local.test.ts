@@ -4,13 +4,10 @@
  * paused) and resume, reconcile with no URLs, and `eval "$(totes env)"` pointing a libpq client
  * (node-postgres reads the same PG* variables as psql) at the warehouse.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { execFile } from 'node:child_process';
 import { runTotes, TOTES_BIN } from '../support/cli.ts';
-
-const REPO = path.resolve(import.meta.dirname, '../..');
+import { type RunningStack, startRunningStack } from '../support/local-stack.ts';
+import { REPO, spawnTotes } from '../support/totes-child.ts';
 
 interface Status {
   readonly warehouse?: Record<string, number>;
@@ -19,85 +16,32 @@ interface Status {
   readonly schedule?: { state?: string };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('operating the local stack while it runs', () => {
-  let dir: string;
+  let stack: RunningStack;
   let stateDir: string;
-  let child: ChildProcess | undefined;
-  let output = '';
+  const output = () => stack.child.output();
 
   const status = async (): Promise<Status> => {
     const run = await runTotes(['status', '--state-dir', stateDir, '--json']);
     expect(run.code).toBe(0);
     return JSON.parse(run.stdout) as Status;
   };
-  /** Waits until the live view (printed every 10 s off a terminal) matches, after `from`. */
-  const viewShows = async (pattern: RegExp, from: number, timeoutMs = 120_000): Promise<RegExpMatchArray> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = output.slice(from).match(pattern);
-      if (match) return match;
-      if (Date.now() > deadline)
-        throw new Error(`the live view never showed ${pattern}; it said:\n${output.slice(-3000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  };
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'totes-operate-'));
-    stateDir = path.join(dir, 'state');
     // A quiet source (no simulate): reconcile can then be exact.
-    child = spawn(
-      process.execPath,
-      [
-        TOTES_BIN,
-        'start',
-        '--state-dir',
-        stateDir,
-        '--scale',
-        '0.05',
-        '--every',
-        '2',
-        '--simulate-rate',
-        '0',
-      ],
-      {
-        cwd: REPO,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TOTESYS_URL: '', WAREHOUSE_URL: '' },
-      },
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    await viewShows(/totes pipeline, local/, 0, 240_000);
+    stack = await startRunningStack({ name: 'operate', scale: 0.05, every: 2 });
+    stateDir = stack.stateDir;
     const deadline = Date.now() + 240_000;
     for (;;) {
       const s = await status();
       if ((s.warehouse?.fact_sales_order ?? 0) > 0 && (s.warehouse?.fact_payment ?? 0) > 0) break;
-      if (Date.now() > deadline) throw new Error(`nothing loaded in 4 minutes:\n${output.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`nothing loaded in 4 minutes:\n${output().slice(-3000)}`);
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }, 300_000);
 
   afterAll(async () => {
-    if (child?.pid && alive(child.pid)) {
-      const exited = new Promise((resolve) => child?.once('exit', resolve));
-      child.kill('SIGINT');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   }, 120_000);
 
   it('status, alarms and logs read the running stack', async () => {
@@ -125,26 +69,10 @@ describe('operating the local stack while it runs', () => {
   }, 180_000);
 
   it('logs --follow prints new events as they come and stops cleanly on Ctrl-C', async () => {
-    const follower = spawn(
-      process.execPath,
-      [TOTES_BIN, 'logs', 'extract', '--follow', '--since', '1s', '--state-dir', stateDir],
-      {
-        cwd: REPO,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let followed = '';
-    follower.stdout?.on('data', (chunk: Buffer) => {
-      followed += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 60_000;
-    while (!/ extract +\S+ no change: no unit, heartbeat only/.test(followed)) {
-      if (Date.now() > deadline) throw new Error(`logs --follow printed nothing new: ${followed}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const follower = spawnTotes(['logs', 'extract', '--follow', '--since', '1s', '--state-dir', stateDir]);
+    await follower.waitForOutput(/ extract +\S+ no change: no unit, heartbeat only/, 60_000);
     follower.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect((await follower.exited).code).toBe(0);
   }, 120_000);
 
   it('schedule pause stops the extracts (no run while paused), resume starts them again', async () => {
@@ -154,12 +82,15 @@ describe('operating the local stack while it runs', () => {
     // A run already started when the pause landed may still finish: take the mark once the
     // schedule has skipped a tick, then let it skip three more (the view prints every 10 s).
     const skipped = () =>
-      Math.max(0, ...[...output.matchAll(/schedule PAUSED, (\d+) ticks skipped/g)].map((m) => Number(m[1])));
+      Math.max(
+        0,
+        ...[...output().matchAll(/schedule PAUSED, (\d+) ticks skipped/g)].map((m) => Number(m[1])),
+      );
     const untilSkipped = async (n: number) => {
       const deadline = Date.now() + 120_000;
       while (skipped() < n) {
         if (Date.now() > deadline)
-          throw new Error(`the schedule never skipped ${n} ticks:\n${output.slice(-2000)}`);
+          throw new Error(`the schedule never skipped ${n} ticks:\n${output().slice(-2000)}`);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     };

@@ -7,118 +7,19 @@
  * change the source; their units are loaded newest first, then everything is redelivered.
  */
 
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type DatabasePool, sql } from 'slonik';
-import { runExtract } from '../../services/lambdas/extract/run-extract.ts';
-import { createLoadHandler } from '../../services/lambdas/load/handler.ts';
-import { closeWarehousePool } from '../../services/lambdas/load/warehouse-pool.ts';
-import { createTransformHandler } from '../../services/lambdas/transform/handler.ts';
 import { reconcile } from '../../services/tools/ops/reconcile/index.ts';
-import { seedSource } from '../../services/tools/simulator/seed.ts';
-import { dynamoDbDocumentClient } from '../../shared/aws/clients.ts';
-import {
-  captureStdout,
-  lambdaContext,
-  s3NotificationBody,
-  sqsEvent,
-  sqsRecord,
-} from '../integration/shared-sqs-consumer/events.ts';
-import { type LocalAws, startLocalAwsForTests } from '../integration/shared-sqs-consumer/local-aws.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type StagePipeline, startStagePipeline } from '../support/stage-pipeline.ts';
 
-const INGESTION = 'e2e-ingestion';
-const PROCESSED = 'e2e-processed';
-const IDEMPOTENCY = 'e2e-idempotency';
-const STATE = 'e2e-state';
-
-let aws: LocalAws;
-let source: TestDatabase;
-let warehouse: TestDatabase;
-let env: NodeJS.ProcessEnv;
+let pipeline: StagePipeline;
 
 beforeAll(async () => {
-  aws = await startLocalAwsForTests();
-  await aws.createBucket(INGESTION);
-  await aws.createBucket(PROCESSED);
-  await aws.createIdempotencyTable(IDEMPOTENCY);
-  await aws.createStateTable(STATE);
-  source = await createTestDatabase('e2e_source');
-  warehouse = await createTestDatabase('e2e_warehouse');
-  env = {
-    INGESTION_BUCKET: INGESTION,
-    PROCESSED_BUCKET: PROCESSED,
-    IDEMPOTENCY_TABLE: IDEMPOTENCY,
-    PIPELINE_STATE_TABLE: STATE,
-    // The load handler builds (and migrates) its own pool from this, as on a cold start.
-    WAREHOUSE_URL: warehouse.url,
-  };
-  await seedSource(source.pool, { scale: 0.05, seed: 20241114 });
+  pipeline = await startStagePipeline({ name: 'e2e', seed: { scale: 0.05, seed: 20241114 } });
 });
 
 afterAll(async () => {
-  await closeWarehousePool();
-  await warehouse?.drop();
-  await source?.drop();
-  await aws?.stop();
+  await pipeline?.stop();
 });
-
-const quiet = () => ({
-  logger: new Logger({ serviceName: 'e2e', logLevel: 'ERROR' }),
-  metrics: new Metrics({ namespace: 'totes-e2e', serviceName: 'e2e' }),
-});
-
-async function extract(): Promise<string> {
-  const result = await runExtract({
-    pool: source.pool,
-    s3: aws.s3,
-    dynamo: dynamoDbDocumentClient(aws.dynamoDb),
-    bucket: INGESTION,
-    stateTable: STATE,
-  });
-  if (result.status !== 'extracted') throw new Error(`extract did not extract: ${result.status}`);
-  return result.manifestKey;
-}
-
-async function notification(bucket: string, key: string, messageId: string) {
-  const head = await aws.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  return sqsRecord(
-    messageId,
-    s3NotificationBody([{ bucket, key, eTag: (head.ETag ?? '').replace(/"/g, '') }]),
-  );
-}
-
-async function runHandler(
-  handler: ReturnType<typeof createLoadHandler>,
-  records: Awaited<ReturnType<typeof notification>>[],
-) {
-  const { result, error } = await captureStdout(() => handler(sqsEvent(records), lambdaContext(120_000)));
-  expect(error).toBeUndefined();
-  expect(result).toEqual({ batchItemFailures: [] });
-}
-
-/** Transforms one ingestion unit; returns the keys of the processed manifests it wrote. */
-async function transform(ingestionManifest: string, messageId: string): Promise<string[]> {
-  const handler = createTransformHandler({ env, s3: aws.s3, dynamoDb: aws.dynamoDb, ...quiet() });
-  await runHandler(handler, [await notification(INGESTION, ingestionManifest, messageId)]);
-  const prefix = ingestionManifest.slice(0, ingestionManifest.lastIndexOf('/') + 1);
-  const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: PROCESSED, Prefix: prefix }));
-  const manifests = (listed.Contents ?? [])
-    .map((o) => o.Key ?? '')
-    .filter((k) => k.endsWith('manifest.json'));
-  expect(manifests.length).toBeGreaterThan(0);
-  return manifests.sort();
-}
-
-let loadMessages = 0;
-async function load(processedManifests: readonly string[]): Promise<void> {
-  const handler = createLoadHandler({ env, dynamoDb: aws.dynamoDb, deps: { s3: () => aws.s3 }, ...quiet() });
-  const records = [];
-  for (const key of processedManifests)
-    records.push(await notification(PROCESSED, key, `load-${++loadMessages}`));
-  await runHandler(handler, records);
-}
 
 type Rows = readonly Record<string, unknown>[];
 const rows = async (pool: DatabasePool, query: ReturnType<typeof sql.unsafe>): Promise<Rows> =>
@@ -126,8 +27,8 @@ const rows = async (pool: DatabasePool, query: ReturnType<typeof sql.unsafe>): P
 
 /** The expectation, computed from the source as spec §2.1 says (independently of the transform). */
 async function expectWarehouseMatchesSource(): Promise<void> {
-  const w = warehouse.pool;
-  const s = source.pool;
+  const w = pipeline.warehouse.pool;
+  const s = pipeline.source.pool;
   expect(await rows(w, sql.unsafe`SELECT * FROM dim_staff ORDER BY staff_id`)).toEqual(
     await rows(
       s,
@@ -238,7 +139,7 @@ async function expectWarehouseMatchesSource(): Promise<void> {
   ).toBe(0);
 
   // The ops reconcile, as a second opinion.
-  const result = await reconcile(source.pool, warehouse.pool);
+  const result = await reconcile(s, w);
   expect(result.mismatches).toEqual([]);
   expect(result.ok).toBe(true);
 }
@@ -246,6 +147,7 @@ async function expectWarehouseMatchesSource(): Promise<void> {
 describe('pipeline on a small seed', () => {
   it('extract → transform → load gives the warehouse the source implies, in any order, exactly once', async () => {
     // Round 1: the initial load.
+    const { extract, transform, load, source, warehouse } = pipeline;
     const first = await extract();
     const firstProcessed = await transform(first, 't-1');
     await load(firstProcessed);
@@ -285,18 +187,14 @@ describe('pipeline on a small seed', () => {
     // table that no longer knows them: the load ledger does), and one notification arrives twice.
     await load(thirdProcessed);
     await load(secondProcessed);
-    await aws.createIdempotencyTable(`${IDEMPOTENCY}-lost`);
-    const replay = createLoadHandler({
-      env: { ...env, IDEMPOTENCY_TABLE: `${IDEMPOTENCY}-lost` },
-      dynamoDb: aws.dynamoDb,
-      deps: { s3: () => aws.s3 },
-      ...quiet(),
-    });
+    const lostTable = `${pipeline.idempotencyTable}-lost`;
+    await pipeline.aws.createIdempotencyTable(lostTable);
+    const replay = pipeline.loadHandler({ IDEMPOTENCY_TABLE: lostTable });
     const replayed = [];
-    for (const key of [...thirdProcessed, ...firstProcessed, ...secondProcessed]) {
-      replayed.push(await notification(PROCESSED, key, `replay-${++loadMessages}`));
+    for (const [i, key] of [...thirdProcessed, ...firstProcessed, ...secondProcessed].entries()) {
+      replayed.push(await pipeline.notification(pipeline.processedBucket, key, `replay-${i + 1}`));
     }
-    await runHandler(replay, replayed);
+    await pipeline.runHandler(replay, replayed);
     await load(secondProcessed);
 
     await expectWarehouseMatchesSource();

@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'slonik';
 import {
@@ -9,59 +7,23 @@ import {
   renderReconcileReport,
   VersionRecorder,
 } from '../../services/tools/ops/reconcile/index.ts';
-import { seedSource } from '../../services/tools/simulator/seed.ts';
 import { simulateEvents } from '../../services/tools/simulator/simulate.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { type RunFixture, startRunFixture } from '../support/run-fixture.ts';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
-const TOTES = path.join(REPO, 'services/tools/cli/bin/totes.js');
 const KILLS = 3;
 
-interface Child {
-  readonly process: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
-function startRun(
-  stateDir: string,
-  source: TestDatabase,
-  warehouse: TestDatabase,
-  extraArgs: readonly string[] = [],
-): Child {
-  const child = spawn(
-    process.execPath,
-    [
-      TOTES,
-      'run',
-      '--once',
-      '--state-dir',
-      stateDir,
-      '--source-url',
-      source.url,
-      '--warehouse-url',
-      warehouse.url,
-      // Messages a killed runtime held come back after 6 × 4 s, not 6 × 30 s.
-      '--function-timeout',
-      '4',
-      '--drain-timeout',
-      '120',
-      ...extraArgs,
-    ],
-    { cwd: REPO, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { process: child, exited, output: () => out };
-}
+/** `totes run --once` on the fixture's folder and databases. */
+const startRun = (fixture: RunFixture, extraArgs: readonly string[] = []) =>
+  fixture.run([
+    '--once',
+    // Messages a killed runtime held come back after 6 × 4 s, not 6 × 30 s.
+    '--function-timeout',
+    '4',
+    '--drain-timeout',
+    '120',
+    ...extraArgs,
+  ]);
 
 /**
  * True while a load transaction of the warehouse has begun writing (the ledger row is claimed,
@@ -75,29 +37,20 @@ async function loadInTransaction(warehouse: TestDatabase): Promise<boolean> {
 }
 
 describe('SIGKILL during a load, then restart on the same state folder', () => {
-  let source: TestDatabase;
-  let warehouse: TestDatabase;
-  let stateDir: string;
-  const children: ChildProcess[] = [];
+  let fixture: RunFixture;
 
   beforeAll(async () => {
-    source = await createTestDatabase('sigkill_source');
-    warehouse = await createTestDatabase('sigkill_warehouse');
-    await seedSource(source.pool, { scale: 0.03, seed: 23 });
-    stateDir = mkdtempSync(path.join(tmpdir(), 'totes-sigkill-'));
+    fixture = await startRunFixture('sigkill', { scale: 0.03, seed: 23 });
   });
 
   afterAll(async () => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await source?.drop();
-    await warehouse?.drop();
-    rmSync(stateDir, { recursive: true, force: true });
+    await fixture?.stop();
   });
 
   it(
     `is killed ${KILLS} times mid-transaction and still loads every version exactly once`,
     async () => {
+      const { source, warehouse } = fixture;
       const versions = new VersionRecorder();
       await versions.snapshot(source.pool);
       const log: string[] = [];
@@ -111,8 +64,7 @@ describe('SIGKILL during a load, then restart on the same state folder', () => {
           await simulateEvents(source.pool, { events: 60, seed: run });
           await versions.snapshot(source.pool);
         }
-        const child = startRun(stateDir, source, warehouse);
-        children.push(child.process);
+        const child = startRun(fixture);
         let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
         void child.exited.then((e) => {
           exit = e;
@@ -158,44 +110,33 @@ async function ledgerUnits(warehouse: TestDatabase): Promise<string[]> {
 }
 
 describe('SIGKILL right after a load COMMIT, before the idempotency record completes', () => {
-  let source: TestDatabase;
-  let warehouse: TestDatabase;
-  let stateDir: string;
-  const children: ChildProcess[] = [];
+  let fixture: RunFixture;
 
   beforeAll(async () => {
-    source = await createTestDatabase('postcommit_source');
-    warehouse = await createTestDatabase('postcommit_warehouse');
-    await seedSource(source.pool, { scale: 0.03, seed: 29 });
-    stateDir = mkdtempSync(path.join(tmpdir(), 'totes-postcommit-'));
+    fixture = await startRunFixture('postcommit', { scale: 0.03, seed: 29 });
   });
 
   afterAll(async () => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await source?.drop();
-    await warehouse?.drop();
-    rmSync(stateDir, { recursive: true, force: true });
+    await fixture?.stop();
   });
 
   it(
     'the redelivered message loads nothing twice, within the visibility timeout of the death',
     async () => {
+      const { source, warehouse, stateDir } = fixture;
       const versions = new VersionRecorder();
       await versions.snapshot(source.pool);
 
       // The process kills itself (SIGKILL, no handler runs) right after its first load COMMIT:
       // its idempotency record stays IN_PROGRESS, its message in flight.
-      const killed = startRun(stateDir, source, warehouse, ['--faults', 'post-commit-kill=1']);
-      children.push(killed.process);
+      const killed = startRun(fixture, ['--faults', 'post-commit-kill=1']);
       const death = await killed.exited;
       if (death.signal !== 'SIGKILL') throw new Error(`expected a SIGKILL death:\n${killed.output()}`);
       const committed = await ledgerUnits(warehouse);
       expect(committed).toHaveLength(1);
 
       const restarted = Date.now();
-      const next = startRun(stateDir, source, warehouse);
-      children.push(next.process);
+      const next = startRun(fixture);
       const { code } = await next.exited;
       const seconds = (Date.now() - restarted) / 1000;
       if (code !== 0) throw new Error(`restarted run exit ${code}:\n${next.output()}`);

@@ -6,98 +6,29 @@
  * The ops reconcile must find the warehouse exact.
  */
 
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { sql } from 'slonik';
-import { runExtract } from '../../services/lambdas/extract/run-extract.ts';
-import { createLoadHandler } from '../../services/lambdas/load/handler.ts';
-import { closeWarehousePool } from '../../services/lambdas/load/warehouse-pool.ts';
-import { createTransformHandler } from '../../services/lambdas/transform/handler.ts';
 import { reconcile } from '../../services/tools/ops/reconcile/index.ts';
-import { seedSource } from '../../services/tools/simulator/seed.ts';
-import { dynamoDbDocumentClient } from '../../shared/aws/clients.ts';
 import { parquetColumns, readParquet } from '../../shared/parquet/index.ts';
-import {
-  captureStdout,
-  lambdaContext,
-  s3NotificationBody,
-  sqsEvent,
-  sqsRecord,
-} from '../integration/shared-sqs-consumer/events.ts';
-import { type LocalAws, startLocalAwsForTests } from '../integration/shared-sqs-consumer/local-aws.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-
-const INGESTION = 'range-ingestion';
-const PROCESSED = 'range-processed';
-const IDEMPOTENCY = 'range-idempotency';
-const STATE = 'range-state';
+import { type StagePipeline, startStagePipeline } from '../support/stage-pipeline.ts';
 
 /** 40 significant digits (31 + 9), and 41 negative ones: beyond DECIMAL(38). */
 const WIDE_PRICE = '1234567890123456789012345678901.234567891';
 const WIDE_NEGATIVE = '-98765432109876543210987654321098.765432101';
 
-let aws: LocalAws;
-let source: TestDatabase;
-let warehouse: TestDatabase;
-let env: NodeJS.ProcessEnv;
+let pipeline: StagePipeline;
 
 beforeAll(async () => {
-  aws = await startLocalAwsForTests();
-  await aws.createBucket(INGESTION);
-  await aws.createBucket(PROCESSED);
-  await aws.createIdempotencyTable(IDEMPOTENCY);
-  await aws.createStateTable(STATE);
-  source = await createTestDatabase('range_source');
-  warehouse = await createTestDatabase('range_warehouse');
-  env = {
-    INGESTION_BUCKET: INGESTION,
-    PROCESSED_BUCKET: PROCESSED,
-    IDEMPOTENCY_TABLE: IDEMPOTENCY,
-    PIPELINE_STATE_TABLE: STATE,
-    WAREHOUSE_URL: warehouse.url,
-  };
-  await seedSource(source.pool, { scale: 0.02, seed: 20261130 });
+  pipeline = await startStagePipeline({ name: 'range', seed: { scale: 0.02, seed: 20261130 } });
 });
 
 afterAll(async () => {
-  await closeWarehousePool();
-  await warehouse?.drop();
-  await source?.drop();
-  await aws?.stop();
+  await pipeline?.stop();
 });
-
-const quiet = () => ({
-  logger: new Logger({ serviceName: 'range', logLevel: 'ERROR' }),
-  metrics: new Metrics({ namespace: 'totes-range', serviceName: 'range' }),
-});
-
-async function notification(bucket: string, key: string, messageId: string) {
-  const head = await aws.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  return sqsRecord(
-    messageId,
-    s3NotificationBody([{ bucket, key, eTag: (head.ETag ?? '').replace(/"/g, '') }]),
-  );
-}
-
-async function runHandler(
-  handler: (event: never, context: never) => Promise<unknown>,
-  records: Awaited<ReturnType<typeof notification>>[],
-) {
-  const { result, error } = await captureStdout(() =>
-    handler(sqsEvent(records) as never, lambdaContext(120_000) as never),
-  );
-  expect(error).toBeUndefined();
-  expect(result).toEqual({ batchItemFailures: [] });
-}
-
-async function processedKeys(prefix: string): Promise<string[]> {
-  const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: PROCESSED, Prefix: prefix }));
-  return (listed.Contents ?? []).map((o) => o.Key ?? '').sort();
-}
 
 describe('values at the edges of the source types', () => {
   it('carries dates of years 1–9999 and numerics beyond 38 digits exactly into the warehouse', async () => {
+    const { aws, source, warehouse } = pipeline;
     const s = source.pool;
     await s.query(
       sql.unsafe`UPDATE sales_order SET agreed_payment_date = '0001-01-01' WHERE sales_order_id = 1`,
@@ -122,37 +53,24 @@ describe('values at the edges of the source types', () => {
     await s.query(sql.unsafe`UPDATE payment SET created_at = '0001-01-01 00:00:00.000',
       last_updated = '0001-01-01 00:00:00.001' WHERE payment_id = 1`);
 
-    const extracted = await runExtract({
-      pool: s,
-      s3: aws.s3,
-      dynamo: dynamoDbDocumentClient(aws.dynamoDb),
-      bucket: INGESTION,
-      stateTable: STATE,
-    });
-    if (extracted.status !== 'extracted') throw new Error(`extract did not extract: ${extracted.status}`);
-    const transform = createTransformHandler({ env, s3: aws.s3, dynamoDb: aws.dynamoDb, ...quiet() });
-    await runHandler(transform as never, [await notification(INGESTION, extracted.manifestKey, 't-1')]);
-
-    const prefix = extracted.manifestKey.slice(0, extracted.manifestKey.lastIndexOf('/') + 1);
-    const keys = await processedKeys(prefix);
-    const manifests = keys.filter((k) => k.endsWith('manifest.json'));
-    expect(manifests.length).toBeGreaterThan(0);
+    const ingestionManifest = await pipeline.extract();
+    const manifests = await pipeline.transform(ingestionManifest, 't-1');
+    const keys = await pipeline.processedKeys(
+      ingestionManifest.slice(0, ingestionManifest.lastIndexOf('/') + 1),
+    );
 
     // The lake: the purchase-order file carries item_unit_price as UTF8 decimal text (a value
     // beyond DECIMAL(38)), read back exactly by shared/parquet.
     const poKey = keys.find((k) => k.includes('fact_purchase_order') && k.endsWith('.parquet'));
     expect(poKey).toBeDefined();
-    const object = await aws.s3.send(new GetObjectCommand({ Bucket: PROCESSED, Key: poKey }));
+    const object = await aws.s3.send(new GetObjectCommand({ Bucket: pipeline.processedBucket, Key: poKey }));
     const file = await object.Body!.transformToByteArray();
     expect(parquetColumns(file).find((c) => c.name === 'item_unit_price')?.type).toEqual({ kind: 'utf8' });
     const lakePrices = (await readParquet(file)).rows.map((r) => r.item_unit_price);
     expect(lakePrices).toContain(WIDE_PRICE);
     expect(lakePrices).toContain(WIDE_NEGATIVE);
 
-    const load = createLoadHandler({ env, dynamoDb: aws.dynamoDb, deps: { s3: () => aws.s3 }, ...quiet() });
-    const records = [];
-    for (const [i, key] of manifests.entries()) records.push(await notification(PROCESSED, key, `l-${i}`));
-    await runHandler(load as never, records);
+    await pipeline.load(manifests);
 
     const w = warehouse.pool;
     expect(

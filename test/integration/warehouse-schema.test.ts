@@ -3,7 +3,7 @@ import { MigrationChecksumError, migrateWarehouse } from '../../shared/db/migrat
 import { sourceDdlStatements } from '../../shared/schema/totesys.ts';
 import { createTableStatement } from '../../shared/schema/warehouse/ddl.ts';
 import { WAREHOUSE_SPECS } from '../../shared/schema/warehouse/index.ts';
-import { type Migration, WAREHOUSE_TABLES } from '../../shared/schema/warehouse.ts';
+import { type Migration, WAREHOUSE_MIGRATIONS, WAREHOUSE_TABLES } from '../../shared/schema/warehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 describe('warehouse migrations', () => {
@@ -15,13 +15,27 @@ describe('warehouse migrations', () => {
 
   it('apply once, then re-apply as a no-op', async () => {
     const first = await migrateWarehouse(db.pool);
-    expect(first.applied).toEqual([1]);
+    expect(first.applied).toEqual(WAREHOUSE_MIGRATIONS.map((m) => m.version));
     const second = await migrateWarehouse(db.pool);
     expect(second.applied).toEqual([]);
     const tables = await db.pool.anyFirst(
       sql.unsafe`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
     expect([...tables].sort()).toEqual([...WAREHOUSE_TABLES].sort());
+  });
+
+  it('migration 2 (generations) upgrades a warehouse that already holds units: each counts as generation 1', async () => {
+    const scratch = await createTestDatabase('migration_generations');
+    try {
+      await migrateWarehouse(scratch.pool, WAREHOUSE_MIGRATIONS.slice(0, 1));
+      await scratch.pool.query(sql.unsafe`
+        INSERT INTO pipeline.load_ledger (unit_id, run_id, rows) VALUES ('units/x/manifest.json', 'x', '{}')`);
+      expect((await migrateWarehouse(scratch.pool)).applied).toEqual([2]);
+      expect(await scratch.pool.oneFirst(sql.unsafe`SELECT generation FROM pipeline.load_ledger`)).toBe(1);
+      expect(await scratch.pool.oneFirst(sql.unsafe`SELECT count(*) FROM pipeline.load_fact_rows`)).toBe(0);
+    } finally {
+      await scratch.drop();
+    }
   });
 
   it('records a checksum per migration; an applied migration edited since fails loudly, applying nothing', async () => {

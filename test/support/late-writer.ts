@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DatabasePool, sql } from 'slonik';
+import { z } from 'zod';
 import type { RunSummary } from '../../services/tools/local-runtime/run-once.ts';
 import { reconcile, renderReconcileReport } from '../../services/tools/ops/reconcile/index.ts';
 import { holdTransaction } from './held-transaction.ts';
@@ -29,9 +30,10 @@ export async function waitForDatabaseClock(
   const deadline = Date.now() + 30_000;
   for (;;) {
     const passed = await pool.oneFirst(
-      sql.unsafe`SELECT (now() AT TIME ZONE 'UTC') > ${stamp}::timestamp + make_interval(secs => ${marginMs / 1000})`,
+      sql.type(z.object({ passed: z.boolean() }))`
+        SELECT (now() AT TIME ZONE 'UTC') > ${stamp}::timestamp + make_interval(secs => ${marginMs / 1000}) AS "passed"`,
     );
-    if (passed === true) return;
+    if (passed) return;
     if (Date.now() > deadline) throw new Error(`the database clock did not pass ${stamp} + ${marginMs} ms`);
     await sleep(50);
   }
@@ -58,13 +60,13 @@ export async function heldWriterAcrossRuns(p: LateWriterPipeline): Promise<void>
   // The writer inserts a design and updates a staff row, stamping its own transaction's clock, and
   // keeps the transaction open.
   const held = await holdTransaction(p.writer, async (tx) => {
-    const stamp = await tx.oneFirst(sql.unsafe`
+    const stamp = await tx.oneFirst(sql.type(z.object({ stamp: z.string() }))`
       INSERT INTO design (created_at, last_updated, design_name, file_location, file_name)
       VALUES (${UTC_NOW}, ${UTC_NOW}, 'Held', '/held', 'held.json')
-      RETURNING to_char(last_updated, 'YYYY-MM-DD HH24:MI:SS.MS')`);
+      RETURNING to_char(last_updated, 'YYYY-MM-DD HH24:MI:SS.MS') AS "stamp"`);
     await tx.query(sql.unsafe`UPDATE staff SET email_address = 'held.' || email_address, last_updated = ${UTC_NOW}
       WHERE staff_id = (SELECT min(staff_id) FROM staff)`);
-    return String(stamp);
+    return stamp;
   });
   // Meanwhile a later row commits.
   await p.writer.query(sql.unsafe`

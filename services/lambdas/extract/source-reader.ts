@@ -167,8 +167,12 @@ export async function withSnapshot<T>(
 ): Promise<T> {
   return pool.transaction(async (tx) => {
     await tx.query(sql.unsafe`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
-    const now = await tx.oneFirst(sql.unsafe`SELECT to_char(now() AT TIME ZONE 'UTC', ${MS_FORMAT})`);
-    return work(snapshotReader(tx, now as string));
+    const now = await tx.oneFirst(
+      sql.type(
+        z.object({ now: z.string() }),
+      )`SELECT to_char(now() AT TIME ZONE 'UTC', ${MS_FORMAT}) AS "now"`,
+    );
+    return work(snapshotReader(tx, now));
   }, 0);
 }
 
@@ -211,6 +215,7 @@ function snapshotReader(tx: DatabaseTransactionConnection, now: string): Snapsho
         let exhausted = false;
         for (;;) {
           while (!exhausted && buffer.length < pageSize) {
+            // Untyped: every changed source row streams through here; toRow checks each value's kind.
             const fetched = await tx.any(sql.unsafe`FETCH FORWARD 1000 FROM ${cursor}`);
             for (const r of fetched) buffer.push(toRow(table, r as Record<string, unknown>));
             if (fetched.length < FETCH_CHUNK_ROWS) exhausted = true;
@@ -231,6 +236,7 @@ function snapshotReader(tx: DatabaseTransactionConnection, now: string): Snapsho
       if (!SOURCE_TABLES[table].columns.some((c) => c.name === column)) {
         throw new Error(`${table} has no column ${column}`);
       }
+      // Untyped: partner rows of a whole unit stream through here; toRow checks each value's kind.
       const rows = await tx.any(
         sql.unsafe`SELECT ${selectList(table)} FROM ${sql.identifier([table])}
           WHERE ${sql.identifier([column])} = ANY(${sql.array([...ids], 'int4')})

@@ -10,6 +10,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type CommonQueryMethods, sql } from 'slonik';
+import { z } from 'zod';
 import { addMetric, EXTRACT_METRICS } from '../../../shared/metrics/index.ts';
 import {
   compareSourceSchema,
@@ -28,13 +29,24 @@ import { SourceSchemaError } from './source-schema-error.ts';
  * exactly what the extract's queries see), from pg_catalog, which every role may read whatever
  * its table privileges.
  */
+const OBSERVED_COLUMN = z.object({
+  table: z.string(),
+  column: z.string(),
+  position: z.number().int(),
+  typeName: z.string(),
+  typeText: z.string(),
+  nullable: z.boolean(),
+  maxLength: z.number().int().nullable(),
+  fractionDigits: z.number().int().nullable(),
+}) satisfies z.ZodType<ObservedColumn>;
+
 export async function readSourceSchema(db: CommonQueryMethods): Promise<ObservedSchema> {
   const visible = sql.fragment`c.relkind IN ('r', 'p', 'v', 'm', 'f') AND pg_table_is_visible(c.oid)
     AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_temp%'`;
-  const tables = (await db.anyFirst(sql.unsafe`
+  const tables = await db.anyFirst(sql.type(z.object({ relname: z.string() }))`
     SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE ${visible} ORDER BY c.relname`)) as string[];
-  const rows = (await db.any(sql.unsafe`
+    WHERE ${visible} ORDER BY c.relname`);
+  const rows = await db.any(sql.type(OBSERVED_COLUMN)`
     SELECT c.relname AS "table", a.attname AS "column",
       (row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum))::int AS "position",
       bt.typname AS "typeName",
@@ -49,7 +61,7 @@ export async function readSourceSchema(db: CommonQueryMethods): Promise<Observed
     JOIN pg_type t ON t.oid = a.atttypid
     JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
     WHERE ${visible}
-    ORDER BY c.relname, a.attnum`)) as unknown as ObservedColumn[];
+    ORDER BY c.relname, a.attnum`);
   return { tables, columns: rows };
 }
 

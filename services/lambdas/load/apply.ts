@@ -1,23 +1,31 @@
 import { type DatabasePool, type DatabaseTransactionConnection, sql } from 'slonik';
 import { z } from 'zod';
-import { type ProcessedManifest, validateProcessedManifest } from '../../../shared/lake/index.ts';
+import {
+  generationOf,
+  type ProcessedManifest,
+  validateProcessedManifest,
+} from '../../../shared/lake/index.ts';
 import { PIPELINE_SCHEMA, type WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { BadUnitError } from './errors.ts';
+import { claimUnit, recordFactRows, removeFactRows } from './generations.ts';
 import { mergeStatement, type Row, type StagedRow, stageRow } from './merge.ts';
 import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
 
 /**
  * The core of the load: one processed unit → one warehouse transaction, exactly once in effect.
  *
- * 1. The ledger row (unit_id = manifest.unitId) is claimed FIRST with INSERT … ON CONFLICT DO
- *    NOTHING RETURNING. No row back means the unit was applied already (or is being applied right
- *    now by another connection, which then blocks us on the unique index until it commits): the
- *    result is 'already-applied' and nothing changes, whatever DynamoDB remembers.
+ * 1. The ledger row (unit_id = manifest.unitId) is claimed FIRST for the manifest's generation
+ *    (generations.ts). No row back means this generation or a newer one was applied already (or
+ *    is being applied right now by another connection, which then blocks us until it commits):
+ *    the result is 'already-applied' and nothing changes, whatever DynamoDB remembers. A replay's
+ *    generation (> 1) first deletes the fact rows the earlier generation inserted, and its
+ *    dimensions also overwrite rows stored at an equal version (README "Replay").
  * 2. Each table is staged in chunks as one `unnest` of column arrays per chunk (set-based, never
  *    row by row) and merged in the same statement: dim_date ON CONFLICT DO NOTHING; other dimensions
  *    newest-wins through pipeline.dimension_version; facts ON CONFLICT ON CONSTRAINT
  *    <fact>_version_key DO NOTHING. Dimensions (dim_date included) go before facts.
- * 3. The ledger row gets the per-table counts and the newest source update, then COMMIT.
+ * 3. The ledger row gets the per-table counts and the newest source update, the unit's inserted
+ *    fact rows are recorded (load_fact_rows), then COMMIT.
  *
  * Rows are read from `tables` inside the transaction callback. Slonik's own transaction retry is
  * switched off (limit 0): it would replay the callback on a serialization failure, and a one-shot
@@ -84,12 +92,22 @@ async function applyInTransaction(
   chunkRows: number,
 ): Promise<ApplyResult> {
   const { manifest } = unit;
-  const claimed = await tx.maybeOneFirst(sql.type(z.object({ unit_id: z.string() }))`
-    INSERT INTO ${LEDGER} ("unit_id", "run_id", "rows", "newest_source_update")
-    VALUES (${manifest.unitId}, ${manifest.runId}, '{}'::jsonb, ${manifest.newestSourceUpdate}::timestamp(3))
-    ON CONFLICT ("unit_id") DO NOTHING
-    RETURNING "unit_id"`);
-  if (claimed === null) return { status: 'already-applied', unitId: manifest.unitId };
+  const generation = generationOf(manifest);
+  const claimed = await claimUnit(tx, {
+    unitId: manifest.unitId,
+    runId: manifest.runId,
+    generation,
+    newestSourceUpdate: manifest.newestSourceUpdate,
+  });
+  if (!claimed) return { status: 'already-applied', unitId: manifest.unitId };
+  // A replay's generation replaces the earlier one's rows (generations.ts): every fact row the
+  // earlier generation inserted goes first (also of a table this generation has no rows for).
+  const replacing = generation > 1;
+  if (replacing) {
+    for (const spec of Object.values(LOAD_TABLES)) {
+      if (spec.role === 'fact') await removeFactRows(tx, manifest.unitId, spec);
+    }
+  }
 
   const expected = expectedRows(manifest);
   for (const table of Object.keys(unit.tables)) {
@@ -108,13 +126,16 @@ async function applyInTransaction(
     let received = 0;
     let inserted = 0;
     let updated = 0;
+    const insertedIds: number[] = [];
     for await (const chunk of chunks(source, spec, chunkRows)) {
-      const result = await tx.one(mergeStatement(spec, chunk));
+      const result = await tx.one(mergeStatement(spec, chunk, replacing));
       received += chunk.length;
       inserted += result.inserted;
       updated += result.updated;
       if (result.newest) newest.push(result.newest);
+      if (result.ids) insertedIds.push(...result.ids);
     }
+    if (spec.role === 'fact') await recordFactRows(tx, manifest.unitId, spec.name, insertedIds);
     const listed = expected.get(table) ?? 0;
     if (received !== listed)
       throw new BadUnitError(

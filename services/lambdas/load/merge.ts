@@ -7,7 +7,12 @@
  * - facts: ON CONFLICT ON CONSTRAINT <fact>_version_key DO NOTHING.
  *
  * Every statement returns one row: the chunk's inserted and updated counts and its newest source
- * update (typed by MERGE_RESULT).
+ * update (typed by MERGE_RESULT); a fact statement also the surrogate ids it inserted (the unit's
+ * rows, recorded so a later generation of the unit can replace them: generations.ts).
+ *
+ * A replacing load (a unit's generation >= 2, `replacing`) differs in one place: a dimension row
+ * whose stored version EQUALS the incoming one is overwritten too (the earlier generation may have
+ * written it wrongly at that version); a strictly newer stored version still wins.
  */
 import { type FragmentSqlToken, type IdentifierSqlToken, type QuerySqlToken, sql } from 'slonik';
 import { z } from 'zod';
@@ -89,6 +94,8 @@ export const MERGE_RESULT = z.object({
   inserted: z.number().int(),
   updated: z.number().int(),
   newest: z.string().nullable(),
+  /** Facts only: the surrogate ids of the rows inserted. */
+  ids: z.array(z.number().int()).optional(),
 });
 const merge = sql.type(MERGE_RESULT);
 
@@ -113,7 +120,7 @@ function mergeDate(table: DateDimensionLoad, chunk: readonly StagedRow[]) {
  * one id serialise there and the second re-checks its version against the first's committed one.
  * Ids are locked in ascending order so two loads touching overlapping ids do not deadlock.
  */
-function mergeDimension(table: VersionedDimensionLoad, chunk: readonly StagedRow[]) {
+function mergeDimension(table: VersionedDimensionLoad, chunk: readonly StagedRow[], replacing: boolean) {
   const key = ident(table.key);
   const version = ident(SOURCE_VERSION_COLUMN);
   const data = table.columns.filter((c) => c.name !== SOURCE_VERSION_COLUMN);
@@ -132,7 +139,7 @@ function mergeDimension(table: VersionedDimensionLoad, chunk: readonly StagedRow
       INSERT INTO ${DIMENSION_VERSION} AS v ("dimension", "id", "version")
       SELECT ${table.name}, i.${key}, i.${version} FROM incoming i ORDER BY i.${key}
       ON CONFLICT ("dimension", "id") DO UPDATE SET "version" = EXCLUDED."version"
-        WHERE v."version" < EXCLUDED."version"
+        WHERE v."version" ${replacing ? sql.fragment`<=` : sql.fragment`<`} EXCLUDED."version"
       RETURNING v."id"
     ),
     written AS (
@@ -157,22 +164,24 @@ function mergeFact(table: FactLoad, chunk: readonly StagedRow[]) {
       SELECT ${columns} FROM incoming
       ORDER BY ${ident(table.naturalId)}, "last_updated_date", "last_updated_time"
       ON CONFLICT ON CONSTRAINT ${ident(table.versionConstraint)} DO NOTHING
-      RETURNING 1
+      RETURNING ${ident(table.surrogateKey)} AS id
     )
     SELECT (SELECT count(*) FROM written) AS inserted, 0 AS updated,
-      (SELECT max("last_updated_date" + "last_updated_time") FROM incoming) AS newest`;
+      (SELECT max("last_updated_date" + "last_updated_time") FROM incoming) AS newest,
+      (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM written) AS ids`;
 }
 
 /** The staging-and-merge statement of one chunk of `table`'s rows. */
 export function mergeStatement(
   table: LoadTable,
   chunk: readonly StagedRow[],
+  replacing = false,
 ): QuerySqlToken<typeof MERGE_RESULT> {
   switch (table.role) {
     case 'date':
       return mergeDate(table, chunk);
     case 'dimension':
-      return mergeDimension(table, chunk);
+      return mergeDimension(table, chunk, replacing);
     case 'fact':
       return mergeFact(table, chunk);
   }

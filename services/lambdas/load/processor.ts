@@ -133,6 +133,8 @@ export function createLoadProcessor(deps: LoadDependencies) {
       const rowsUpdated = counts.reduce((sum, c) => sum + (c?.updated ?? 0), 0);
       logger.info(result.status === 'applied' ? 'unit loaded' : 'unit already applied (load ledger)', {
         unitId,
+        // 1 for the extract's own unit; a replay's generation replaces the earlier one's rows.
+        generation: fetched.manifest.generation ?? 1,
         durationMs: Math.round(durationMs),
         bytes: fetched.bytes,
         ...(result.status === 'applied'

@@ -1,6 +1,12 @@
 import type { ValueKind } from '../../../shared/schema/value-kinds.ts';
 import { WAREHOUSE_SPECS } from '../../../shared/schema/warehouse/index.ts';
-import { lakeColumns, naturalId, primaryKey, SOURCE_VERSION } from '../../../shared/schema/warehouse/lake.ts';
+import {
+  lakeColumns,
+  naturalId,
+  primaryKey,
+  SOURCE_VERSION,
+  surrogateKey,
+} from '../../../shared/schema/warehouse/lake.ts';
 import type { TableSpec } from '../../../shared/schema/warehouse/spec.ts';
 import {
   DIMENSION_TABLES,
@@ -47,6 +53,8 @@ export interface FactLoad extends LoadTableBase {
   /** The natural id; with last_updated_date + last_updated_time it forms `versionConstraint`. */
   readonly naturalId: string;
   readonly versionConstraint: string;
+  /** The serial row id: what the ledger records as the rows a unit inserted (generations.ts). */
+  readonly surrogateKey: string;
 }
 
 export type LoadTable = DateDimensionLoad | VersionedDimensionLoad | FactLoad;
@@ -74,6 +82,7 @@ export function loadTableOf(spec: TableSpec): LoadTable {
         name: name as FactTable,
         naturalId: naturalId(spec),
         versionConstraint: spec.versionKey.name,
+        surrogateKey: surrogateKey(spec),
         columns,
       };
   }

@@ -22,7 +22,10 @@ import { MissingJoinPartnerError, UnknownCurrencyError, WrongValueTypeError } fr
 import { type RowBuilder, type RowSources, rowBuilder, type SourceRow, type Where } from './rows.ts';
 import type { SourceTableRows } from './validate.ts';
 
-/** ISO order: Monday 1 … Sunday 7. */
+/**
+ * ISO order: Monday 1 … Sunday 7. The reconcile oracle (services/tools/ops/reconcile/values.ts)
+ * holds its own copy on purpose: it checks these rules without importing them.
+ */
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 const MONTH_NAMES = [
   'January',

@@ -21,6 +21,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_MAX_OBJECT_BYTES } from '../../../shared/config/env.ts';
 import {
+  generationOf,
   type IngestionManifest,
   isManifestKey,
   LakeConflictError,
@@ -38,6 +39,7 @@ import {
 import { type ParquetRow, writeParquet } from '../../../shared/parquet/index.ts';
 import type { S3ObjectRef } from '../../../shared/s3-events/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
+import { derivationFault, withDerivationFault } from './derivation-fault.ts';
 import { UnitTransformer } from './derive.ts';
 import { NotAManifestError } from './errors.ts';
 import { PARQUET_SCHEMAS } from './parquet-schemas.ts';
@@ -185,6 +187,9 @@ export async function transformUnit(
   });
   const manifest: IngestionManifest = validateManifest(parseJson(text, `manifest ${ref.key}`), ref.key);
   const runId = manifest.runId;
+  // A replay (generation >= 2) writes into its own generation folder, never over an earlier
+  // generation's objects, and names the same load unit (unitId) so the load replaces it.
+  const generation = generationOf(manifest);
   const source: SourceIdentity = {
     bucket: ref.bucket,
     key: ref.key,
@@ -197,7 +202,9 @@ export async function transformUnit(
   );
   const split = plan.groups > 1;
   // The last manifest written marks the unit done.
-  const doneKey = split ? processedPartManifestKey(runId, plan.groups) : unitId;
+  const doneKey = split
+    ? processedPartManifestKey(runId, plan.groups, generation)
+    : manifestKey(runId, generation);
 
   if (await readMetadata(s3, processedBucket, doneKey)) {
     return { unitId, runId, alreadyProcessed: true, rows: {}, objects: 0, newestSourceUpdate: null };
@@ -213,13 +220,14 @@ export async function transformUnit(
   const written: WrittenObject[] = [];
   const rows: Partial<Record<WarehouseTable, number>> = {};
   const parts = new Map<WarehouseTable, number>();
+  const fault = derivationFault();
   // Each file goes to S3 as soon as it is encoded: memory holds one part's rows and one file, never
   // the unit's Parquet (issue 18). Files written before a failure are listed by no manifest.
   const encode = async (table: WarehouseTable, tableRows: readonly ParquetRow[], group = 0) => {
-    for (const slice of chunk(tableRows, maxRowsPerFile)) {
+    for (const slice of chunk(withDerivationFault(fault, table, tableRows), maxRowsPerFile)) {
       const part = (parts.get(table) ?? 0) + 1;
       parts.set(table, part);
-      const key = processedObjectKey(runId, table, part);
+      const key = processedObjectKey(runId, table, part, generation);
       const { buffer } = writeParquet(PARQUET_SCHEMAS[table], slice, {
         rowGroupSize,
         kvMetadata: { 'totes.run-id': runId, 'totes.source-key': ref.key },
@@ -273,14 +281,16 @@ export async function transformUnit(
 
   // One manifest, or (split) one per group in order: the last one written marks the unit done.
   for (let group = 1; group <= plan.groups; group++) {
-    const key = split ? processedPartManifestKey(runId, group) : unitId;
+    const key = split ? processedPartManifestKey(runId, group, generation) : manifestKey(runId, generation);
     const objects: ProcessedManifestObject[] = written
       .filter((o) => o.group === 0 || o.group === group)
       .map((o) => ({ table: o.table, key: o.key, rows: o.rows }));
     const processed: ProcessedManifest = {
       format: PROCESSED_MANIFEST_FORMAT,
-      unitId: key,
+      // The same load unit whatever the generation: the first generation's manifest key.
+      unitId: split ? processedPartManifestKey(runId, group) : unitId,
       runId,
+      ...(generation > 1 ? { generation } : {}),
       source: { bucket: source.bucket, key: source.key, eTag: source.eTag },
       newestSourceUpdate: transformer.newestSourceUpdate,
       objects,

@@ -3,10 +3,13 @@
  * (shared/lake/manifests.ts, spec §1) fails with a specific error class before anything is written.
  */
 import {
+  checkGeneration,
+  generationOf,
   INGESTION_MANIFEST_FORMAT,
   INGESTION_TABLE_FORMAT,
   type IngestionManifest,
   type IngestionManifestObject,
+  manifestKey,
   type SourceValue,
   unitPrefix,
 } from '../../../shared/lake/index.ts';
@@ -63,6 +66,15 @@ export function validateManifest(raw: unknown, key: string): IngestionManifest {
     );
   }
   if (typeof raw.extractedAt !== 'string') throw new BadManifestError(`${key}: extractedAt is missing`);
+  const badGeneration = checkGeneration(raw.generation);
+  if (badGeneration) throw new BadManifestError(`${key}: ${badGeneration}`);
+  // A replay's manifest sits in its own generation's folder (its key names its generation).
+  const generation = generationOf(raw as { generation?: number });
+  if (generation > 1 && key !== manifestKey(runId, generation)) {
+    throw new BadManifestError(
+      `${key}: a manifest of generation ${generation} must be at ${manifestKey(runId, generation)}`,
+    );
+  }
   if (!Array.isArray(raw.objects)) throw new BadManifestError(`${key}: objects is not an array`);
   const seen = new Set<string>();
   raw.objects.forEach((entry, index) => {

@@ -11,6 +11,8 @@ import path from 'node:path';
 import type { DatabasePool } from 'slonik';
 import { ENV } from '../../../shared/config/env.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
+import { newRequestIds } from '../local-runtime/aws/request-context.ts';
+import { testEventMessage } from '../local-runtime/aws/s3-event.ts';
 import { FAULT_KINDS, FaultInjector, type FaultKind } from '../local-runtime/faults/injector.ts';
 import { LocalStack } from '../local-runtime/stack.ts';
 import { RedriveInterruptedError, redrive } from '../ops/dlq/move.ts';
@@ -58,6 +60,8 @@ export interface ChaosResult {
   readonly ok: boolean;
   readonly faults: number;
   readonly byKind: Record<FaultKind, number>;
+  /** Decisions drawn per kind while faults were on (how often each boundary was crossed). */
+  readonly crossedByKind: Record<FaultKind, number>;
   readonly lost: number;
   readonly duplicated: number;
   readonly checkedVersions: number;
@@ -70,6 +74,11 @@ export interface ChaosResult {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a cycle waits for the load to reach its COMMIT boundary after an extract wrote a unit. */
+const LOAD_BOUNDARY_WAIT_MS = 60_000;
+/** Extract attempts per cycle (faults on) before the cycle goes on without a unit. */
+const EXTRACT_ATTEMPTS_PER_CYCLE = 10;
 
 interface ExtractResultLike {
   readonly status?: string;
@@ -122,7 +131,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         return status;
       }
       if (status === 'skipped') extracts.skipped++;
-      else extracts.failed++;
+      else {
+        extracts.failed++;
+        if (!outcome.ok) log(`extract failed: ${String(outcome.error).slice(0, 200)}`);
+      }
       return status;
     };
     const succeeded = (status: string) => status === 'extracted' || status === 'unchanged';
@@ -165,14 +177,52 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(
       `chaos: seed ${options.seed}, ${options.cycles} cycles, faults ${options.faults ?? DEFAULT_CHAOS_FAULTS}`,
     );
+    const transformQueue = stack.resources.queues.transform;
     for (let cycle = 1; cycle <= options.cycles; cycle++) {
-      const status = await extract();
+      const commitsBefore = faults.crossings()['pg.commit'];
+      // Faults fail many extracts (a cut-off invocation, DynamoDB reads); a cycle tries again (with
+      // faults still on) so that every cycle hands the pipeline a unit.
+      let status = await extract();
+      for (let attempt = 1; !succeeded(status) && attempt < EXTRACT_ATTEMPTS_PER_CYCLE; attempt++) {
+        await sleep(1000);
+        status = await extract();
+      }
       const counts = await simulateEvents(source, {
         events: options.eventsPerCycle ?? 120,
         seed: options.seed * 1000 + cycle,
       });
+      if ((faults.spec['sqs.send'] ?? 0) > 0) {
+        // The pipeline's own SendMessage is the on-call redrive (S3's notifications reach SQS inside
+        // AWS, not through a call of ours). So that it meets faults in every cycle, one harmless
+        // message rests in the transform DLQ each cycle: S3's s3:TestEvent, which the consumer
+        // acknowledges without work, put there directly (no SQS request, so no fault of its own).
+        stack.aws.enqueue(
+          transformQueue.dlqName,
+          JSON.stringify(
+            testEventMessage({
+              bucket: stack.resources.buckets.ingestion,
+              time: new Date(),
+              ...newRequestIds(),
+            }),
+          ),
+        );
+      }
       // The on-call move, under faults too (a send that fails, a delete that fails after the send).
       await redriveAll().catch((error: unknown) => log(`redrive failed: ${String(error)}`));
+      if (status === 'extracted' && (faults.spec['pg.commit'] ?? 0) > 0) {
+        // The cycle's unit reaches the load's last statement before COMMIT (where pg.commit draws)
+        // while faults are still on; without this wait the last cycles' units were loaded only after
+        // faults were switched off, and pg.commit was drawn two to five times in a run.
+        // A message the faults pushed into a DLQ is redriven meanwhile (as on-call would).
+        const deadline = Date.now() + LOAD_BOUNDARY_WAIT_MS;
+        let reached = false;
+        while (!reached && Date.now() < deadline) {
+          reached = await faults.whenCrossed('pg.commit', commitsBefore + 1, 5_000);
+          if (!reached) await redriveAll().catch((error: unknown) => log(`redrive failed: ${String(error)}`));
+        }
+        if (!reached)
+          log(`cycle ${cycle}: the load did not reach its commit within ${LOAD_BOUNDARY_WAIT_MS} ms`);
+      }
       log(
         `cycle ${cycle}: extract ${status}, ${counts.events} events simulated, ${faults.total} faults so far`,
       );
@@ -207,6 +257,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       ok,
       faults: faults.total,
       byKind: faults.counts(),
+      crossedByKind: faults.crossings(),
       lost: history.lost,
       duplicated: history.duplicated,
       checkedVersions: history.checked,
@@ -231,7 +282,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 /** The report: one line per fault kind, a summary, then LAST `faults=N lost=L duplicated=D`. */
 export function renderChaosReport(result: ChaosResult): string {
   const width = Math.max(...FAULT_KINDS.map((k) => k.length));
-  const lines = FAULT_KINDS.map((k) => `${k.padEnd(width)}  ${result.byKind[k]}`);
+  const lines = FAULT_KINDS.map(
+    (k) => `${k.padEnd(width)}  ${result.byKind[k]} (of ${result.crossedByKind[k]} crossings)`,
+  );
   lines.push(
     `extracts: ${result.extracts.ok} ok, ${result.extracts.failed} failed, ${result.extracts.skipped} skipped; ` +
       `redriven from DLQs: ${result.redriven}; versions checked: ${result.checkedVersions}; ` +

@@ -8,7 +8,9 @@ import { register as registerEnv } from './commands/env.ts';
 import { register as registerLogs } from './commands/logs.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
 import { register as registerQuery } from './commands/query.ts';
+import { register as registerRebuild } from './commands/rebuild.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
+import { register as registerReplay } from './commands/replay.ts';
 import { register as registerRun } from './commands/run.ts';
 import { register as registerSchedule } from './commands/schedule.ts';
 import { register as registerSeed } from './commands/seed.ts';
@@ -85,6 +87,8 @@ export function buildProgram(): Command {
   registerStart(program);
   registerMigrate(program);
   registerReconcile(program);
+  registerReplay(program);
+  registerRebuild(program);
   registerRun(program);
   registerStatus(program);
   registerQuery(program);

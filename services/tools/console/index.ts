@@ -1,3 +1,4 @@
+export { type AwsConsoleOptions, openAwsTarget } from './aws-target.ts';
 export { attachedFromLocalStack, openLocalTarget, stageActivityOf } from './local-target.ts';
 export { SecretScrubber } from './redact.ts';
 export {

@@ -20,6 +20,11 @@ export class SecretScrubber {
     ].sort((a, b) => b.length - a.length);
   }
 
+  /** The literal secrets searched for (to combine scrubbers). */
+  get literals(): readonly string[] {
+    return this.#secrets;
+  }
+
   /** The passwords of these connection URLs (decoded and as written). */
   static fromUrls(urls: readonly (string | null | undefined)[]): SecretScrubber {
     const secrets: string[] = [];

@@ -8,8 +8,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { awsErrorLine } from '../ops/aws-errors.ts';
 import { OpsUsageError, RedriveInterruptedError } from '../ops/dlq/index.ts';
 import { toCsv } from './csv.ts';
+import { errorLine } from './error-line.ts';
 import { html, type SafeHtml } from './html.ts';
 import { HttpError, type Reply, readForm, securityHeaders } from './http-util.ts';
 import { InputError, parseCurrency, parseDateRange, parseMessageId, parseQueueName } from './inputs.ts';
@@ -31,6 +33,10 @@ import { ConsoleSecurity, type Session } from './security.ts';
 import type { ConsoleTarget } from './target.ts';
 
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
+
+/** What the Warehouse page (and its downloads) say when the target has no warehouse. */
+export const NO_WAREHOUSE =
+  'This console has no warehouse to read: give --warehouse-url (or WAREHOUSE_URL) with a URL reachable from here, e.g. through a tunnel to the deployment’s database';
 export const DEFAULT_CONSOLE_PORT = 7717;
 
 export interface ConsoleServerOptions {
@@ -107,8 +113,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     params: URLSearchParams,
   ): Promise<{ filters: ViewFilters; currencies: string[] }> => {
     const warehouse = target.warehouse;
-    if (!warehouse)
-      throw new HttpError(404, 'no warehouse is reachable from this console (give --warehouse-url)');
+    if (!warehouse) throw new HttpError(404, NO_WAREHOUSE);
     const range = parseDateRange(params);
     const currencies = await warehouse.currencies();
     const asked = parseCurrency(params.get('currency'));
@@ -216,6 +221,10 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
 
     if (path === '/warehouse' || path === '/warehouse/live') {
       if (!get) throw new HttpError(405, 'this page only answers GET');
+      if (!target.warehouse) {
+        const none = html`<section class="problems" id="no-warehouse" role="status"><p><strong>No warehouse configured.</strong> ${NO_WAREHOUSE}.</p></section>`;
+        return { body: path.endsWith('/live') ? none.text : page('warehouse', 'Warehouse', none) };
+      }
       const { filters, currencies } = await filtersFrom(url.searchParams);
       const warehouse = target.warehouse!;
       const [results, stats] = [await warehouse.views(filters), await warehouse.tables()];
@@ -255,10 +264,11 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
 
   function errorReply(error: unknown): Reply {
     let status = 500;
-    let message = error instanceof Error ? error.message : String(error);
+    let message = errorLine(error);
     if (error instanceof HttpError) status = error.status;
     else if (error instanceof InputError || error instanceof OpsUsageError) status = 400;
     else if (error instanceof RedriveInterruptedError) status = 409;
+    else if (awsErrorLine(error) !== undefined) status = 502;
     else if (!(error instanceof Error)) message = 'unexpected error';
     const title = status === 403 ? 'Refused' : status >= 500 ? 'Could not answer' : 'Cannot do that';
     return {
@@ -299,7 +309,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     } catch (error) {
       if (!(error instanceof HttpError || error instanceof InputError || error instanceof OpsUsageError)) {
         process.stderr.write(
-          `totes console: ${request.method} ${url.pathname}: ${scrubber.scrub(error instanceof Error ? error.message : String(error))}\n`,
+          `totes console: ${request.method} ${url.pathname}: ${scrubber.scrub(errorLine(error))}\n`,
         );
       }
       send(errorReply(error), cookies);

@@ -1,5 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import { sql } from 'slonik';
+import { countRows } from '../../../shared/db/catalog.ts';
 import { WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
 import { ledgerFreshness } from '../../../shared/state/freshness.ts';
 import type { SimulationCounts } from '../simulator/simulate.ts';
@@ -70,9 +71,7 @@ export async function takeSnapshot(sources: LiveSources): Promise<LiveSnapshot> 
   }
   const counts: Record<string, number> = {};
   for (const table of WAREHOUSE_TABLES) {
-    counts[table] = Number(
-      await warehouse.oneFirst(sql.unsafe`SELECT count(*) FROM ${sql.identifier([table])}`),
-    );
+    counts[table] = await countRows(warehouse, sql.identifier([table]));
   }
   const { ageSeconds: age } = await ledgerFreshness(warehouse);
   const sim = sources.simulation;

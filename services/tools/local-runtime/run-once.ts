@@ -1,5 +1,4 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { sql } from 'slonik';
 import type { Stage } from '../../../shared/config/resources.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import {
@@ -8,7 +7,7 @@ import {
   type ProcessedManifest,
   unitPrefix,
 } from '../../../shared/lake/index.ts';
-import { PIPELINE_SCHEMA } from '../../../shared/schema/warehouse.ts';
+import { rowsLoadedByRun } from '../../../shared/state/freshness.ts';
 import type { LocalStack, StageCounters } from './stack.ts';
 
 export interface RunSummary {
@@ -182,14 +181,10 @@ async function readManifests<T = ProcessedManifest>(
 async function loadedRows(warehouseUrl: string, runIds: readonly string[]): Promise<Record<string, number>> {
   const pool = await createDatabasePool(warehouseUrl, { applicationName: 'totes-summary' });
   try {
-    const ledgers = await pool.anyFirst(sql.unsafe`
-      SELECT "rows" FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}
-       WHERE "run_id" = ANY(${sql.array([...runIds], 'text')})`);
     const rows: Record<string, number> = {};
-    for (const ledger of ledgers as Array<Record<string, { inserted?: number; updated?: number }>>) {
-      for (const [table, counts] of Object.entries(ledger)) {
-        rows[table] = (rows[table] ?? 0) + (counts.inserted ?? 0) + (counts.updated ?? 0);
-      }
+    for (const runId of runIds) {
+      for (const [table, n] of Object.entries(await rowsLoadedByRun(pool, runId)))
+        rows[table] = (rows[table] ?? 0) + n;
     }
     return rows;
   } finally {

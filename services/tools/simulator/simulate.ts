@@ -112,7 +112,7 @@ interface SourceMaxima extends ReferenceCounts {
 
 /** Refuses a database without the eleven source tables (never seeded). */
 async function assertSourceTables(db: CommonQueryMethods): Promise<void> {
-  const missing = await db.anyFirst(sql.unsafe`
+  const missing = await db.anyFirst(sql.type(z.object({ name: z.string() }))`
     SELECT name FROM unnest(${sql.array([...SOURCE_TABLE_NAMES], 'text')}) AS name
     WHERE to_regclass(quote_ident(name)) IS NULL`);
   if (missing.length > 0) {
@@ -347,10 +347,10 @@ async function applyEvent(pool: DatabasePool, plan: EventPlan, counts: Simulatio
     case 'order_quantity': {
       const cols = ORDER_TABLES[plan.table];
       await updateOrderAndPayment(pool, plan.table, plan.id, counts, async (tx) => {
-        const price = await tx.maybeOneFirst(sql.unsafe`
-          SELECT ${sql.identifier([cols.price])}::text FROM ${sql.identifier([plan.table])}
+        const price = await tx.maybeOneFirst(sql.type(z.object({ price: z.string() }))`
+          SELECT ${sql.identifier([cols.price])}::text AS "price" FROM ${sql.identifier([plan.table])}
           WHERE ${sql.identifier([cols.id])} = ${plan.id} FOR UPDATE`);
-        if (typeof price !== 'string') return null;
+        if (price === null) return null;
         await tx.query(sql.unsafe`
           UPDATE ${sql.identifier([plan.table])}
           SET ${sql.identifier([cols.quantity])} = ${plan.quantity}::int, last_updated = ${NEXT_VERSION}
@@ -362,7 +362,9 @@ async function applyEvent(pool: DatabasePool, plan: EventPlan, counts: Simulatio
     case 'order_dates': {
       const cols = ORDER_TABLES[plan.table];
       await updateOrderAndPayment(pool, plan.table, plan.id, counts, async (tx) => {
-        const paymentDate = await tx.maybeOneFirst(sql.unsafe`
+        const paymentDate = await tx.maybeOneFirst(sql.type(
+          z.object({ agreed_payment_date: z.string().nullable() }),
+        )`
           UPDATE ${sql.identifier([plan.table])}
           SET agreed_delivery_date = to_char(created_at::date + ${plan.deliveryOffset}::int, 'YYYY-MM-DD'),
             agreed_payment_date = to_char(created_at::date + ${plan.paymentOffset}::int, 'YYYY-MM-DD'),

@@ -45,6 +45,13 @@ export function primaryKey(spec: TableSpec): string {
   return key.name;
 }
 
+/** A fact's serial surrogate key (the warehouse's own row id, never in the lake). */
+export function surrogateKey(spec: TableSpec): string {
+  const key = spec.columns.find((c) => c.key === 'surrogate');
+  if (!key) throw new Error(`table ${spec.name} declares no surrogate key column`);
+  return key.name;
+}
+
 /** A fact's natural id (the source's primary key). */
 export function naturalId(spec: TableSpec): string {
   const key = spec.columns.find((c) => c.key === 'natural');

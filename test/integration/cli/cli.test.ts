@@ -101,15 +101,18 @@ describe('totes migrate', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('applied migration 1 (star schema and pipeline bookkeeping)');
+    expect(first.stdout).toContain(
+      'applied migration 2 (unit generations (replay): ledger generation, fact rows per unit)',
+    );
 
     // The second run takes the URL from the environment.
     const second = await totes(['migrate'], { WAREHOUSE_URL: db.url });
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain('nothing to apply: warehouse schema is at version 1');
+    expect(second.stdout).toContain('nothing to apply: warehouse schema is at version 2');
     expect(second.stdout).not.toContain('applied migration');
 
     const versions = await db.pool.anyFirst(sql.unsafe`SELECT "version" FROM pipeline.schema_migrations`);
-    expect([...versions]).toEqual([1]);
+    expect([...versions].sort()).toEqual([1, 2]);
     const facts = await db.pool.oneFirst(
       sql.unsafe`SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'fact_%'`,
     );

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sql } from 'slonik';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
-import { runTotes, TOTES_BIN, type TotesRun } from '../../support/cli.ts';
+import { runTotes, type TotesRun } from '../../support/cli.ts';
+import { type RunningStack, startRunningStack } from '../../support/local-stack.ts';
+import { groupAlive } from '../../support/totes-child.ts';
 
 /**
  * `totes doctor` as a new user meets it (issue 13 acceptance): a local stack started with
@@ -38,58 +38,15 @@ const byName = (report: Report, name: string) => {
   return check;
 };
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('totes doctor on a local stack', () => {
+  let stack: RunningStack;
   let dir: string;
   let stateDir: string;
-  let child: ChildProcess | undefined;
-  let output = '';
   let runtime: { sourceUrl: string; endpoints: { sqs: string } };
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'totes-doctor-'));
-    await chmod(dir, 0o755);
-    stateDir = path.join(dir, 'state');
-    child = spawn(
-      process.execPath,
-      [
-        TOTES_BIN,
-        'start',
-        '--state-dir',
-        stateDir,
-        '--scale',
-        '0.02',
-        '--every',
-        '600',
-        '--simulate-rate',
-        '0',
-      ],
-      {
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TOTESYS_URL: '', WAREHOUSE_URL: '' },
-      },
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const deadline = Date.now() + 180_000;
-    while (!output.includes('totes pipeline, local')) {
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`totes start did not come up:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    stack = await startRunningStack({ name: 'doctor', scale: 0.02, every: 600, timeoutMs: 180_000 });
+    ({ dir, stateDir } = stack);
     // runtime.json holds no password (the full URLs are in the private runtime-secrets.json).
     const info = JSON.parse(await readFile(path.join(stateDir, 'runtime.json'), 'utf8')) as {
       endpoints: { sqs: string };
@@ -101,9 +58,8 @@ describe('totes doctor on a local stack', () => {
   }, 240_000);
 
   afterAll(async () => {
-    if (child?.pid && groupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
-  });
+    await stack?.stop();
+  }, 90_000);
 
   it('exits 2 with one line when there is nothing to check', async () => {
     const run = await runTotes(['doctor', '--state-dir', path.join(dir, 'nothing-here')]);
@@ -223,12 +179,13 @@ describe('totes doctor on a local stack', () => {
   });
 
   it('a stopped stack is inspected as it is on disk: nothing recreated, the missing DLQ still reported', async () => {
-    process.kill(-(child!.pid as number), 'SIGINT');
+    const pid = stack.child.process.pid as number;
+    stack.child.kill('SIGINT');
     const deadline = Date.now() + 60_000;
-    while (groupAlive(child!.pid as number) && Date.now() < deadline) {
+    while (groupAlive(pid) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(groupAlive(child!.pid as number)).toBe(false);
+    expect(groupAlive(pid)).toBe(false);
     for (let i = 0; i < 2; i += 1) {
       const run = await runTotes(['doctor', '--state-dir', stateDir, '--json']);
       expect(run.code).toBe(1);

@@ -87,7 +87,8 @@ async function startMoto(): Promise<{ endpoint: string; process: ChildProcess }>
   const port = await freePort();
   const child = spawn(moto!, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 150; attempt += 1) {
+  // Until it answers (a Python start takes seconds on a loaded machine), or it exits, or a minute.
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
     if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`);
     try {
       await fetch(`${endpoint}/moto-api/`);

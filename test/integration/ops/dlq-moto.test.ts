@@ -7,20 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SetQueueAttributesCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { pipelineResources } from '../../../shared/config/resources.ts';
 import { failureStore } from '../../../shared/failures/index.ts';
 import { runTotes } from '../../support/cli.ts';
 import { MOTO_SERVER, type Moto, startMoto, testWithMoto } from '../../support/moto.ts';
+import { createDeploymentQueues, createStateTable } from '../../support/moto-deployment.ts';
 
 const REGION = 'eu-west-2';
 const credentials = { accessKeyId: 'moto', secretAccessKey: 'moto' };
@@ -60,59 +54,10 @@ describe(`totes dlq --aws against moto_server${MOTO_SERVER ? '' : ' (not install
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     };
     sqs = new SQSClient({ region: REGION, endpoint: moto.endpoint, credentials });
-    const arn = async (url: string) =>
-      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
-        .Attributes!.QueueArn!;
-    // As infra-terraform/sqs.tf: DLQ, main queue with its redrive policy, then the DLQ's allow policy.
-    for (const queue of Object.values(resources.queues)) {
-      const { QueueUrl: dlqUrl } = await sqs.send(
-        new CreateQueueCommand({
-          QueueName: queue.dlqName,
-          Attributes: { MessageRetentionPeriod: '1209600' },
-        }),
-      );
-      const { QueueUrl: mainUrl } = await sqs.send(
-        new CreateQueueCommand({
-          QueueName: queue.name,
-          Attributes: {
-            VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
-            RedrivePolicy: JSON.stringify({
-              deadLetterTargetArn: await arn(dlqUrl!),
-              maxReceiveCount: queue.maxReceiveCount,
-            }),
-          },
-        }),
-      );
-      await sqs.send(
-        new SetQueueAttributesCommand({
-          QueueUrl: dlqUrl,
-          Attributes: {
-            RedriveAllowPolicy: JSON.stringify({
-              redrivePermission: 'byQueue',
-              sourceQueueArns: [await arn(mainUrl!)],
-            }),
-          },
-        }),
-      );
-      urls[queue.name] = mainUrl!;
-      urls[queue.dlqName] = dlqUrl!;
-    }
+    Object.assign(urls, await createDeploymentQueues(sqs, resources));
     const dynamo = new DynamoDBClient({ region: REGION, endpoint: moto.endpoint, credentials });
     const table = resources.tables.state;
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: table.name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: table.partitionKey, AttributeType: 'S' },
-          { AttributeName: table.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: table.partitionKey, KeyType: 'HASH' },
-          { AttributeName: table.sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createStateTable(dynamo, resources);
     await failureStore({ tableName: table.name, client: DynamoDBDocumentClient.from(dynamo) }).record({
       stage: 'load',
       bucket: resources.buckets.processed,

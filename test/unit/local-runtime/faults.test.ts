@@ -65,6 +65,24 @@ describe('FaultInjector', () => {
     expect(Object.keys(injector.counts())).toEqual([...FAULT_KINDS]);
   });
 
+  test('counts crossings (decisions drawn while enabled), fired or not, and signals a crossing', async () => {
+    const injector = FaultInjector.parse('pg.commit=0.5,timeout=0', 11, { enabled: false });
+    draws(injector, 'pg.commit', 4);
+    expect(injector.crossings()['pg.commit']).toBe(0);
+    injector.enabled = true;
+    const reached = injector.whenCrossed('pg.commit', 3, 60_000);
+    const fired = draws(injector, 'pg.commit', 3);
+    expect(await reached).toBe(true);
+    draws(injector, 'timeout', 2);
+    expect(injector.crossings()['pg.commit']).toBe(3);
+    expect(injector.crossings().timeout).toBe(0);
+    expect(injector.counts()['pg.commit']).toBe(fired.filter(Boolean).length);
+    // Seed 11 at p = 0.5: the 3rd crossing fires (the chaos test relies on this stream).
+    expect(fired).toEqual([false, false, true]);
+    expect(await injector.whenCrossed('pg.commit', 3, 0)).toBe(true);
+    expect(await injector.whenCrossed('pg.commit', 4, 10)).toBe(false);
+  });
+
   test('an injected timeout is shorter than the function timeout and at least 20 ms', () => {
     const injector = FaultInjector.parse('timeout=1', 3);
     for (let i = 0; i < 50; i++) {

@@ -1,13 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { awsLakeFiles } from '../../../services/tools/ops/query/lake-files.ts';
+import { readLakeCatalog } from '../../../services/tools/ops/query/catalog.ts';
+import { awsLakeFiles, type LakeFiles } from '../../../services/tools/ops/query/lake-files.ts';
 import { renderCsv, renderTable } from '../../../services/tools/ops/query/render.ts';
 import { referencedTables } from '../../../services/tools/ops/query/run-query.ts';
 import { ingestionView, warehouseView } from '../../../services/tools/ops/query/views.ts';
+import { PROCESSED_MANIFEST_FORMAT } from '../../../shared/lake/index.ts';
 
 describe('referencedTables', () => {
   it('finds warehouse tables by word and source tables only under ingestion.', () => {
@@ -106,5 +108,52 @@ describe('awsLakeFiles', () => {
     const files = awsLakeFiles(new S3Client({ region: 'eu-west-2' }), cache);
     await expect(files.localPath('bucket', 'units/../../etc/passwd')).rejects.toThrow(/not a lake key/);
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+});
+
+describe('readLakeCatalog with replayed units', () => {
+  it('lists only the newest generation of each unit (the warehouse holds only that one)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'totes-catalog-'));
+    try {
+      const run = '20261130T140500123Z-aaaa0001';
+      const files: Record<string, unknown> = {
+        [`processed/units/2026/11/30/${run}/manifest.json`]: {
+          format: PROCESSED_MANIFEST_FORMAT,
+          unitId: `units/2026/11/30/${run}/manifest.json`,
+          objects: [
+            { table: 'fact_sales_order', key: `units/2026/11/30/${run}/fact_sales_order.0001.parquet` },
+          ],
+        },
+        [`processed/units/2026/11/30/${run}/generation-0002/manifest.json`]: {
+          format: PROCESSED_MANIFEST_FORMAT,
+          unitId: `units/2026/11/30/${run}/manifest.json`,
+          generation: 2,
+          objects: [
+            {
+              table: 'fact_sales_order',
+              key: `units/2026/11/30/${run}/generation-0002/fact_sales_order.0001.parquet`,
+            },
+          ],
+        },
+      };
+      for (const [key, value] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(dir, key)), { recursive: true });
+        writeFileSync(path.join(dir, key), JSON.stringify(value));
+      }
+      const lake: LakeFiles = {
+        async *listKeys(bucket) {
+          for (const key of Object.keys(files))
+            if (key.startsWith(`${bucket}/`)) yield key.slice(bucket.length + 1);
+        },
+        localPath: async (bucket, key) => path.join(dir, bucket, key),
+      };
+      const catalog = await readLakeCatalog(lake, { processed: 'processed', ingestion: 'ingestion' });
+      expect(catalog.processed.get('fact_sales_order')).toEqual([
+        `units/2026/11/30/${run}/generation-0002/fact_sales_order.0001.parquet`,
+      ]);
+      expect(catalog.manifests.processed).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

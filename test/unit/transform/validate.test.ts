@@ -146,7 +146,20 @@ describe('validateManifest and parseJson', () => {
     ],
     ['an object listed twice', { objects: [entry, entry] }, BadManifestError],
     ['no objects array', { objects: undefined }, BadManifestError],
+    ['a generation that is not a positive integer', { generation: 0 }, BadManifestError],
+    ['a replay generation outside its generation folder', { generation: 2 }, BadManifestError],
   ])('%s', (_label, overrides, errorClass) => {
     expect(() => validateManifest(manifest(overrides), `${prefix}manifest.json`)).toThrow(errorClass);
+  });
+
+  test("a replay's manifest: in its generation folder, listing the original's objects", () => {
+    const replay = validateManifest(
+      manifest({ generation: 3, replayOf: `${prefix}manifest.json` }),
+      `${prefix}generation-0003/manifest.json`,
+    );
+    expect(replay.generation).toBe(3);
+    expect(() =>
+      validateManifest(manifest({ generation: 2 }), `${prefix}generation-0003/manifest.json`),
+    ).toThrow('a manifest of generation 2 must be at');
   });
 });

@@ -1,42 +1,44 @@
 import type { Command } from 'commander';
+import { ENV } from '../../../../shared/config/env.ts';
+import { openAwsTarget } from '../../console/aws-target.ts';
 import { openLocalTarget } from '../../console/local-target.ts';
 import { addConsoleListenOptions, type ConsoleListenOptions, openUrl } from '../../console/options.ts';
 import { SecretScrubber } from '../../console/redact.ts';
 import { ConsoleSetupError, startConsoleServer } from '../../console/server.ts';
+import type { ConsoleTarget } from '../../console/target.ts';
 import { attachLocalStack } from '../../local-runtime/attach.ts';
+import { withAwsErrors } from '../aws-errors.ts';
 import { CannotRunError, UsageError } from '../errors.ts';
 import {
+  type AwsOptions,
+  addAwsOptions,
   addExamples,
   addSourceUrlOption,
-  addStateDirOption,
   addWarehouseUrlOption,
+  checkAwsOrStateDir,
   optionalSourceUrl,
   optionalWarehouseUrl,
+  resolvePrefix,
   resolveStateDir,
   type SourceUrlOption,
-  type StateDirOption,
   type WarehouseUrlOption,
 } from '../options.ts';
 
 /**
  * `totes console`: the web console (services/tools/console) on the local stack of a state folder,
- * whether `npm start` runs on it or not, until Ctrl-C. `npm start` serves the same console itself.
+ * whether `npm start` runs on it or not, or (`--aws`) on a deployment, until Ctrl-C. `npm start`
+ * serves the same console itself.
  */
 
-interface ConsoleOptions extends SourceUrlOption, WarehouseUrlOption, StateDirOption, ConsoleListenOptions {
-  readonly aws?: boolean;
+interface ConsoleOptions extends SourceUrlOption, WarehouseUrlOption, AwsOptions, ConsoleListenOptions {}
+
+interface Opened {
+  readonly target: ConsoleTarget;
+  /** Literal secrets the pages must never show (database passwords, the AWS secret key). */
+  readonly secrets: SecretScrubber;
 }
 
-export async function consoleCommand(
-  options: ConsoleOptions,
-  signal?: AbortSignal,
-  say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
-): Promise<void> {
-  if (options.aws) {
-    throw new UsageError(
-      '--aws: the console reads a deployment with the readers of `totes status --aws` and `totes alarms --aws`, which this version does not have yet; use `totes dlq --aws` meanwhile',
-    );
-  }
+async function openLocal(options: ConsoleOptions): Promise<Opened> {
   const stack = await attachLocalStack({
     stateDir: resolveStateDir(options),
     sourceUrl: optionalSourceUrl(options),
@@ -50,6 +52,37 @@ export async function consoleCommand(
     await stack.detach();
     throw error;
   });
+  return { target, secrets: SecretScrubber.fromUrls([stack.sourceUrl, stack.warehouseUrl]) };
+}
+
+/** `--aws`: the deployment `--prefix` in the account and region of the standard AWS chain. */
+async function openAws(options: ConsoleOptions, env: NodeJS.ProcessEnv = process.env): Promise<Opened> {
+  checkAwsOrStateDir(options);
+  if (options.sourceUrl !== undefined && options.sourceUrl !== env[ENV.totesysUrl]) {
+    throw new UsageError('--source-url is for the local stack: with --aws the console reads the deployment');
+  }
+  const warehouseUrl = optionalWarehouseUrl(options);
+  const target = await withAwsErrors(() =>
+    openAwsTarget({ prefix: resolvePrefix(options), warehouseUrl, backupDir: process.cwd() }),
+  );
+  const urlSecrets = SecretScrubber.fromUrls([warehouseUrl]);
+  return {
+    target,
+    secrets: new SecretScrubber([
+      ...urlSecrets.literals,
+      env.AWS_SECRET_ACCESS_KEY,
+      env.AWS_SESSION_TOKEN,
+      options.token,
+    ]),
+  };
+}
+
+export async function consoleCommand(
+  options: ConsoleOptions,
+  signal?: AbortSignal,
+  say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<void> {
+  const { target, secrets } = options.aws ? await openAws(options) : await openLocal(options);
   let server: Awaited<ReturnType<typeof startConsoleServer>>;
   try {
     server = await startConsoleServer({
@@ -57,7 +90,7 @@ export async function consoleCommand(
       host: options.host,
       port: options.port,
       accessToken: options.token ?? null,
-      secrets: SecretScrubber.fromUrls([stack.sourceUrl, stack.warehouseUrl]),
+      secrets,
     });
   } catch (error) {
     await target.close();
@@ -79,16 +112,24 @@ export function register(program: Command): void {
   const command = program
     .command('console')
     .description(
-      'web console on 127.0.0.1: the pipeline flow with live numbers and alarms, the dead letters (redrive, purge), and live warehouse views with CSV downloads; works while `npm start` runs and when nothing runs',
+      'web console on 127.0.0.1: the pipeline flow with live numbers and alarms, the dead letters (redrive, purge), and live warehouse views with CSV downloads; on the local stack while `npm start` runs or when nothing runs, or with --aws on a deployment',
     );
-  addStateDirOption(command);
+  addAwsOptions(command);
   addSourceUrlOption(command, false);
   addWarehouseUrlOption(command, false);
   addConsoleListenOptions(command);
-  command.option('--aws', 'read a deployment instead of the local stack (needs the --aws status readers)');
+  command.addHelpText(
+    'after',
+    '\nWith --aws the pages read the deployment (queues, DLQs, state table, CloudWatch alarms and metrics) through the AWS chain; the Warehouse page needs --warehouse-url / WAREHOUSE_URL with a URL reachable from here. Redrive / purge backups go to the working folder.',
+  );
   addExamples(command, [
     ['totes console', 'the console on the stack in ./.totes, running or not'],
     ['totes console --port 0', 'on any free port (the URL is printed)'],
+    ['totes console --aws --prefix totes-prod', 'the AWS deployment totes-prod (no warehouse views)'],
+    [
+      'totes console --aws --warehouse-url "$TUNNELLED_URL"',
+      'the deployment, with the warehouse views through a tunnel',
+    ],
     ['TOTES_CONSOLE_TOKEN=... totes console --host 0.0.0.0', 'reachable from other machines, with a token'],
   ]);
   command.action(async (options: ConsoleOptions) => {

@@ -51,6 +51,25 @@ export function dataTable(options: {
 </table></div>`;
 }
 
+/**
+ * A titled part of a page: an h2 that names the section for screen readers (aria-labelledby).
+ * `anchor` also gives the section the id (a link target, `#id`); `count` follows the title.
+ */
+export function section(options: {
+  readonly id: string;
+  readonly title: string;
+  readonly count?: string;
+  readonly anchor?: boolean;
+  readonly className?: string;
+  readonly body: SafeHtml;
+}): SafeHtml {
+  const attributes = html`${options.className ? html` class="${options.className}"` : ''}${options.anchor ? html` id="${options.id}"` : ''}`;
+  return html`<section${attributes} aria-labelledby="${options.id}-heading">
+<h2 id="${options.id}-heading">${options.title}${options.count === undefined ? '' : html` <span class="count">${options.count}</span>`}</h2>
+${options.body}
+</section>`;
+}
+
 /** A chart and the same numbers as a table (for screen readers, and to read exact values). */
 export function figure(options: {
   readonly id: string;
@@ -60,12 +79,15 @@ export function figure(options: {
   readonly table: SafeHtml;
   readonly actions?: SafeHtml;
 }): SafeHtml {
-  return html`<section class="figure" id="${options.id}" aria-labelledby="${options.id}-heading">
-<h2 id="${options.id}-heading">${options.title}</h2>
-${options.note ? html`<p class="note">${options.note}</p>` : ''}
+  return section({
+    id: options.id,
+    title: options.title,
+    anchor: true,
+    className: 'figure',
+    body: html`${options.note ? html`<p class="note">${options.note}</p>` : ''}
 ${options.actions ?? ''}
-<div class="figure-body">${options.chart ? html`<div class="chart-box">${options.chart}</div>` : ''}${options.table}</div>
-</section>`;
+<div class="figure-body">${options.chart ? html`<div class="chart-box">${options.chart}</div>` : ''}${options.table}</div>`,
+  });
 }
 
 export function problems(list: readonly string[]): SafeHtml {

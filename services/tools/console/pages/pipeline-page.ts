@@ -7,7 +7,7 @@ import { FACT_TABLES } from '../../../../shared/schema/warehouse.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PipelineView, QueueView } from '../readers/pipeline-view.ts';
 import { seriesChart } from '../svg-charts.ts';
-import { dataTable, figure, int, problems, seconds } from './components.ts';
+import { dataTable, figure, int, problems, seconds, section } from './components.ts';
 
 type Fact = { readonly label: string; readonly value: string; readonly key: string; readonly warn?: boolean };
 
@@ -51,12 +51,13 @@ function flow(view: PipelineView): SafeHtml {
   const dims = Object.entries(view.warehouseRows)
     .filter(([t]) => !(FACT_TABLES as readonly string[]).includes(t))
     .reduce((sum, [, n]) => sum + n, 0);
+  const window = view.stagesWindow === 'last hour' ? ', last hour' : '';
   const stage = (name: 'transform' | 'load'): Fact[] =>
     view.stages
       ? [
-          { label: 'records ok', value: int(view.stages[name].ok), key: `${name}-ok` },
+          { label: `records ok${window}`, value: int(view.stages[name].ok), key: `${name}-ok` },
           {
-            label: 'records failed',
+            label: `records failed${window}`,
             value: int(view.stages[name].failed),
             key: `${name}-failed`,
             warn: view.stages[name].failed > 0,
@@ -118,16 +119,24 @@ ${hop('warehouse', 'warehouse', [
 
 function alarms(view: PipelineView): SafeHtml {
   const firing = view.alarms.filter((a) => a.state !== 'OK').length;
-  return html`<section aria-labelledby="alarms-heading" id="alarms">
-<h2 id="alarms-heading">Alarms <span class="count">${view.alarms.length === 0 ? 'not evaluated' : firing === 0 ? `all ${view.alarms.length} OK` : `${firing} of ${view.alarms.length} in ALARM`}</span></h2>
-<div class="table-scroll" tabindex="0" role="region" aria-label="Alarms"><table>
+  return section({
+    id: 'alarms',
+    title: 'Alarms',
+    count:
+      view.alarms.length === 0
+        ? 'not evaluated'
+        : firing === 0
+          ? `all ${view.alarms.length} OK`
+          : `${firing} of ${view.alarms.length} in ALARM`,
+    anchor: true,
+    body: html`<div class="table-scroll" tabindex="0" role="region" aria-label="Alarms"><table>
 <caption>Each alarm's state and what to do about it</caption>
 <thead><tr><th scope="col">alarm</th><th scope="col">state</th><th scope="col">why</th><th scope="col">runbook</th></tr></thead>
 <tbody>${view.alarms.map(
-    (a) =>
-      html`<tr data-alarm="${a.name}"><td>${a.name}</td><td><span class="state ${a.state === 'OK' ? 'good' : 'bad'}" data-key="alarm-state">${a.state}</span></td><td>${a.reason}</td><td><a href="/runbook#${a.runbook}">RUNBOOK: ${a.runbook}</a></td></tr>`,
-  )}</tbody></table></div>
-</section>`;
+      (a) =>
+        html`<tr data-alarm="${a.name}"><td>${a.name}</td><td><span class="state ${a.state === 'OK' ? 'good' : 'bad'}" data-key="alarm-state">${a.state}</span></td><td>${a.reason}</td><td><a href="/runbook#${a.runbook}">RUNBOOK: ${a.runbook}</a></td></tr>`,
+    )}</tbody></table></div>`,
+  });
 }
 
 function runs(view: PipelineView): SafeHtml {
@@ -147,6 +156,20 @@ function runs(view: PipelineView): SafeHtml {
       ...r,
       seconds: r.durationMs === null ? null : (r.durationMs / 1000).toFixed(2),
     })),
+  });
+}
+
+function watermarks(view: PipelineView): SafeHtml {
+  return dataTable({
+    caption: 'Watermarks: each source table read up to (the next extract starts after it)',
+    id: 'watermarks',
+    columns: [
+      { key: 'table', label: 'source table', kind: 'text' },
+      { key: 'watermark', label: 'watermark (source clock)', kind: 'text' },
+    ],
+    rows: Object.entries(view.watermarks)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([table, watermark]) => ({ table, watermark })),
   });
 }
 
@@ -200,7 +223,7 @@ function throughput(view: PipelineView): SafeHtml {
   return figure({
     id: 'throughput',
     title: 'Throughput, last hour',
-    note: 'rows the load wrote (inserted + updated) per minute, from the load ledger',
+    note: `rows the load wrote (inserted + updated) per minute, from ${view.throughputSource}`,
     chart:
       points.length === 0
         ? null
@@ -232,7 +255,7 @@ ${freshnessLine(view)}
 ${flow(view)}
 ${alarms(view)}
 ${throughput(view)}
-<section aria-labelledby="runs-heading"><h2 id="runs-heading">Recent runs</h2>${runs(view)}</section>
-<section aria-labelledby="stages-heading"><h2 id="stages-heading">Rows per stage</h2>${rowsPerStage(view)}</section>
-<section aria-labelledby="queues-heading"><h2 id="queues-heading">Queues</h2>${queues(view)}</section>`;
+${section({ id: 'runs', title: 'Recent runs', body: html`${runs(view)}${watermarks(view)}` })}
+${section({ id: 'stages', title: 'Rows per stage', body: rowsPerStage(view) })}
+${section({ id: 'queues', title: 'Queues', body: queues(view) })}`;
 }

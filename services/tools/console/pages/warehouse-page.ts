@@ -6,7 +6,7 @@ import { html, type SafeHtml } from '../html.ts';
 import type { TableStats, ViewResult } from '../readers/warehouse-reader.ts';
 import type { ChartSpec, ViewFilters } from '../readers/warehouse-views.ts';
 import { barChart, type Series, seriesChart } from '../svg-charts.ts';
-import { dataTable, figure } from './components.ts';
+import { dataTable, figure, section } from './components.ts';
 
 type Row = Readonly<Record<string, unknown>>;
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
@@ -65,8 +65,11 @@ export function warehouseForm(filters: ViewFilters, currencies: readonly string[
 }
 
 function tables(stats: readonly TableStats[]): SafeHtml {
-  return html`<section aria-labelledby="tables-heading" id="tables"><h2 id="tables-heading">Tables</h2>${dataTable(
-    {
+  return section({
+    id: 'tables',
+    title: 'Tables',
+    anchor: true,
+    body: dataTable({
       caption: 'Rows per warehouse table and when a load last wrote to it (UTC)',
       id: 'table-stats',
       columns: [
@@ -75,8 +78,8 @@ function tables(stats: readonly TableStats[]): SafeHtml {
         { key: 'lastLoaded', label: 'last loaded (UTC)', kind: 'text' },
       ],
       rows: stats.map((s) => ({ ...s })),
-    },
-  )}</section>`;
+    }),
+  });
 }
 
 export function warehouseLive(options: {

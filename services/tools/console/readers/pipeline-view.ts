@@ -53,6 +53,8 @@ export interface PipelineView {
   readonly scheduleSeconds: number | null;
   readonly lastHeartbeat: string | null;
   readonly runs: readonly RunView[];
+  /** Source table → the extract's watermark (state table). */
+  readonly watermarks: Readonly<Record<string, string>>;
   /** The queue names of each hop (the flow diagram) and every queue's numbers. */
   readonly hops: {
     readonly transformQueue: string;
@@ -63,8 +65,12 @@ export interface PipelineView {
     readonly processedBucket: string;
   };
   readonly queues: readonly QueueView[];
-  /** Records handled by the consumers in this process (only when the console runs in `totes start`). */
+  /**
+   * Records handled by the consumers: in this process (the console inside `totes start`), or over
+   * the last hour from the deployment's metrics (`stagesWindow` says which); null: not known here.
+   */
   readonly stages: { readonly transform: StageActivity; readonly load: StageActivity } | null;
+  readonly stagesWindow: 'this process' | 'last hour';
   readonly warehouseRows: Readonly<Record<string, number>>;
   readonly unitsLoaded: number;
   readonly lastHour: { readonly units: number; readonly inserted: number; readonly updated: number };
@@ -77,6 +83,8 @@ export interface PipelineView {
   };
   readonly alarms: readonly AlarmView[];
   readonly throughput: readonly ThroughputPoint[];
+  /** Where the throughput and the last hour's totals come from (shown under the chart). */
+  readonly throughputSource: string;
   /** Parts that could not be read this time, in one line each (the rest is still shown). */
   readonly problems: readonly string[];
 }

@@ -56,6 +56,11 @@ export interface LocalAws {
   /** Queue name → URL, for every queue and DLQ of `resources`. */
   readonly queueUrls: Readonly<Record<string, string>>;
   readonly stateDir: string | undefined;
+  /**
+   * Puts a message on a queue outside any SQS request, as S3's notification bridge does (no fault
+   * can hit it): chaos runs use it to dead-letter a harmless message that their redrive then moves.
+   */
+  enqueue(queueName: string, body: string): void;
   stop(): Promise<void>;
 }
 
@@ -187,6 +192,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       resources,
       queueUrls,
       stateDir,
+      enqueue: (queueName, body) => {
+        const queue = sqsStore.getQueueByName(queueName);
+        if (!queue) throw new Error(`no queue named ${queueName}`);
+        sqsStore.enqueueDirect(queue, body);
+        sqsStore.flush();
+      },
       stop,
     };
   } catch (error) {

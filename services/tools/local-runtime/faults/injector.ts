@@ -110,6 +110,8 @@ export class FaultInjector {
   enabled: boolean;
   readonly #rngs = new Map<FaultKind, Rng>();
   readonly #counts = new Map<FaultKind, number>();
+  readonly #crossings = new Map<FaultKind, number>();
+  readonly #crossingWaiters = new Set<{ kind: FaultKind; atLeast: number; resolve: () => void }>();
 
   constructor(spec: FaultSpec, seed: number, options: { enabled?: boolean } = {}) {
     this.spec = spec;
@@ -135,6 +137,7 @@ export class FaultInjector {
   draw(kind: FaultKind): boolean {
     const p = this.spec[kind] ?? 0;
     if (!this.enabled || p <= 0) return false;
+    this.#crossed(kind);
     if (!this.rng(kind).chance(p)) return false;
     this.count(kind);
     return true;
@@ -142,6 +145,52 @@ export class FaultInjector {
 
   count(kind: FaultKind, n = 1): void {
     this.#counts.set(kind, (this.#counts.get(kind) ?? 0) + n);
+  }
+
+  #crossed(kind: FaultKind): void {
+    const n = (this.#crossings.get(kind) ?? 0) + 1;
+    this.#crossings.set(kind, n);
+    for (const waiter of this.#crossingWaiters) {
+      if (waiter.kind === kind && n >= waiter.atLeast) {
+        this.#crossingWaiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  /**
+   * Decisions drawn per kind (every kind listed): how often each boundary was crossed while its
+   * kind was enabled. A kind that fired 0 times after many crossings is unlucky or broken; one
+   * never crossed had no chance (a run too short for that boundary).
+   */
+  crossings(): Record<FaultKind, number> {
+    return Object.fromEntries(FAULT_KINDS.map((k) => [k, this.#crossings.get(k) ?? 0])) as Record<
+      FaultKind,
+      number
+    >;
+  }
+
+  /**
+   * Resolves true once `kind` has been crossed at least `atLeast` times in all (an event, not a
+   * poll), or false after `timeoutMs`.
+   */
+  whenCrossed(kind: FaultKind, atLeast: number, timeoutMs: number): Promise<boolean> {
+    if ((this.#crossings.get(kind) ?? 0) >= atLeast) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        kind,
+        atLeast,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#crossingWaiters.delete(waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.#crossingWaiters.add(waiter);
+    });
   }
 
   /** Injected faults per kind (every kind listed, zeros included). */

@@ -4,6 +4,7 @@
  * TimeZone, whether `last_updated` looks like UTC, and the columns against the pipeline's.
  */
 import { type DatabasePool, sql } from 'slonik';
+import { z } from 'zod';
 import { compareSourceSchema } from '../../../../shared/schema/source-drift.ts';
 import {
   SOURCE_TABLE_NAMES,
@@ -18,23 +19,24 @@ import { versionCheck } from './versions.ts';
 
 const G = 'source' as const;
 
-interface SourceIdentity {
-  readonly role: string;
-  readonly database: string;
-  readonly versionNum: number;
-  readonly version: string;
-  readonly superuser: boolean;
-  readonly readAllStats: boolean;
-  readonly inRecovery: boolean;
-  readonly timeZone: string;
+const SourceIdentity = z.object({
+  role: z.string(),
+  database: z.string(),
+  versionNum: z.number().int(),
+  version: z.string(),
+  superuser: z.boolean(),
+  readAllStats: z.boolean(),
+  inRecovery: z.boolean(),
+  timeZone: z.string(),
   /** UTC offset of the session time zone now, and in January and July (DST). */
-  readonly offsetNow: number;
-  readonly offsetJanuary: number;
-  readonly offsetJuly: number;
-}
+  offsetNow: z.number().int(),
+  offsetJanuary: z.number().int(),
+  offsetJuly: z.number().int(),
+});
+type SourceIdentity = z.infer<typeof SourceIdentity>;
 
 async function identity(pool: DatabasePool): Promise<SourceIdentity> {
-  return (await pool.one(sql.unsafe`
+  return pool.one(sql.type(SourceIdentity)`
     SELECT current_user AS "role",
       current_database() AS "database",
       current_setting('server_version_num')::int AS "versionNum",
@@ -45,24 +47,25 @@ async function identity(pool: DatabasePool): Promise<SourceIdentity> {
       current_setting('TimeZone') AS "timeZone",
       extract(timezone FROM now())::int AS "offsetNow",
       extract(timezone FROM '2025-01-15 12:00:00+00'::timestamptz)::int AS "offsetJanuary",
-      extract(timezone FROM '2025-07-15 12:00:00+00'::timestamptz)::int AS "offsetJuly"`)) as unknown as SourceIdentity;
+      extract(timezone FROM '2025-07-15 12:00:00+00'::timestamptz)::int AS "offsetJuly"`);
 }
 
 /** A role name as SQL for the GRANT the fix prints. */
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-interface TableAccess {
-  readonly table: SourceTableName;
-  readonly exists: boolean;
-  readonly canSelect: boolean;
-}
+const TableAccess = z.object({
+  table: z.enum(SOURCE_TABLE_NAMES),
+  exists: z.boolean(),
+  canSelect: z.boolean(),
+});
+type TableAccess = z.infer<typeof TableAccess>;
 
 async function tableAccess(pool: DatabasePool): Promise<TableAccess[]> {
-  const rows = (await pool.any(sql.unsafe`
+  const rows = await pool.any(sql.type(TableAccess)`
     SELECT t.name AS "table", r.oid IS NOT NULL AS "exists",
       CASE WHEN r.oid IS NULL THEN false ELSE has_table_privilege(r.oid, 'SELECT') END AS "canSelect"
     FROM unnest(${sql.array([...SOURCE_TABLE_NAMES], 'text')}) AS t(name)
-    LEFT JOIN LATERAL (SELECT to_regclass(quote_ident(t.name)) AS oid) r ON true`)) as unknown as TableAccess[];
+    LEFT JOIN LATERAL (SELECT to_regclass(quote_ident(t.name)) AS oid) r ON true`);
   const result: TableAccess[] = [];
   for (const row of rows) {
     if (!row.exists || row.canSelect) {
@@ -71,11 +74,11 @@ async function tableAccess(pool: DatabasePool): Promise<TableAccess[]> {
     }
     // Column grants are enough: the extract selects the known columns by name.
     const columns = SOURCE_TABLES[row.table].columns.map((c) => c.name);
-    const covered = (await pool.oneFirst(sql.unsafe`
-      SELECT bool_and(has_column_privilege(to_regclass(quote_ident(${row.table})), c, 'SELECT'))
+    const covered = await pool.oneFirst(sql.type(z.object({ covered: z.boolean().nullable() }))`
+      SELECT bool_and(has_column_privilege(to_regclass(quote_ident(${row.table})), c, 'SELECT')) AS "covered"
       FROM unnest(${sql.array(columns, 'text')}) AS c
       WHERE EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(quote_ident(${row.table}))
-                    AND a.attname = c AND NOT a.attisdropped)`)) as boolean | null;
+                    AND a.attname = c AND NOT a.attisdropped)`);
     result.push({ ...row, canSelect: covered === true });
   }
   return result;
@@ -84,9 +87,9 @@ async function tableAccess(pool: DatabasePool): Promise<TableAccess[]> {
 async function recency(pool: DatabasePool, tables: readonly SourceTableName[]): Promise<TableRecency[]> {
   const result: TableRecency[] = [];
   for (const table of tables) {
-    const gap = (await pool.oneFirst(sql.unsafe`
-      SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - max(${sql.identifier(['last_updated'])}))::float8
-      FROM ${sql.identifier([table])}`)) as number | null;
+    const gap = await pool.oneFirst(sql.type(z.object({ gap: z.number().nullable() }))`
+      SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - max(${sql.identifier(['last_updated'])}))::float8 AS "gap"
+      FROM ${sql.identifier([table])}`);
     result.push({ table, gapSeconds: gap });
   }
   return result;

@@ -7,6 +7,7 @@
  * is pending; then SELECT, INSERT and UPDATE on every table it writes.
  */
 import { type DatabasePool, sql } from 'slonik';
+import { z } from 'zod';
 import {
   PIPELINE_SCHEMA,
   WAREHOUSE_MIGRATIONS,
@@ -23,14 +24,26 @@ const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const PIPELINE_TABLES = ['load_ledger', 'dimension_version'] as const;
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE'] as const;
 
+/** A yes/no question to the catalog, answered in one column named `yes`. */
+const YES = sql.type(z.object({ yes: z.boolean() }));
+const Identity = z.object({
+  role: z.string(),
+  database: z.string(),
+  versionNum: z.number().int(),
+  version: z.string(),
+});
+
 async function appliedMigrations(pool: DatabasePool): Promise<number[] | null> {
   const exists = await pool.oneFirst(
-    sql.unsafe`SELECT to_regclass(${`${PIPELINE_SCHEMA}.schema_migrations`}) IS NOT NULL`,
+    YES`SELECT to_regclass(${`${PIPELINE_SCHEMA}.schema_migrations`}) IS NOT NULL AS "yes"`,
   );
   if (!exists) return null;
-  return (await pool.anyFirst(
-    sql.unsafe`SELECT "version" FROM ${sql.identifier([PIPELINE_SCHEMA, 'schema_migrations'])} ORDER BY 1`,
-  )) as number[];
+  return [
+    ...(await pool.anyFirst(
+      sql.type(z.object({ version: z.number().int() }))`
+        SELECT "version" FROM ${sql.identifier([PIPELINE_SCHEMA, 'schema_migrations'])} ORDER BY 1`,
+    )),
+  ];
 }
 
 function migrationCheck(applied: number[] | null, url: string): CheckResult {
@@ -66,10 +79,12 @@ function migrationCheck(applied: number[] | null, url: string): CheckResult {
 }
 
 async function rightsCheck(pool: DatabasePool, role: string, pending: boolean): Promise<CheckResult> {
-  const database = (await pool.oneFirst(sql.unsafe`SELECT current_database()`)) as string;
+  const database = await pool.oneFirst(
+    sql.type(z.object({ database: z.string() }))`SELECT current_database() AS "database"`,
+  );
   const grants: string[] = [];
   const missing: string[] = [];
-  if (!(await pool.oneFirst(sql.unsafe`SELECT has_database_privilege(current_database(), 'CREATE')`))) {
+  if (!(await pool.oneFirst(YES`SELECT has_database_privilege(current_database(), 'CREATE') AS "yes"`))) {
     missing.push(`CREATE on database ${database}`);
     grants.push(`GRANT CREATE ON DATABASE ${quoted(database)} TO ${quoted(role)};`);
   }
@@ -79,12 +94,12 @@ async function rightsCheck(pool: DatabasePool, role: string, pending: boolean): 
   ];
   for (const schema of schemas) {
     const exists = await pool.oneFirst(
-      sql.unsafe`SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ${schema.name})`,
+      YES`SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ${schema.name}) AS "yes"`,
     );
     if (!exists) continue; // created by the migrations (the database CREATE above covers it)
     const lacking: string[] = [];
     for (const privilege of schema.privileges) {
-      if (!(await pool.oneFirst(sql.unsafe`SELECT has_schema_privilege(${schema.name}, ${privilege})`))) {
+      if (!(await pool.oneFirst(YES`SELECT has_schema_privilege(${schema.name}, ${privilege}) AS "yes"`))) {
         lacking.push(privilege);
       }
     }
@@ -100,12 +115,12 @@ async function rightsCheck(pool: DatabasePool, role: string, pending: boolean): 
   const byPrivilege = new Map<string, string[]>();
   for (const { schema, table } of tables) {
     const name = `${schema}.${table}`;
-    const oid = await pool.oneFirst(
-      sql.unsafe`SELECT to_regclass(${`${quoted(schema)}.${quoted(table)}`})::oid`,
+    const exists = await pool.oneFirst(
+      YES`SELECT to_regclass(${`${quoted(schema)}.${quoted(table)}`}) IS NOT NULL AS "yes"`,
     );
-    if (oid === null) continue; // not created yet: the migrations create it, owned by the role
+    if (!exists) continue; // not created yet: the migrations create it, owned by the role
     for (const privilege of TABLE_PRIVILEGES) {
-      if (!(await pool.oneFirst(sql.unsafe`SELECT has_table_privilege(${name}, ${privilege})`))) {
+      if (!(await pool.oneFirst(YES`SELECT has_table_privilege(${name}, ${privilege}) AS "yes"`))) {
         byPrivilege.set(privilege, [...(byPrivilege.get(privilege) ?? []), name]);
       }
     }
@@ -133,15 +148,10 @@ async function rightsCheck(pool: DatabasePool, role: string, pending: boolean): 
 
 export async function warehouseChecks(url: string, fixUrl: string, reachHint = ''): Promise<CheckResult[]> {
   const outcome = await withDatabase(url, async (pool) => {
-    const id = (await pool.one(sql.unsafe`
+    const id = await pool.one(sql.type(Identity)`
       SELECT current_user AS "role", current_database() AS "database",
         current_setting('server_version_num')::int AS "versionNum",
-        current_setting('server_version') AS "version"`)) as {
-      role: string;
-      database: string;
-      versionNum: number;
-      version: string;
-    };
+        current_setting('server_version') AS "version"`);
     const applied = await appliedMigrations(pool);
     const migrations = migrationCheck(applied, fixUrl);
     return [

@@ -20,6 +20,9 @@ export interface LakeCatalog {
 
 interface ManifestLike {
   readonly format?: unknown;
+  /** Processed manifests: the load unit; every generation of a unit carries the same one. */
+  readonly unitId?: unknown;
+  readonly generation?: unknown;
   readonly objects?: ReadonlyArray<{ readonly table?: unknown; readonly key?: unknown }>;
 }
 
@@ -33,6 +36,11 @@ async function readManifests(
   format: string,
 ): Promise<{ count: number; byTable: Map<string, Set<string>> }> {
   const byTable = new Map<string, Set<string>>();
+  /**
+   * A replayed unit (`totes replay`) has several generations in the lake; like the warehouse, a
+   * view shows only the newest one's objects (a manifest without unitId stands alone).
+   */
+  const newest = new Map<string, { generation: number; manifest: ManifestLike; key: string }>();
   let count = 0;
   for await (const key of files.listKeys(bucket, 'units/')) {
     if (!key.endsWith(`/${MANIFEST_SUFFIX}`)) continue;
@@ -47,7 +55,13 @@ async function readManifests(
       throw new LakeManifestError(`s3://${bucket}/${key}: not a ${format} manifest`);
     }
     count++;
-    for (const object of manifest.objects) {
+    const unit = typeof manifest.unitId === 'string' ? manifest.unitId : key;
+    const generation = typeof manifest.generation === 'number' ? manifest.generation : 1;
+    const known = newest.get(unit);
+    if (!known || known.generation < generation) newest.set(unit, { generation, manifest, key });
+  }
+  for (const { manifest, key } of newest.values()) {
+    for (const object of manifest.objects ?? []) {
       if (typeof object.table !== 'string' || typeof object.key !== 'string') {
         throw new LakeManifestError(`s3://${bucket}/${key}: an object without table or key`);
       }

@@ -1,4 +1,5 @@
 import { type DatabasePool, sql } from 'slonik';
+import { z } from 'zod';
 import { FACT_SOURCE_TABLES } from '../../../../shared/schema/totesys.ts';
 import { listDuplicateVersions } from './reconcile.ts';
 import { FACT_BY_SOURCE } from './tables.ts';
@@ -84,13 +85,16 @@ export class VersionRecorder implements Iterable<RecordedVersion> {
 }
 
 /** The current version of every row of the three fact source tables. */
+/** A fact row version: its natural id and 'YYYY-MM-DD HH:MM:SS.mmm'. */
+const VERSION = z.object({ id: z.number().int(), last_updated: z.string() });
+
 export async function snapshotSourceVersions(source: DatabasePool): Promise<RecordedVersion[]> {
   const out: RecordedVersion[] = [];
   for (const table of FACT_SOURCE_TABLES) {
-    const rows = (await source.any(sql.unsafe`
+    const rows = await source.any(sql.type(VERSION)`
       SELECT ${sql.identifier([`${table}_id`])} AS "id",
         to_char("last_updated", 'YYYY-MM-DD HH24:MI:SS.MS') AS "last_updated"
-      FROM ${sql.identifier([table])}`)) as readonly { id: number; last_updated: string }[];
+      FROM ${sql.identifier([table])}`);
     for (const row of rows) out.push({ table, id: row.id, lastUpdated: row.last_updated });
   }
   return out;
@@ -142,14 +146,14 @@ export async function reconcileHistory(
     for (const [table, tuples] of byTable) {
       const { table: fact, naturalId } = FACT_BY_SOURCE[table];
       const key = sql.identifier(['f', naturalId]);
-      const missing = (await warehouse.any(sql.unsafe`
+      const missing = await warehouse.any(sql.type(VERSION)`
         SELECT "v"."id", to_char("v"."d", 'YYYY-MM-DD') || ' ' || to_char("v"."t", 'HH24:MI:SS.MS') AS "last_updated"
         FROM ${sql.unnest(tuples, ['int4', 'date', 'time'])} AS "v" ("id", "d", "t")
         WHERE NOT EXISTS (
           SELECT 1 FROM ${sql.identifier([fact])} AS "f"
           WHERE ${key} = "v"."id" AND "f"."last_updated_date" = "v"."d" AND "f"."last_updated_time" = "v"."t"
         )
-        ORDER BY 1, 2`)) as readonly { id: number; last_updated: string }[];
+        ORDER BY 1, 2`);
       perTable[table].checked += tuples.length;
       perTable[table].lost += missing.length;
       for (const m of missing) {

@@ -1,4 +1,6 @@
 import { type DatabasePool, sql } from 'slonik';
+import { z } from 'zod';
+import { countRows } from '../../../../shared/db/catalog.ts';
 import type { FactTable } from '../../../../shared/schema/warehouse.ts';
 import { keysetPages, mergeById } from './merge.ts';
 import {
@@ -94,12 +96,6 @@ const DETAIL_BATCH = 500;
 /** Ids per digest block: a block whose digests agree on both sides is not read row by row. */
 export const DEFAULT_BLOCK_SIZE = 1_000;
 
-interface BlockDigest {
-  readonly block: number;
-  readonly rows: number;
-  readonly digest: string;
-}
-
 /** Coalesces block numbers into id ranges [from, to) of consecutive blocks. */
 export function blockRanges(blocks: readonly number[], blockSize: number): { from: number; to: number }[] {
   const sorted = [...new Set(blocks)].sort((a, b) => a - b);
@@ -165,6 +161,7 @@ async function compareTable(
     }
   };
 
+  // Untyped rows (see tables.ts): a page of a table streamed whole, no per-row schema check.
   const read = (pool: DatabasePool, query: TableCheck['sourceQuery'], filter: RowFilter) =>
     pool.any(query(shape, filter)) as Promise<readonly Row[]>;
   /** Streams both sides of an id range (all ids when no range) and compares row by row. */
@@ -206,8 +203,8 @@ async function compareTable(
   } else {
     // Per block of ids, a digest computed in each database; only blocks that differ are streamed.
     const [sourceBlocks, warehouseBlocks] = await Promise.all([
-      source.any(check.sourceDigest(blockSize)) as Promise<readonly BlockDigest[]>,
-      warehouse.any(check.warehouseDigest(blockSize)) as Promise<readonly BlockDigest[]>,
+      source.any(check.sourceDigest(blockSize)),
+      warehouse.any(check.warehouseDigest(blockSize)),
     ]);
     const dirty: number[] = [];
     const warehouseByBlock = new Map(warehouseBlocks.map((b) => [b.block, b]));
@@ -232,7 +229,7 @@ async function compareTable(
   }
   counts.warehouseIds = warehouseIds;
   const table = sql.identifier([check.table]);
-  counts.warehouseRows = Number(await warehouse.oneFirst(sql.unsafe`SELECT count(*) FROM ${table}`));
+  counts.warehouseRows = await countRows(warehouse, table);
   const duplicates = await findDuplicateVersions(warehouse, check.table as FactTable, check.naturalId!, out);
   counts.duplicateVersions = duplicates;
   return counts;
@@ -255,7 +252,14 @@ export async function listDuplicateVersions(
   limit: number,
 ): Promise<{ total: number; first: DuplicateVersion[] }> {
   const key = sql.identifier([naturalId]);
-  const rows = (await warehouse.any(sql.unsafe`
+  const rows = await warehouse.any(sql.type(
+    z.object({
+      id: z.number().int(),
+      version: z.string(),
+      copies: z.number().int(),
+      total: z.number().int(),
+    }),
+  )`
     SELECT ${key} AS "id",
       to_char("last_updated_date", 'YYYY-MM-DD') || ' ' || to_char("last_updated_time", 'HH24:MI:SS.MS') AS "version",
       count(*) AS "copies",
@@ -264,12 +268,7 @@ export async function listDuplicateVersions(
     GROUP BY ${key}, "last_updated_date", "last_updated_time"
     HAVING count(*) > 1
     ORDER BY 1, 2
-    LIMIT ${Math.max(1, limit)}`)) as readonly {
-    id: number;
-    version: string;
-    copies: number;
-    total: number;
-  }[];
+    LIMIT ${Math.max(1, limit)}`);
   return {
     total: rows[0]?.total ?? 0,
     first: rows.slice(0, limit).map(({ id, version, copies }) => ({ id, version, copies })),
@@ -308,6 +307,20 @@ const DATE_ATTRIBUTE_COLUMNS = [
   'quarter',
 ] as const;
 
+/** A dim_date row with its attributes as text, as compared with the expected ones. */
+const DATE_TEXT = z.string().nullable();
+const DateRow = z.object({
+  date_id: z.string(),
+  year: DATE_TEXT,
+  month: DATE_TEXT,
+  day: DATE_TEXT,
+  day_of_week: DATE_TEXT,
+  day_name: DATE_TEXT,
+  month_name: DATE_TEXT,
+  quarter: DATE_TEXT,
+});
+type DateRow = z.infer<typeof DateRow>;
+
 async function checkDates(
   warehouse: DatabasePool,
   pageSize: number,
@@ -324,14 +337,16 @@ async function checkDates(
     ),
     sql.fragment` UNION ALL `,
   );
-  const referenced = (await warehouse.any(sql.unsafe`
+  const referenced = await warehouse.any(sql.type(
+    z.object({ date_id: z.string(), refs: z.string(), present: z.boolean() }),
+  )`
     WITH "refs" AS (${references})
     SELECT to_char("r"."date_id", 'YYYY-MM-DD') AS "date_id",
       string_agg("r"."ref", ', ' ORDER BY "r"."ref") AS "refs",
       bool_and("d"."date_id" IS NOT NULL) AS "present"
     FROM "refs" AS "r" LEFT JOIN "dim_date" AS "d" ON "d"."date_id" = "r"."date_id"
     GROUP BY "r"."date_id"
-    ORDER BY "r"."date_id"`)) as readonly { date_id: string; refs: string; present: boolean }[];
+    ORDER BY "r"."date_id"`);
   counts.referencedDates = referenced.length;
   for (const r of referenced) {
     if (!r.present) {
@@ -341,27 +356,27 @@ async function checkDates(
   // 2. Every dim_date row has the right attributes (ISO weekday, English names, quarter).
   let after: string | null = null;
   for (;;) {
-    const page = (await warehouse.any(sql.unsafe`
+    const page: readonly DateRow[] = await warehouse.any(sql.type(DateRow)`
       SELECT to_char("date_id", 'YYYY-MM-DD') AS "date_id", "year"::text, "month"::text, "day"::text,
         "day_of_week"::text, "day_name", "month_name", "quarter"::text
       FROM "dim_date"
       WHERE ${after === null ? sql.fragment`TRUE` : sql.fragment`"date_id" > ${after}::date`}
       ORDER BY "date_id"
-      LIMIT ${pageSize}`)) as readonly Record<string, string | null>[];
+      LIMIT ${pageSize}`);
     for (const row of page) {
-      const dateId = row.date_id!;
+      const dateId = row.date_id;
       counts.warehouseRows += 1;
       counts.compared += 1;
       const expected = dateAttributes(dateId);
       for (const column of DATE_ATTRIBUTE_COLUMNS) {
         const e = String(expected[column]);
-        const a = row[column] ?? null;
+        const a = row[column];
         if (e !== a)
           out.add({ table: 'dim_date', kind: 'bad-date', id: dateId, column, expected: e, actual: a });
       }
     }
     if (page.length < pageSize) break;
-    after = page.at(-1)!.date_id!;
+    after = page.at(-1)!.date_id;
   }
   return counts;
 }
@@ -369,9 +384,9 @@ async function checkDates(
 /** Which of `tables` (in the search path) the database lacks: a schema check before comparing. */
 export async function missingTables(pool: DatabasePool, tables: readonly string[]): Promise<string[]> {
   const present = new Set(
-    (await pool.anyFirst(sql.unsafe`
+    await pool.anyFirst(sql.type(z.object({ name: z.string() }))`
       SELECT "t"."name" FROM unnest(${sql.array([...tables], 'text')}) AS "t" ("name")
-      WHERE to_regclass(quote_ident("t"."name")) IS NOT NULL`)) as readonly string[],
+      WHERE to_regclass(quote_ident("t"."name")) IS NOT NULL`),
   );
   return tables.filter((t) => !present.has(t));
 }

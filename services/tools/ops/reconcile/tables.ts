@@ -1,4 +1,5 @@
 import { type FragmentSqlToken, type QuerySqlToken, sql } from 'slonik';
+import { z } from 'zod';
 import type { SourceTableName } from '../../../../shared/schema/totesys.ts';
 import type { DimensionTable, FactTable } from '../../../../shared/schema/warehouse.ts';
 import { type ColumnKind, currencyName } from './values.ts';
@@ -49,14 +50,18 @@ export type RowFilter =
 /** `full`: every compared column as text; `fingerprint`: id, `fp` (md5), and for facts the version. */
 export type RowShape = 'full' | 'fingerprint';
 
+/** One block of ids as a digest query returns it. */
+export const BlockDigest = z.object({ block: z.number().int(), rows: z.number().int(), digest: z.string() });
+export type BlockDigest = z.infer<typeof BlockDigest>;
+
 export interface TableCheck {
   readonly table: DimensionTable | FactTable;
   readonly sourceTable: SourceTableName;
   readonly columns: readonly ColumnCheck[];
   sourceQuery(shape: RowShape, filter: RowFilter): QuerySqlToken;
   /** Per block of `blockSize` ids: rows and an md5 over the block's (id, fingerprint) pairs. */
-  sourceDigest(blockSize: number): QuerySqlToken;
-  warehouseDigest(blockSize: number): QuerySqlToken;
+  sourceDigest(blockSize: number): QuerySqlToken<typeof BlockDigest>;
+  warehouseDigest(blockSize: number): QuerySqlToken<typeof BlockDigest>;
   /** Dimensions: every row; facts: the latest version of each natural id. */
   warehouseQuery(shape: RowShape, filter: RowFilter): QuerySqlToken;
   /** Adds the JS-computed part of the expected row. */
@@ -129,8 +134,8 @@ function limit(filter: RowFilter): FragmentSqlToken {
 }
 
 /** Wraps a fingerprint query into per-block digests (the same text on both sides). */
-function digest(fingerprints: FragmentSqlToken, blockSize: number): QuerySqlToken {
-  return sql.unsafe`
+function digest(fingerprints: FragmentSqlToken, blockSize: number): QuerySqlToken<typeof BlockDigest> {
+  return sql.type(BlockDigest)`
     SELECT floor("x"."id"::numeric / ${blockSize})::int AS "block", count(*)::int AS "rows",
       md5(string_agg("x"."id"::text || ':' || "x"."fp", ',' ORDER BY "x"."id")) AS "digest"
     FROM (${fingerprints}) AS "x"
@@ -168,6 +173,7 @@ function dimension(def: DimensionDefinition): TableCheck {
     table: def.table,
     sourceTable: def.sourceTable,
     columns: def.columns,
+    // Untyped on purpose: these stream every row of the table in pages (millions at scale), a per-row schema check would cost.
     sourceQuery: (shape, filter) => sql.unsafe`${source(shape, filter)}`,
     warehouseQuery: (shape, filter) => sql.unsafe`${warehouse(shape, filter)}`,
     sourceDigest: (blockSize) => digest(source('fingerprint', ALL), blockSize),
@@ -348,6 +354,7 @@ function fact(def: FactDefinition): TableCheck {
     sourceTable: def.sourceTable,
     columns,
     naturalId: def.naturalId,
+    // Untyped on purpose: these stream every row of the table in pages (millions at scale), a per-row schema check would cost.
     sourceQuery: (shape, filter) => sql.unsafe`${source(shape, filter)}`,
     warehouseQuery: (shape, filter) => sql.unsafe`${warehouse(shape, filter)}`,
     sourceDigest: (blockSize) => digest(source('fingerprint', ALL), blockSize),

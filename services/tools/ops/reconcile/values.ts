@@ -28,6 +28,10 @@ export function valuesEqual(kind: ColumnKind, expected: string | null, actual: s
   return expected === actual;
 }
 
+// Deliberate copies: the day and month names, and the dim_date, currency-name and timestamp rules
+// below, are written again here on purpose (the transform has its own in derive.ts and
+// shared/schema). The oracle must not import the pipeline's derivations, or a wrong rule would agree
+// with itself; keep it independent (README.md).
 export const DAY_NAMES = [
   'Monday',
   'Tuesday',

@@ -12,11 +12,12 @@ import { extractScheduleRuleName } from '../../../../shared/config/resources.ts'
 import { createDatabasePool } from '../../../../shared/db/pool.ts';
 import { failureStore } from '../../../../shared/failures/index.ts';
 import { isManifestKey, type ProcessedManifest, unitPrefix } from '../../../../shared/lake/index.ts';
+import { loadedUnitsOfRun, rowsLoadedByRun } from '../../../../shared/state/index.ts';
 import { scheduledEvent } from '../../local-runtime/lambda/schedule.ts';
 import type { RunSummary } from '../../local-runtime/run-once.ts';
 import type { Deployment } from '../deployment/types.ts';
 import { sleepUnlessAborted } from '../logs/sleep.ts';
-import { readLoadedUnits, readQueue } from '../status/readers.ts';
+import { readQueue } from '../status/readers.ts';
 
 export interface FollowOptions {
   /** Give up following after this long (the extract itself is not cut short). */
@@ -111,16 +112,8 @@ export async function warehouseLedger(deployment: Deployment): Promise<LedgerRea
     connectionTimeoutMs: 10_000,
   });
   return {
-    loadedUnits: async (runId: string) => new Set((await readLoadedUnits(pool, runId)).map((u) => u.unitId)),
-    rows: async (runId: string) => {
-      const rows: Record<string, number> = {};
-      for (const unit of await readLoadedUnits(pool, runId)) {
-        for (const [table, counts] of Object.entries(unit.rows)) {
-          rows[table] = (rows[table] ?? 0) + (counts.inserted ?? 0) + (counts.updated ?? 0);
-        }
-      }
-      return rows;
-    },
+    loadedUnits: async (runId: string) => new Set((await loadedUnitsOfRun(pool, runId)).map((u) => u.unitId)),
+    rows: (runId: string) => rowsLoadedByRun(pool, runId),
     close: () => pool.end(),
   } satisfies LedgerReader;
 }

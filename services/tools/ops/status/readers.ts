@@ -3,13 +3,15 @@
  * function reads the local stand-ins and an AWS deployment (the `status` collector, `run --aws`
  * and the alarms use them).
  */
-import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type DatabasePool, sql } from 'slonik';
-import { PIPELINE_SCHEMA, WAREHOUSE_TABLES } from '../../../../shared/schema/warehouse.ts';
+import { countRows, relationExists } from '../../../../shared/db/catalog.ts';
+import { WAREHOUSE_TABLES } from '../../../../shared/schema/warehouse.ts';
 import {
   latestRuns,
   ledgerFreshness,
+  queueDepth,
   readHeartbeat as stateHeartbeat,
   readWatermarks as stateWatermarks,
 } from '../../../../shared/state/index.ts';
@@ -45,23 +47,11 @@ export async function readQueue(
   if (!url) {
     return { queue: name, dlq, exists: false, visible: 0, inFlight: 0, delayed: 0, oldestAgeSeconds: null };
   }
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
   return {
     queue: name,
     dlq,
     exists: true,
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    ...(await queueDepth(sqs, url)),
     oldestAgeSeconds: await oldestAgeSeconds(name),
   };
 }
@@ -117,9 +107,8 @@ export interface WarehouseReading {
 export async function readWarehouse(pool: DatabasePool): Promise<WarehouseReading> {
   const rows: Record<string, number> = {};
   for (const name of WAREHOUSE_TABLES) {
-    const exists = await pool.oneFirst(sql.unsafe`SELECT to_regclass(${`public.${name}`}) IS NOT NULL`);
-    rows[name] = exists
-      ? Number(await pool.oneFirst(sql.unsafe`SELECT count(*) FROM ${sql.identifier([name])}`))
+    rows[name] = (await relationExists(pool, `public.${name}`))
+      ? await countRows(pool, sql.identifier([name]))
       : 0;
   }
   const fresh = await ledgerFreshness(pool);
@@ -131,20 +120,4 @@ export async function readWarehouse(pool: DatabasePool): Promise<WarehouseReadin
       ageSeconds: fresh.ageSeconds === null ? null : Math.round(fresh.ageSeconds),
     },
   };
-}
-
-/** Unit ids of a run the warehouse has applied (pipeline.load_ledger), with their row counts. */
-export async function readLoadedUnits(
-  pool: DatabasePool,
-  runId: string,
-): Promise<{ unitId: string; rows: Record<string, { inserted?: number; updated?: number }> }[]> {
-  const hasLedger = await pool.oneFirst(sql.unsafe`SELECT to_regclass('pipeline.load_ledger') IS NOT NULL`);
-  if (!hasLedger) return [];
-  const found = await pool.any(sql.unsafe`
-    SELECT "unit_id" AS "unitId", "rows" FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}
-    WHERE "run_id" = ${runId}`);
-  return found as unknown as {
-    unitId: string;
-    rows: Record<string, { inserted?: number; updated?: number }>;
-  }[];
 }
