@@ -276,14 +276,12 @@ describe('totes rebuild --aws', () => {
     ).catch((e: unknown) => e);
     expect((itself as Error).message).toMatch(/names the source database/);
 
-    s3Mock
-      .on(ListObjectsV2Command, { Bucket: 'nope-processed' })
-      .rejects(
-        Object.assign(new Error('The specified bucket does not exist'), {
-          name: 'NoSuchBucket',
-          $metadata: {},
-        }),
-      );
+    s3Mock.on(ListObjectsV2Command, { Bucket: 'nope-processed' }).rejects(
+      Object.assign(new Error('The specified bucket does not exist'), {
+        name: 'NoSuchBucket',
+        $metadata: {},
+      }),
+    );
     const fresh = await createTestDatabase('rebuild_aws_nobucket');
     try {
       const noBucket = await rebuildCommand(

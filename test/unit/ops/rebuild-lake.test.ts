@@ -74,12 +74,10 @@ describe('listProcessedManifests', () => {
     s3Mock
       .on(ListObjectsV2Command, { ContinuationToken: undefined })
       .resolves({ IsTruncated: true, NextContinuationToken: 't', Contents: [{ Key: unitKey('a') }] });
-    s3Mock
-      .on(ListObjectsV2Command, { ContinuationToken: 't' })
-      .resolves({
-        IsTruncated: false,
-        Contents: [{ Key: unitKey('b') }, { Key: unitKey('b', 'x.0001.parquet') }],
-      });
+    s3Mock.on(ListObjectsV2Command, { ContinuationToken: 't' }).resolves({
+      IsTruncated: false,
+      Contents: [{ Key: unitKey('b') }, { Key: unitKey('b', 'x.0001.parquet') }],
+    });
     expect(await countProcessedManifests(s3(), BUCKET)).toBe(2);
   });
 
