@@ -19,6 +19,8 @@ export const ENV = {
   /** Optional extract tuning (defaults apply when unset): watermark safety margin, rows per part. */
   extractSafetyMarginMs: 'EXTRACT_SAFETY_MARGIN_MS',
   extractPartSize: 'EXTRACT_PART_SIZE',
+  extractUnitRows: 'EXTRACT_UNIT_ROWS',
+  extractRunRows: 'EXTRACT_RUN_ROWS',
   /**
    * Optional memory budget of the transform and the load: the largest single S3 object (bytes)
    * one invocation reads whole (default DEFAULT_MAX_OBJECT_BYTES). A larger object fails its record

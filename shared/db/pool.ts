@@ -1,5 +1,14 @@
 import { createPool, type DatabasePool, type DriverTypeParser, type Interceptor } from 'slonik';
+import {
+  connectionFailureReason,
+  DatabaseUnreachableError,
+  describeServer,
+  isConnectionFailure,
+} from './errors.ts';
+import { guardPgClientErrors } from './pg-client-errors.ts';
 import { resultParserInterceptor } from './result-parser.ts';
+
+guardPgClientErrors();
 
 /**
  * Values keep PostgreSQL's own text so nothing passes through binary floating point or a time
@@ -61,17 +70,31 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
     // Last, so it checks the rows the other interceptors hand on.
     resultParserInterceptor,
   ];
-  const pool = await createPool(withName.toString(), {
-    typeParsers: EXACT_TYPE_PARSERS,
-    interceptors,
-    maximumPoolSize: options.maximumPoolSize ?? 4,
-    statementTimeout: options.statementTimeoutMs ?? 60_000,
-    idleTimeout: options.idleTimeoutMs ?? 10_000,
-    connectionTimeout: options.connectionTimeoutMs ?? 5_000,
-    // The pipeline retries whole units itself (with backoff, see the load stage); slonik's own
-    // silent retries would hide transient failures from the metrics.
-    connectionRetryLimit: 1,
-  });
+  const connectionTimeout = options.connectionTimeoutMs ?? 5_000;
+  let pool: DatabasePool;
+  try {
+    pool = await createPool(withName.toString(), {
+      typeParsers: EXACT_TYPE_PARSERS,
+      interceptors,
+      maximumPoolSize: options.maximumPoolSize ?? 4,
+      statementTimeout: options.statementTimeoutMs ?? 60_000,
+      idleTimeout: options.idleTimeoutMs ?? 10_000,
+      connectionTimeout,
+      // The pipeline retries whole units itself (with backoff, see the load stage); slonik's own
+      // silent retries would hide transient failures from the metrics.
+      connectionRetryLimit: 1,
+    });
+  } catch (error) {
+    // slonik connects once while creating the pool (to read type OIDs) and passes pg's own error
+    // on: a bare `Error: timeout expired` for a server that does not answer. Named here, so a
+    // stage fails the record with a class the on-call engineer can read and a command exits 2.
+    if (!isConnectionFailure(error)) throw error;
+    const why = connectionFailureReason(error);
+    throw new DatabaseUnreachableError(
+      `cannot reach the database at ${describeServer(url)}: ${why === 'timeout expired' ? `no answer within the connection timeout (${connectionTimeout} ms)` : why}`,
+      { cause: error },
+    );
+  }
   // slonik also emits every query error on the pool; with no listener Node would replace the
   // database's own error (and its SQLSTATE) with ERR_UNHANDLED_ERROR. The caller sees the error
   // through the rejected query either way.

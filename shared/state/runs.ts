@@ -20,6 +20,10 @@ export interface RunRecord {
   readonly changedRows: number;
   readonly rows: number;
   readonly manifestKey?: string;
+  /** Every unit's manifest when the run wrote more than one (the first is `manifestKey`). */
+  readonly manifestKeys?: readonly string[];
+  /** The run's row budget stopped it; the next run goes on from there. */
+  readonly backlog?: boolean;
   readonly rowsByTable?: Readonly<Record<string, number>>;
   /** What the run could not observe that puts rows at risk (extract/source-observability.ts); [] when none. */
   readonly unobservable?: readonly string[];

@@ -14,6 +14,11 @@ export interface WatermarkRecord {
   readonly watermark: string | null;
   /** Versions (see services/lambdas/extract/window.ts versionKey) at or after the watermark already delivered; null = unknown. */
   readonly tail: readonly string[] | null;
+  /**
+   * At `watermark` itself, the versions with an id up to this one are delivered too (a run stopped
+   * at its row budget there: services/lambdas/extract/window.ts nextTablePosition); null if none.
+   */
+  readonly after?: number | null;
   /** Newest last_updated ever seen in the table (drives the source-lag metric). */
   readonly newest: string | null;
   /** 0 when no item exists yet. */
@@ -25,7 +30,7 @@ export class WatermarkConflictError extends Error {
 }
 
 export function emptyWatermark(table: SourceTableName): WatermarkRecord {
-  return { table, watermark: null, tail: [], newest: null, version: 0 };
+  return { table, watermark: null, tail: [], after: null, newest: null, version: 0 };
 }
 
 export async function readWatermarks(
@@ -51,6 +56,7 @@ export async function readWatermarks(
         table: sk,
         watermark: typeof item.watermark === 'string' ? item.watermark : null,
         tail: item.tailDropped === true ? null : ((item.tail as string[] | undefined) ?? []),
+        ...(typeof item.after === 'number' ? { after: item.after } : {}),
         newest: typeof item.newest === 'string' ? item.newest : null,
         version: Number(item.version ?? 0),
       });
@@ -95,6 +101,7 @@ export async function saveWatermark(
           sk: next.table,
           watermark: next.watermark,
           ...(next.tail === null ? { tailDropped: true } : { tail: [...next.tail] }),
+          ...(next.after === null || next.after === undefined ? {} : { after: next.after }),
           newest: next.newest ?? undefined,
           version,
           runId,

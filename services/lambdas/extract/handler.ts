@@ -68,6 +68,8 @@ export async function handler(event: ScheduledEvent | undefined, context: Contex
     };
     const safetyMarginMs = positiveInt(ENV.extractSafetyMarginMs);
     const partSize = positiveInt(ENV.extractPartSize);
+    const maxUnitRows = positiveInt(ENV.extractUnitRows);
+    const maxRunRows = positiveInt(ENV.extractRunRows);
     return await runExtract(
       { ...deps, pool: await sourcePool() },
       {
@@ -76,6 +78,8 @@ export async function handler(event: ScheduledEvent | undefined, context: Contex
         leaseMs: context.getRemainingTimeInMillis() + 30_000,
         ...(safetyMarginMs === undefined ? {} : { safetyMarginMs }),
         ...(partSize === undefined ? {} : { partSize }),
+        ...(maxUnitRows === undefined ? {} : { maxUnitRows }),
+        ...(maxRunRows === undefined ? {} : { maxRunRows }),
       },
     );
   } catch (error) {

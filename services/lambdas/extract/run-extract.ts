@@ -23,7 +23,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DatabasePool } from 'slonik';
-import { type IngestionManifest, newRunId, type SourceValue } from '../../../shared/lake/index.ts';
+import { type IngestionManifest, newRunId } from '../../../shared/lake/index.ts';
 import { addMetric, EXTRACT_METRICS } from '../../../shared/metrics/index.ts';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import {
@@ -46,7 +46,7 @@ import {
   type TransactionsInProgress,
 } from './horizon.ts';
 import { readCheckpoints, saveCheckpoints } from './horizon-store.ts';
-import { PartnerTracker, primaryKeyIndex } from './join-partners.ts';
+import { primaryKeyIndex } from './join-partners.ts';
 import { pagingCauses, type SourceFinding, sourceFindings } from './source-observability.ts';
 import {
   readSource,
@@ -56,13 +56,14 @@ import {
   withSnapshot,
 } from './source-reader.ts';
 import { asSourceSchemaError, checkSourceSchema } from './source-schema.ts';
-import { UnitWriter } from './unit-writer.ts';
+import { UnitSequence, type WrittenUnit } from './unit-sequence.ts';
 import {
   commitHorizon,
   floorToMs,
   latest,
-  nextTail,
+  nextTablePosition,
   nextWatermark,
+  type TableReadEnd,
   timestampToMs,
   versionKey,
 } from './window.ts';
@@ -98,6 +99,18 @@ export interface ExtractOptions {
   readonly maxPendingCheckpoints?: number;
   /** Rows per table object part. Default 20,000. */
   readonly partSize?: number;
+  /**
+   * Changed rows per unit (plus their join partners): a larger change set is cut into several
+   * units, each loaded and transformed alone, so no stage's memory grows with the source.
+   * Default 500,000 (env EXTRACT_UNIT_ROWS).
+   */
+  readonly maxUnitRows?: number;
+  /**
+   * Rows one run reads from the source (a run's budget, so it finishes far inside the Lambda's
+   * timeout): a larger backlog stops there and the next run goes on from where it stopped
+   * (window.ts nextTablePosition). Default 5,000,000 (env EXTRACT_RUN_ROWS).
+   */
+  readonly maxRunRows?: number;
   /** Lease duration; the handler passes the Lambda's remaining time plus a margin. Default 15 min. */
   readonly leaseMs?: number;
   /** Most versions remembered per table to avoid re-emitting them. Default 5,000. */
@@ -109,6 +122,8 @@ export interface ExtractOptions {
 
 export const DEFAULT_SAFETY_MARGIN_MS = 120_000;
 export const DEFAULT_PART_SIZE = 20_000;
+export const DEFAULT_MAX_UNIT_ROWS = 500_000;
+export const DEFAULT_MAX_RUN_ROWS = 5_000_000;
 export const DEFAULT_LEASE_MS = 15 * 60_000;
 export const DEFAULT_MAX_TAIL = 5_000;
 export const DEFAULT_HORIZON_WAIT_MS = 1_000;
@@ -133,14 +148,26 @@ export type ExtractResult =
       readonly status: 'extracted';
       readonly runId: string;
       readonly extractedAt: string;
+      /** The first unit's manifest (a run writes several units when its changed rows exceed maxUnitRows). */
       readonly manifestKey: string;
       readonly manifest: IngestionManifest;
-      /** Changed rows in the unit. */
+      /** Every unit the run wrote, in order (unit-sequence.ts). */
+      readonly units: readonly ExtractedUnit[];
+      /** True when the run's row budget stopped it: the next run goes on from there. */
+      readonly backlog: boolean;
+      /** Changed rows in the units. */
       readonly changedRows: number;
       /** All rows in the unit (changed plus join partners). */
       readonly rows: number;
       readonly rowsByTable: Readonly<Partial<Record<SourceTableName, number>>>;
     };
+
+export interface ExtractedUnit {
+  readonly runId: string;
+  readonly manifestKey: string;
+  readonly changedRows: number;
+  readonly rows: number;
+}
 
 interface TableProgress {
   readonly previous: WatermarkRecord;
@@ -151,6 +178,8 @@ interface TableProgress {
   newest: string | null;
   /** Versions emitted this run at or after the new watermark (the next run reads them again). */
   readonly emittedTail: string[];
+  /** How far the run read the table (its row budget may stop it: window.ts nextTablePosition). */
+  end: TableReadEnd;
 }
 
 const defaultRandom = () => randomBytes(4).toString('hex');
@@ -217,6 +246,7 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
         partners: 0,
         newest: previous.newest,
         emittedTail: [],
+        end: { kind: 'unread' },
       });
     }
 
@@ -227,24 +257,30 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
       throw await asSourceSchemaError(error, deps.pool);
     });
 
-    // (5) Only now, with the manifest durable, may the watermarks move.
+    // (5) Only now, with every manifest durable, may the watermarks move.
     for (const [table, p] of progress) {
+      const previous = {
+        watermark: p.previous.watermark,
+        tail: p.previous.tail,
+        after: p.previous.after ?? null,
+      };
+      const next = nextTablePosition(previous, horizon, p.emittedTail, p.end, maxTail);
       // Before the first settled reading there is no safe watermark: the next run reads all again.
-      if (p.watermark === null) continue;
-      const tail = nextTail(p.previous.tail, p.emittedTail, p.watermark, maxTail);
-      if (tail === null) {
+      if (next === null) continue;
+      if (next.tail === null) {
         logger?.warn('too many versions at the watermark to remember; the next run re-emits them', { table });
       }
       const unchanged =
-        p.previous.watermark === p.watermark &&
+        previous.watermark === next.watermark &&
+        previous.after === next.after &&
         p.previous.newest === p.newest &&
-        sameList(p.previous.tail, tail);
-      if (unchanged) continue;
+        sameList(previous.tail, next.tail);
+      if (unchanged || next.watermark === null) continue;
       await saveWatermark(
         deps.dynamo,
         deps.stateTable,
         p.previous,
-        { table, watermark: p.watermark, tail, newest: p.newest },
+        { table, watermark: next.watermark, tail: next.tail, after: next.after, newest: p.newest },
         runId,
         snapshot.extractedAt,
       );
@@ -256,7 +292,8 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
     const rowsByTable: Partial<Record<SourceTableName, number>> = {};
     for (const [table, p] of progress)
       if (p.changed + p.partners > 0) rowsByTable[table] = p.changed + p.partners;
-    const status = snapshot.manifest ? 'extracted' : 'unchanged';
+    const first = snapshot.units[0];
+    const status = first ? 'extracted' : 'unchanged';
     const durationMs = Date.now() - started;
 
     await recordRun(
@@ -271,7 +308,9 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
         rows,
         rowsByTable,
         unobservable,
-        ...(snapshot.manifest ? { manifestKey: snapshot.manifest.key } : {}),
+        ...(first ? { manifestKey: first.key } : {}),
+        ...(snapshot.units.length > 1 ? { manifestKeys: snapshot.units.map((u) => u.key) } : {}),
+        ...(snapshot.backlog ? { backlog: true } : {}),
       },
       timestampToMs(snapshot.extractedAt),
     );
@@ -302,7 +341,7 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
         addMetric(single, EXTRACT_METRICS.rowsExtracted, p.changed + p.partners);
       }
     }
-    logger?.info(status === 'extracted' ? 'unit written' : 'no change: no unit, heartbeat only', {
+    logger?.info(status === 'extracted' ? 'units written' : 'no change: no unit, heartbeat only', {
       status,
       changedRows,
       rows,
@@ -311,18 +350,28 @@ export async function runExtract(deps: ExtractDeps, options: ExtractOptions = {}
       sourceLagSeconds,
       horizon,
       horizonLimitedBy: limitedBy,
-      manifestKey: snapshot.manifest?.key,
+      manifestKey: first?.key,
+      units: snapshot.units.length,
+      // The row budget stopped the run: the next run goes on where this one stopped.
+      backlog: snapshot.backlog,
     });
 
-    if (!snapshot.manifest) {
+    if (!first) {
       return { status: 'unchanged', runId, extractedAt: snapshot.extractedAt, changedRows: 0, rows: 0 };
     }
     return {
       status: 'extracted',
       runId,
       extractedAt: snapshot.extractedAt,
-      manifestKey: snapshot.manifest.key,
-      manifest: snapshot.manifest.manifest,
+      manifestKey: first.key,
+      manifest: first.manifest,
+      units: snapshot.units.map(({ runId: unitId, key, changedRows: changed, rows: unitRows }) => ({
+        runId: unitId,
+        manifestKey: key,
+        changedRows: changed,
+        rows: unitRows,
+      })),
+      backlog: snapshot.backlog,
       changedRows,
       rows,
       rowsByTable,
@@ -366,83 +415,58 @@ async function extractSnapshot(
   runId: string,
   progress: Map<SourceTableName, TableProgress>,
   partSize: number,
-): Promise<{ extractedAt: string; manifest: { key: string; manifest: IngestionManifest } | null }> {
-  const writer = new UnitWriter(deps.s3, deps.bucket, runId, options.multipartThresholdBytes);
-  const tracker = new PartnerTracker();
-  const write = async (table: SourceTableName, rows: SourceValue[][]) => {
-    await writer.writeTablePart(table, rows);
-    const written = writer.objects[writer.objects.length - 1];
-    if (written && options.afterObjectWritten) await options.afterObjectWritten(written.key);
-  };
+): Promise<{ extractedAt: string; units: WrittenUnit[]; backlog: boolean }> {
+  const units = new UnitSequence(deps.s3, deps.bucket, runId, reader, {
+    partSize,
+    maxUnitRows: options.maxUnitRows ?? DEFAULT_MAX_UNIT_ROWS,
+    multipartThresholdBytes: options.multipartThresholdBytes,
+    afterObjectWritten: options.afterObjectWritten,
+  });
+  // The run's row budget: rows read from the source's cursors (changed rows, before the tail).
+  let remaining = options.maxRunRows ?? DEFAULT_MAX_RUN_ROWS;
+  if (!Number.isSafeInteger(remaining) || remaining < 1) {
+    throw new RangeError(`maxRunRows must be a positive integer, got ${remaining}`);
+  }
 
-  // Changed rows, table by table, streamed in pages.
+  // Changed rows, table by table, streamed in pages, cut into units.
   for (const table of SOURCE_TABLE_NAMES) {
     const p = progress.get(table)!;
+    if (remaining === 0) {
+      p.end = { kind: 'unread' };
+      continue;
+    }
+    units.windowFrom.set(table, p.previous.watermark);
     const pk = primaryKeyIndex(table);
     const lu = SOURCE_TABLES[table].columns.findIndex((c) => c.name === 'last_updated');
     const delivered = p.previous.tail === null ? null : new Set(p.previous.tail);
-    let buffer: SourceValue[][] = [];
-    for await (const page of reader.changedRows(table, p.previous.watermark, partSize)) {
-      const fresh: SourceValue[][] = [];
+    const limit = remaining;
+    let read = 0;
+    let last: { lastUpdated: string; id: number } | null = null;
+    const pages = reader.changedRows(table, p.previous.watermark, partSize, {
+      after: p.previous.after ?? null,
+      limit,
+    });
+    for await (const page of pages) {
       for (const row of page) {
+        read++;
         const lastUpdated = row[lu] as string;
+        last = { lastUpdated, id: row[pk] as number };
         p.newest = latest(p.newest, lastUpdated);
-        const key = versionKey(row[pk] as number, lastUpdated);
+        const key = versionKey(last.id, lastUpdated);
         if (delivered?.has(key)) continue; // this exact version is already in an earlier unit
-        fresh.push(row);
         if (p.watermark !== null && lastUpdated >= p.watermark) p.emittedTail.push(key);
-      }
-      tracker.add(table, fresh, 'changed');
-      p.changed += fresh.length;
-      buffer = buffer.concat(fresh);
-      while (buffer.length >= partSize) {
-        await write(table, buffer.slice(0, partSize));
-        buffer = buffer.slice(partSize);
+        p.changed++;
+        await units.addChanged(table, row);
       }
     }
-    await write(table, buffer);
+    await units.endTable();
+    remaining -= read;
+    p.end = remaining === 0 && last ? { kind: 'stopped', ...last } : { kind: 'complete' };
   }
-
-  const changedTotal = sum([...progress.values()].map((p) => p.changed));
-  if (changedTotal === 0) return { extractedAt: reader.now, manifest: null };
-
-  // Join partners: reverse lookups for changed addresses / departments, then the forward closure.
-  const addPartners = async (table: SourceTableName, rows: SourceValue[][]) => {
-    const pk = primaryKeyIndex(table);
-    const fresh = rows.filter((r) => !tracker.has(table, r[pk] as number));
-    tracker.add(table, fresh, 'partner');
-    progress.get(table)!.partners += fresh.length;
-    for (let i = 0; i < fresh.length; i += partSize) await write(table, fresh.slice(i, i + partSize));
-  };
-  for (const lookup of tracker.reverseLookups()) {
-    for (let i = 0; i < lookup.ids.length; i += partSize) {
-      await addPartners(
-        lookup.table,
-        await reader.rowsWhereIn(lookup.table, lookup.column, lookup.ids.slice(i, i + partSize)),
-      );
-    }
-  }
-  for (let missing = tracker.missing(); missing.size > 0; missing = tracker.missing()) {
-    for (const [table, ids] of missing) {
-      for (let i = 0; i < ids.length; i += partSize) {
-        const chunk = ids.slice(i, i + partSize);
-        const rows = await reader.rowsWhereIn(table, SOURCE_TABLES[table].primaryKey, chunk);
-        if (rows.length !== chunk.length) {
-          throw new Error(`${table}: ${chunk.length - rows.length} referenced row(s) missing in the source`);
-        }
-        await addPartners(table, rows);
-      }
-    }
-  }
-
-  const windows: Partial<Record<SourceTableName, { from: string | null; to: string }>> = {};
-  const changedRows: Partial<Record<SourceTableName, number>> = {};
-  for (const [table, p] of progress) {
-    windows[table] = { from: p.previous.watermark, to: reader.now };
-    if (p.changed > 0) changedRows[table] = p.changed;
-  }
-  const manifest = await writer.writeManifest({ extractedAt: reader.now, windows, changedRows });
-  return { extractedAt: reader.now, manifest };
+  await units.close();
+  for (const [table, count] of units.partners) progress.get(table)!.partners += count;
+  const backlog = [...progress.values()].some((p) => p.end.kind !== 'complete');
+  return { extractedAt: reader.now, units: units.units, backlog };
 }
 
 /**

@@ -141,8 +141,17 @@ function toRow(table: SourceTableName, record: Record<string, unknown>): SourceV
 export interface SnapshotReader {
   /** The snapshot transaction's now() on the database clock, 'YYYY-MM-DD HH:MM:SS.mmm'. */
   readonly now: string;
-  /** Rows with last_updated >= from (all rows when from is null), in pages of at most pageSize. */
-  changedRows(table: SourceTableName, from: string | null, pageSize: number): AsyncGenerator<SourceValue[][]>;
+  /**
+   * Rows with last_updated >= from (all rows when from is null), in (last_updated, id) order, in
+   * pages of at most pageSize. `after`: rows stamped exactly `from` with an id up to it are skipped
+   * (keyset). `limit`: at most this many rows (a run's row budget).
+   */
+  changedRows(
+    table: SourceTableName,
+    from: string | null,
+    pageSize: number,
+    options?: { readonly after?: number | null; readonly limit?: number },
+  ): AsyncGenerator<SourceValue[][]>;
   /** Current rows of `table` whose `column` is one of `ids`. */
   rowsWhereIn(table: SourceTableName, column: string, ids: readonly number[]): Promise<SourceValue[][]>;
 }
@@ -174,14 +183,23 @@ function snapshotReader(tx: DatabaseTransactionConnection, now: string): Snapsho
   let cursors = 0;
   return {
     now,
-    async *changedRows(table, from, pageSize) {
+    async *changedRows(table, from, pageSize, options = {}) {
       if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`bad page size ${pageSize}`);
+      const { after = null, limit } = options;
+      if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1))
+        throw new RangeError(`bad row limit ${limit}`);
       const id = sql.identifier([table]);
       // Qualified: the select list aliases last_updated to its text form.
       const pk = sql.identifier([table, SOURCE_TABLES[table].primaryKey]);
       const lu = sql.identifier([table, 'last_updated']);
       const lowerBound =
-        from === null ? sql.fragment`TRUE` : sql.fragment`${lu} >= ${from}::timestamp(3) without time zone`;
+        from === null
+          ? sql.fragment`TRUE`
+          : after === null
+            ? sql.fragment`${lu} >= ${from}::timestamp(3) without time zone`
+            : sql.fragment`(${lu}, ${pk}) > (${from}::timestamp(3) without time zone, ${after}::int)`;
+      // With a budget PostgreSQL sorts only the first `limit` rows (top-N heapsort).
+      const limited = limit === undefined ? sql.fragment`` : sql.fragment`LIMIT ${limit}`;
       // One server-side cursor per table inside the snapshot: the table is scanned and sorted once
       // and fetched in pages (bounded memory). Keyset pages (one query per page) re-scanned and
       // re-sorted the whole table for every page: the source has no index on last_updated
@@ -189,7 +207,7 @@ function snapshotReader(tx: DatabaseTransactionConnection, now: string): Snapsho
       const cursor = sql.identifier([`totes_changed_${table}_${++cursors}`]);
       await tx.query(
         sql.unsafe`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${selectList(table)} FROM ${id}
-          WHERE ${lowerBound} ORDER BY ${lu}, ${pk}`,
+          WHERE ${lowerBound} ORDER BY ${lu}, ${pk} ${limited}`,
       );
       try {
         // FETCH takes no parameter for its count: fixed chunks, re-cut into pages of pageSize.

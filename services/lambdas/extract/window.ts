@@ -151,3 +151,70 @@ export function latest(a: Timestamp | null, b: Timestamp | null): Timestamp | nu
   if (b === null) return a;
   return a > b ? a : b;
 }
+
+/**
+ * Where a table's state stands between runs: read `last_updated >= watermark`, except the versions
+ * already delivered — those in `tail`, and (after a run that stopped at its row budget) those
+ * stamped exactly `watermark` with an id up to `after`.
+ */
+export interface TablePosition {
+  readonly watermark: Timestamp | null;
+  readonly tail: readonly string[] | null;
+  /** At `watermark` itself, ids up to this one are delivered; null when none is known. */
+  readonly after: number | null;
+}
+
+/** How far a run read a table in its snapshot. */
+export type TableReadEnd =
+  /** Every row of the snapshot with last_updated >= watermark was read. */
+  | { readonly kind: 'complete' }
+  /** The run's row budget ran out; this (last_updated, id) was the last row read (keyset order). */
+  | { readonly kind: 'stopped'; readonly lastUpdated: Timestamp; readonly id: number }
+  /** The budget ran out before this table was reached: nothing read. */
+  | { readonly kind: 'unread' };
+
+/**
+ * The table's position for the next run, lossless for all three ends (README.md, "A large first
+ * load or backlog"):
+ *
+ * - complete: the watermark moves to the commit horizon (never backwards); the tail keeps the
+ *   delivered versions the next run reads again.
+ * - stopped at P = (t, id) with t before the horizon: every version stamped before the horizon was
+ *   committed at the snapshot (a transaction not yet committed stamps at or after the horizon), so
+ *   every version up to P in (last_updated, id) order was read, and no version up to P can appear
+ *   later. The watermark moves to t (not further: the rest of the table is unread) and `after` = id
+ *   marks the versions at t already delivered (however many share that millisecond).
+ * - stopped at or after the horizon: as complete. The unread rows follow P in keyset order, so
+ *   they are stamped at or after t, hence at or after the new watermark, and the next run reads them.
+ * - unread: unchanged.
+ * Null when there is still no safe watermark (the first run, transactions from before it still
+ * open): the next run reads everything again.
+ */
+export function nextTablePosition(
+  previous: TablePosition,
+  horizon: Timestamp | null,
+  emitted: Iterable<string>,
+  end: TableReadEnd,
+  cap: number,
+): TablePosition | null {
+  if (end.kind === 'unread') return previous.watermark === null ? null : previous;
+  if (end.kind === 'stopped' && horizon !== null && end.lastUpdated < horizon) {
+    if (previous.watermark !== null && end.lastUpdated < previous.watermark) {
+      throw new RangeError(`stopped at ${end.lastUpdated}, before the watermark ${previous.watermark}`);
+    }
+    // Versions emitted this run all sort at or before P: those at t are covered by `after`.
+    return {
+      watermark: end.lastUpdated,
+      tail: nextTail(previous.tail, [], end.lastUpdated, cap),
+      after: end.id,
+    };
+  }
+  const watermark = nextWatermark(previous.watermark, horizon);
+  if (watermark === null) return null;
+  return {
+    watermark,
+    tail: nextTail(previous.tail, emitted, watermark, cap),
+    // Still true while the watermark stays where it was.
+    after: watermark === previous.watermark ? previous.after : null,
+  };
+}

@@ -19,7 +19,7 @@ import { WAREHOUSE_SPECS } from '../../../shared/schema/warehouse/index.ts';
 import { SOURCE_VERSION } from '../../../shared/schema/warehouse/lake.ts';
 import { type DimensionTable, FACT_TABLES, type FactTable } from '../../../shared/schema/warehouse.ts';
 import { MissingJoinPartnerError, UnknownCurrencyError, WrongValueTypeError } from './errors.ts';
-import { type RowBuilder, type RowSources, rowBuilder, type SourceRow } from './rows.ts';
+import { type RowBuilder, type RowSources, rowBuilder, type SourceRow, type Where } from './rows.ts';
 import type { SourceTableRows } from './validate.ts';
 
 /**
@@ -137,7 +137,8 @@ export class UnitTransformer {
   private readonly staff = new Map<number, [Row, string]>();
   private readonly dimensions = new Map<VersionedDimension, Map<number, DimensionEntry>>();
   private readonly dates = new Set<string>();
-  private readonly factVersions = new Set<string>();
+  /** Per fact source table, each id's version(s) (last_updated) already emitted in this unit. */
+  private readonly factVersions = new Map<SourceTableName, Map<number, string | Set<string>>>();
   private newest: string | null = null;
 
   /** Newest source last_updated seen in the unit (drives the freshness metric downstream). */
@@ -204,7 +205,7 @@ export class UnitTransformer {
     const pk = SOURCE_TABLES[part.table].primaryKey;
     for (const row of part.rows) {
       const id = num(row, part.table, pk);
-      this.putDimension(dimension, id, { [part.table]: row }, `${part.key}: ${part.table} ${id}`);
+      this.putDimension(dimension, id, { [part.table]: row }, () => `${part.key}: ${part.table} ${id}`);
     }
   }
 
@@ -221,7 +222,7 @@ export class UnitTransformer {
     table: VersionedDimension,
     id: number,
     sources: RowSources,
-    where: string,
+    where: Where,
     derived: Readonly<Record<string, string>> = {},
   ): void {
     let version = '';
@@ -305,18 +306,39 @@ export class UnitTransformer {
     const idColumn = SOURCE_TABLES[table].primaryKey;
     const rows: ParquetRow[] = [];
     let duplicates = 0;
-    part.rows.forEach((row, r) => {
-      const id = num(row, table, idColumn);
-      const version = `${table}|${id}|${str(row, table, 'last_updated')}`;
-      if (this.factVersions.has(version)) {
+    const idIndex = IDX[table][idColumn]!;
+    const updatedIndex = IDX[table].last_updated!;
+    let versions = this.factVersions.get(table);
+    if (!versions) {
+      versions = new Map();
+      this.factVersions.set(table, versions);
+    }
+    // One sources object for the part (build reads it, never keeps it).
+    const sources: Partial<Record<SourceTableName, Row>> = {};
+    const rowsOfPart = part.rows;
+    for (let r = 0; r < rowsOfPart.length; r++) {
+      const row = rowsOfPart[r]!;
+      const id = row[idIndex] as number;
+      const updated = row[updatedIndex] as string;
+      // A fact version (id, last_updated) is emitted once per unit. Most ids have one version, kept
+      // as its text; a Set only for the rare id with several.
+      const seen = versions.get(id);
+      if (seen === undefined) versions.set(id, updated);
+      else if (typeof seen === 'string') {
+        if (seen === updated) {
+          duplicates += 1;
+          continue;
+        }
+        versions.set(id, new Set([seen, updated]));
+      } else if (seen.has(updated)) {
         duplicates += 1;
-        return;
-      }
-      this.factVersions.add(version);
-      const built = builder.build({ [table]: row }, `${part.key}: ${table} ${id} (row ${r})`);
+        continue;
+      } else seen.add(updated);
+      sources[table] = row;
+      const built = builder.build(sources, () => `${part.key}: ${table} ${id} (row ${r})`);
       for (const position of builder.dateKeys) this.dates.add(built[position] as string);
       rows.push(built);
-    });
+    }
     return { table: factTable, rows, duplicates };
   }
 

@@ -21,10 +21,22 @@ export type RowSources = Readonly<Partial<Record<SourceTableName, SourceRow>>>;
 /** Values of the spec's derived columns (and `source_version`), by column name. */
 export type DerivedValues = Readonly<Record<string, ParquetValue>>;
 
+/**
+ * Where a row comes from, for error messages: text, or a function that makes it. Rows pass a
+ * function, so the text (part key, id, row number) is only built when a value is refused (building
+ * it for every row was a measurable share of the transform's time and garbage).
+ */
+export type Where = string | (() => string);
+
+export function placeOf(where: Where): string {
+  return typeof where === 'string' ? where : where();
+}
+
 /** 'YYYY-MM-DD' naming a real calendar day, or WrongValueTypeError. */
-export function checkDate(value: string, where: string): string {
+export function checkDate(value: string, where: Where, column?: string): string {
   if (dateToDays(value) !== undefined) return value;
-  throw new WrongValueTypeError(`${where}: ${JSON.stringify(value)} is not a calendar date 'YYYY-MM-DD'`);
+  const place = column === undefined ? placeOf(where) : `${placeOf(where)}: ${column}`;
+  throw new WrongValueTypeError(`${place}: ${JSON.stringify(value)} is not a calendar date 'YYYY-MM-DD'`);
 }
 
 /** The index of `column` in `table`'s canonical source order; a spec naming no such column fails at load. */
@@ -34,7 +46,7 @@ export function sourceIndex(table: SourceTableName, column: string, where: strin
   return index;
 }
 
-type Fetch = (sources: RowSources, where: string, derived: DerivedValues | undefined) => ParquetValue;
+type Fetch = (sources: RowSources, where: Where, derived: DerivedValues | undefined) => ParquetValue;
 
 function fetcher(spec: TableSpec, column: LakeColumn): Fetch {
   const at = `${spec.name}.${column.name}`;
@@ -50,7 +62,7 @@ function fetcher(spec: TableSpec, column: LakeColumn): Fetch {
       const index = sourceIndex(table, source.column, at);
       return (sources, where) => {
         const row = sources[table];
-        if (!row) throw new Error(`${where}: ${at} needs a ${table} row`);
+        if (!row) throw new Error(`${placeOf(where)}: ${at} needs a ${table} row`);
         return row[index] as ParquetValue;
       };
     }
@@ -65,14 +77,16 @@ function fetcher(spec: TableSpec, column: LakeColumn): Fetch {
         const value = sources[table]![index] as string;
         const time = value.slice(11);
         if (timeToMillis(time) === undefined)
-          throw new WrongValueTypeError(`${where}: ${JSON.stringify(value)} is not a valid timestamp`);
+          throw new WrongValueTypeError(
+            `${placeOf(where)}: ${JSON.stringify(value)} is not a valid timestamp`,
+          );
         return time;
       };
     }
     case 'derived':
       return (_sources, where, derived) => {
         const value = derived?.[column.name];
-        if (value === undefined) throw new Error(`${where}: no value derived for ${at}`);
+        if (value === undefined) throw new Error(`${placeOf(where)}: no value derived for ${at}`);
         return value;
       };
     case 'generated':
@@ -92,7 +106,7 @@ function checked(spec: TableSpec, column: LakeColumn, fetch: Fetch): Fetch {
     const value = inner(sources, where, derived);
     if (value === null)
       throw new WrongValueTypeError(
-        `${where}: ${column.name} is null, ${spec.name}.${column.name} is NOT NULL`,
+        `${placeOf(where)}: ${column.name} is null, ${spec.name}.${column.name} is NOT NULL`,
       );
     return value;
   };
@@ -104,7 +118,7 @@ function withKindCheck(column: LakeColumn, fetch: Fetch): Fetch {
   if (type.kind === 'date') {
     return (sources, where, derived) => {
       const value = fetch(sources, where, derived);
-      return value === null ? null : checkDate(value as string, `${where}: ${column.name}`);
+      return value === null ? null : checkDate(value as string, where, column.name);
     };
   }
   if (type.sql === 'numeric' && type.precision !== undefined) {
@@ -113,7 +127,7 @@ function withKindCheck(column: LakeColumn, fetch: Fetch): Fetch {
       const value = fetch(sources, where, derived);
       if (value !== null && !fitsDecimal(value as string, precision, scale)) {
         throw new WrongValueTypeError(
-          `${where}: ${column.name}: ${value} does not fit numeric(${precision},${scale}) without being altered`,
+          `${placeOf(where)}: ${column.name}: ${value} does not fit numeric(${precision},${scale}) without being altered`,
         );
       }
       return value;
@@ -129,7 +143,7 @@ export interface RowBuilder {
   readonly dateKeys: readonly number[];
   /** The position of a column in the built rows (a typed accessor for code that reads rows). */
   position(column: string): number;
-  build(sources: RowSources, where: string, derived?: DerivedValues): ParquetRow;
+  build(sources: RowSources, where: Where, derived?: DerivedValues): ParquetRow;
 }
 
 export function rowBuilder(spec: TableSpec): RowBuilder {

@@ -3,12 +3,14 @@
  *
  * 1. The notified key must be an ingestion manifest; it is read and validated.
  * 2. If the processed manifest for this run already exists, the work is done: nothing is written.
- * 3. Every table object the manifest lists is read, validated and transformed, one part at a time
- *    (memory holds one part's JSON plus the compressed Parquet written so far and the unit's
- *    dimension rows). Fact parts become Parquet files as they stream through.
- * 4. Only when the whole unit transformed cleanly is anything written (bad input writes nothing):
- *    the Parquet files under the same `units/YYYY/MM/DD/<runId>/` prefix in the processed bucket,
- *    then LAST the processed manifest.
+ * 3. Every table object the manifest lists is read, validated and transformed, one part at a time.
+ *    Fact parts become Parquet files and go to S3 as they stream through (under the same
+ *    `units/YYYY/MM/DD/<runId>/` prefix in the processed bucket), so memory holds one part's JSON
+ *    and one file, plus the unit's dimension rows (bounded by the extract's unit size), never the
+ *    unit's Parquet.
+ * 4. The dimension files once the whole unit transformed cleanly, then LAST the processed
+ *    manifest(s). Bad input writes no manifest: files written before it are listed nowhere, and
+ *    nothing downstream reads them (the load and `totes query` start from manifests).
  *
  * The lake is immutable (shared/lake/write.ts): before each write the key is checked (HeadObject),
  * and every write, single PUT or multipart, also sends `If-None-Match: *` for S3 itself. An object
@@ -76,11 +78,10 @@ export interface TransformUnitResult {
   readonly manifests?: number;
 }
 
-interface PendingObject {
+interface WrittenObject {
   readonly table: WarehouseTable;
   readonly key: string;
   readonly rows: number;
-  readonly body: Uint8Array;
   /** Which processed manifest lists it when the unit is split (0: every one). */
   readonly group: number;
 }
@@ -216,25 +217,23 @@ export async function transformUnit(
     PARQUET_SCHEMAS[table].columns.findIndex((c) => c.name === name);
   const paymentTransaction = column('fact_payment', 'transaction_id');
   const dimTransactionId = column('dim_transaction', 'transaction_id');
-  const pending: PendingObject[] = [];
+  const written: WrittenObject[] = [];
   const rows: Partial<Record<WarehouseTable, number>> = {};
   const parts = new Map<WarehouseTable, number>();
   const fault = derivationFault();
-  const encode = (table: WarehouseTable, tableRows: readonly ParquetRow[], group = 0) => {
+  // Each file goes to S3 as soon as it is encoded: memory holds one part's rows and one file, never
+  // the unit's Parquet (issue 18). Files written before a failure are listed by no manifest.
+  const encode = async (table: WarehouseTable, tableRows: readonly ParquetRow[], group = 0) => {
     for (const slice of chunk(withDerivationFault(fault, table, tableRows), maxRowsPerFile)) {
       const part = (parts.get(table) ?? 0) + 1;
       parts.set(table, part);
+      const key = processedObjectKey(runId, table, part, generation);
       const { buffer } = writeParquet(PARQUET_SCHEMAS[table], slice, {
         rowGroupSize,
         kvMetadata: { 'totes.run-id': runId, 'totes.source-key': ref.key },
       });
-      pending.push({
-        table,
-        key: processedObjectKey(runId, table, part, generation),
-        rows: slice.length,
-        body: buffer,
-        group,
-      });
+      await putImmutable(s3, processedBucket, key, buffer, 'application/vnd.apache.parquet', source, runId);
+      written.push({ table, key, rows: slice.length, group });
       rows[table] = (rows[table] ?? 0) + slice.length;
     }
   };
@@ -256,15 +255,15 @@ export async function transformUnit(
           if (!transactionGroup.has(id)) transactionGroup.set(id, group);
         }
       }
-      encode(facts.table, facts.rows, group);
+      await encode(facts.table, facts.rows, group);
     }
   }
   const dimensions = transformer.dimensionOutputs();
   // Dimensions (dim_date first) are listed before the facts that reference them.
-  const factObjects = pending.splice(0, pending.length);
+  const factObjects = written.splice(0, written.length);
   for (const { table, rows: dimensionRows } of dimensions) {
     if (!split || table !== 'dim_transaction') {
-      encode(table, dimensionRows);
+      await encode(table, dimensionRows);
       continue;
     }
     // Each dim_transaction row travels with the payments that reference it (unreferenced: group 1).
@@ -276,25 +275,14 @@ export async function transformUnit(
       else byGroup.set(group, [row]);
     }
     for (const group of [...byGroup.keys()].sort((a, b) => a - b))
-      encode(table, byGroup.get(group) ?? [], group);
+      await encode(table, byGroup.get(group) ?? [], group);
   }
-  pending.push(...factObjects);
+  written.push(...factObjects);
 
-  for (const object of pending) {
-    await putImmutable(
-      s3,
-      processedBucket,
-      object.key,
-      object.body,
-      'application/vnd.apache.parquet',
-      source,
-      runId,
-    );
-  }
   // One manifest, or (split) one per group in order: the last one written marks the unit done.
   for (let group = 1; group <= plan.groups; group++) {
     const key = split ? processedPartManifestKey(runId, group, generation) : manifestKey(runId, generation);
-    const objects: ProcessedManifestObject[] = pending
+    const objects: ProcessedManifestObject[] = written
       .filter((o) => o.group === 0 || o.group === group)
       .map((o) => ({ table: o.table, key: o.key, rows: o.rows }));
     const processed: ProcessedManifest = {
@@ -323,7 +311,7 @@ export async function transformUnit(
     runId,
     alreadyProcessed: false,
     rows,
-    objects: pending.length,
+    objects: written.length,
     newestSourceUpdate: transformer.newestSourceUpdate,
     manifests: plan.groups,
   };

@@ -62,15 +62,25 @@ async function extract(args: Args): Promise<void> {
   const s3 = s3Client();
   try {
     const t0 = performance.now();
-    const result = await runExtract({
-      pool,
-      s3,
-      dynamo: dynamoDbDocumentClient(),
-      bucket: str(args, 'bucket'),
-      stateTable: str(args, 'stateTable'),
-    });
-    if (result.status !== 'extracted') throw new Error(`probe extract: ${result.status}`);
-    report({ seconds: since(t0), manifestKey: result.manifestKey, rows: result.rows, runId: result.runId });
+    const units: { runId: string; manifestKey: string }[] = [];
+    let rows = 0;
+    let runs = 0;
+    // A source above one run's row budget takes several runs (each goes on where the last stopped).
+    for (let backlog = true; backlog; ) {
+      const result = await runExtract({
+        pool,
+        s3,
+        dynamo: dynamoDbDocumentClient(),
+        bucket: str(args, 'bucket'),
+        stateTable: str(args, 'stateTable'),
+      });
+      if (result.status !== 'extracted') throw new Error(`probe extract: ${result.status}`);
+      runs++;
+      rows += result.rows;
+      units.push(...result.units.map((u) => ({ runId: u.runId, manifestKey: u.manifestKey })));
+      backlog = result.backlog;
+    }
+    report({ seconds: since(t0), rows, runs, units });
   } finally {
     s3.destroy();
     await pool.end();
@@ -87,14 +97,30 @@ async function manifestRef(bucket: string, key: string): Promise<S3ObjectRef> {
   }
 }
 
+const strings = (args: Args, name: string): string[] => {
+  const value = args[name];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new Error(`probe: argument ${name} missing`);
+  return value;
+};
+
+/** Every unit one after the other, as a warm container would (peak RSS: the largest unit's). */
 async function transform(args: Args): Promise<void> {
   const { transformUnit } = await import('../../lambdas/transform/unit.ts');
-  const ref = await manifestRef(str(args, 'bucket'), str(args, 'manifestKey'));
+  const bucket = str(args, 'bucket');
+  const refs = [];
+  for (const key of strings(args, 'manifestKeys')) refs.push(await manifestRef(bucket, key));
   const s3 = s3Client();
   try {
     const t0 = performance.now();
-    const result = await transformUnit(ref, { s3, processedBucket: str(args, 'processedBucket') });
-    report({ seconds: since(t0), rows: result.rows, objects: result.objects });
+    let objects = 0;
+    const rows: Record<string, number> = {};
+    for (const ref of refs) {
+      const result = await transformUnit(ref, { s3, processedBucket: str(args, 'processedBucket') });
+      objects += result.objects;
+      for (const [table, n] of Object.entries(result.rows)) rows[table] = (rows[table] ?? 0) + n;
+    }
+    report({ seconds: since(t0), units: refs.length, rows, objects });
   } finally {
     s3.destroy();
   }
@@ -121,7 +147,9 @@ async function listManifests(bucket: string, prefix: string): Promise<string[]> 
 async function load(args: Args): Promise<void> {
   const { createLoadProcessor } = await import('../../lambdas/load/processor.ts');
   const bucket = str(args, 'processedBucket');
-  const manifests = await listManifests(bucket, unitPrefix(str(args, 'runId')));
+  const manifests: string[] = [];
+  for (const runId of strings(args, 'runIds'))
+    manifests.push(...(await listManifests(bucket, unitPrefix(runId))));
   const pool = await createDatabasePool(str(args, 'warehouseUrl'), {
     maximumPoolSize: 2,
     applicationName: 'totes-bench-load',
@@ -156,9 +184,9 @@ const DUCKDB_TYPES: Record<SourceColumnType, string> = {
 };
 
 /** Downloads the ingestion unit's table objects to `dir` (not timed); returns the files. */
-async function downloadUnit(
+async function downloadUnits(
   bucket: string,
-  manifestKey: string,
+  manifestKeys: readonly string[],
   dir: string,
 ): Promise<{ file: string; table: SourceTableName }[]> {
   const s3 = s3Client();
@@ -166,13 +194,16 @@ async function downloadUnit(
     const text = async (key: string) =>
       (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString()) ??
       '';
-    const manifest = JSON.parse(await text(manifestKey)) as IngestionManifest;
-    mkdirSync(dir, { recursive: true });
     const files: { file: string; table: SourceTableName }[] = [];
-    for (const o of manifest.objects) {
-      const file = path.join(dir, path.basename(o.key));
-      writeFileSync(file, await text(o.key));
-      files.push({ file, table: o.table });
+    for (const [u, manifestKey] of manifestKeys.entries()) {
+      const manifest = JSON.parse(await text(manifestKey)) as IngestionManifest;
+      const unitDir = path.join(dir, String(u + 1));
+      mkdirSync(unitDir, { recursive: true });
+      for (const o of manifest.objects) {
+        const file = path.join(unitDir, path.basename(o.key));
+        writeFileSync(file, await text(o.key));
+        files.push({ file, table: o.table });
+      }
     }
     return files;
   } finally {
@@ -189,7 +220,11 @@ async function downloadUnit(
  */
 async function duckdb(args: Args): Promise<void> {
   const dir = str(args, 'dir');
-  const files = await downloadUnit(str(args, 'bucket'), str(args, 'manifestKey'), path.join(dir, 'json'));
+  const files = await downloadUnits(
+    str(args, 'bucket'),
+    strings(args, 'manifestKeys'),
+    path.join(dir, 'json'),
+  );
   mkdirSync(path.join(dir, 'parquet'), { recursive: true });
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
@@ -201,7 +236,11 @@ async function duckdb(args: Args): Promise<void> {
     const columns = SOURCE_TABLES[table].columns
       .map((c, i) => `CAST(r[${i + 1}] AS ${DUCKDB_TYPES[c.type]}) AS "${c.name}"`)
       .join(', ');
-    const out = path.join(dir, 'parquet', `${path.basename(file, '.json')}.parquet`);
+    const out = path.join(
+      dir,
+      'parquet',
+      `${path.basename(path.dirname(file))}-${path.basename(file, '.json')}.parquet`,
+    );
     const reader = await connection.runAndReadAll(
       `COPY (SELECT ${columns} FROM (SELECT unnest("rows") AS r FROM read_json(${quote(file)}, columns={"rows": 'VARCHAR[][]'}, maximum_object_size=1073741824))) TO ${quote(out)} (FORMAT parquet)`,
     );

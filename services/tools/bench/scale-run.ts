@@ -252,11 +252,12 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
         bucket: 'bench-ingestion',
         stateTable: 'bench-state',
       });
-      const unit = { bucket: 'bench-ingestion', manifestKey: extract.manifestKey };
+      const units = extract.units as { runId: string; manifestKey: string }[];
+      const unit = { bucket: 'bench-ingestion', manifestKeys: units.map((u) => u.manifestKey) };
       const transform = await runProbe('transform', { ...unit, processedBucket: 'bench-processed' });
       const load = await runProbe('load', {
         processedBucket: 'bench-processed',
-        runId: extract.runId,
+        runIds: units.map((u) => u.runId),
         warehouseUrl: stageLoadUrl,
       });
       const duckdb = await runProbe('duckdb', { ...unit, dir: path.join(stateDir, 'duckdb') });
@@ -285,7 +286,11 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
           failedRecords: full.failed,
         },
         ratioPipelineToCopy: round(full.seconds.total / copy.seconds),
-        stages: { extract: rounded(extract), transform: rounded(transform), load: rounded(load) },
+        stages: {
+          extract: rounded({ ...extract, units: units.length }),
+          transform: rounded(transform),
+          load: rounded(load),
+        },
         duckdb: rounded(duckdb),
         ratioTransformToDuckdb: round(transform.seconds / duckdb.seconds),
         ...(incremental ? { incremental } : {}),

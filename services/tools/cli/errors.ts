@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../../shared/config/env.ts';
+import { isConnectionFailure } from '../../../shared/db/errors.ts';
 import { MissingDatabaseUrlError } from '../local-runtime/runtime-file.ts';
 import { StateFolderInUseError, StateFolderLockError } from '../local-runtime/state-lock.ts';
 import { awsErrorLine } from '../ops/aws-errors.ts';
@@ -132,6 +133,16 @@ export function expectedErrorMessage(error: unknown): string | undefined {
     if (code && code in POSTGRES_CODES) {
       return `database error: ${POSTGRES_CODES[code]} (${String(part.message ?? code)})`;
     }
+  }
+  // The driver's own connection failures without a network code (pg's `timeout expired`, slonik's
+  // ConnectionError, a backend terminated under a query): the server stopped answering.
+  if (isConnectionFailure(error)) {
+    const chain = [...causeChain(error)];
+    // shared/db's DatabaseUnreachableError already says it in one line (which server, why).
+    const named = chain.find((part) => part.name === 'DatabaseUnreachableError');
+    if (named) return String(named.message);
+    const messages = chain.map((part) => String(part.message ?? '')).filter(Boolean);
+    return `cannot reach the database: ${[...new Set(messages)].join(': ')}`;
   }
   return undefined;
 }

@@ -1,7 +1,12 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Stage } from '../../../shared/config/resources.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
-import { isManifestKey, type ProcessedManifest, unitPrefix } from '../../../shared/lake/index.ts';
+import {
+  type IngestionManifest,
+  isManifestKey,
+  type ProcessedManifest,
+  unitPrefix,
+} from '../../../shared/lake/index.ts';
 import { rowsLoadedByRun } from '../../../shared/state/freshness.ts';
 import type { LocalStack, StageCounters } from './stack.ts';
 
@@ -54,9 +59,12 @@ export async function runOnce(
   const runId = result?.runId ?? null;
   const status: RunSummary['status'] = outcome.ok ? (result?.status ?? 'unchanged') : 'failed';
   const extracted = status === 'extracted' ? { ...(result?.rowsByTable ?? {}) } : {};
-  const changed = status === 'extracted' ? { ...(result?.manifest?.changedRows ?? {}) } : {};
-  const transformed = status === 'extracted' && runId ? await transformedRows(stack, runId) : {};
-  const loaded = status === 'extracted' && runId ? await loadedRows(stack.warehouseUrl, runId) : {};
+  const changed = status === 'extracted' ? await changedRows(stack, result) : {};
+  // A large change set is cut into several units (their own run ids): the summary covers them all.
+  const unitIds =
+    status === 'extracted' ? (result?.units?.map((u) => u.runId) ?? (runId ? [runId] : [])) : [];
+  const transformed = unitIds.length > 0 ? await transformedRows(stack, unitIds) : {};
+  const loaded = unitIds.length > 0 ? await loadedRows(stack.warehouseUrl, unitIds) : {};
   return {
     runId,
     status,
@@ -81,6 +89,7 @@ interface ExtractOutcome {
   readonly runId: string;
   readonly rowsByTable?: Record<string, number>;
   readonly manifest?: { readonly changedRows: Record<string, number> };
+  readonly units?: readonly { readonly runId: string; readonly changedRows: number }[];
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -109,38 +118,75 @@ export function rowsWritten(
   return rows;
 }
 
-async function transformedRows(stack: LocalStack, runId: string): Promise<Record<string, number>> {
+/** Changed rows per source table over every unit of the run (each ingestion manifest counts its own). */
+async function changedRows(
+  stack: LocalStack,
+  result: ExtractOutcome | undefined,
+): Promise<Record<string, number>> {
+  const units = result?.units ?? [];
+  if (units.length <= 1) return { ...(result?.manifest?.changedRows ?? {}) };
+  const manifests = await readManifests<IngestionManifest>(
+    stack,
+    stack.resources.buckets.ingestion,
+    units.map((u) => u.runId),
+  );
+  const rows: Record<string, number> = {};
+  for (const manifest of manifests) {
+    for (const [table, n] of Object.entries(manifest.changedRows)) rows[table] = (rows[table] ?? 0) + n;
+  }
+  return rows;
+}
+
+async function transformedRows(
+  stack: LocalStack,
+  runIds: readonly string[],
+): Promise<Record<string, number>> {
+  return rowsWritten(await readManifests(stack, stack.resources.buckets.processed, runIds));
+}
+
+/** Every manifest under the units' prefixes in `bucket`. */
+async function readManifests<T = ProcessedManifest>(
+  stack: LocalStack,
+  bucket: string,
+  runIds: readonly string[],
+): Promise<T[]> {
   const s3 = new S3Client({
     region: stack.aws.region,
     endpoint: stack.aws.endpoints.s3,
     forcePathStyle: true,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const bucket = stack.resources.buckets.processed;
-  const manifests: ProcessedManifest[] = [];
+  const manifests: T[] = [];
   try {
-    let token: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: unitPrefix(runId), ContinuationToken: token }),
-      );
-      for (const object of page.Contents ?? []) {
-        if (!object.Key || !isManifestKey(object.Key)) continue;
-        const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-        manifests.push(JSON.parse(await body.Body!.transformToString()) as ProcessedManifest);
-      }
-      token = page.NextContinuationToken;
-    } while (token);
+    for (const runId of runIds) {
+      let token: string | undefined;
+      do {
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: unitPrefix(runId), ContinuationToken: token }),
+        );
+        for (const object of page.Contents ?? []) {
+          if (!object.Key || !isManifestKey(object.Key)) continue;
+          const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+          manifests.push(JSON.parse(await body.Body!.transformToString()) as T);
+        }
+        token = page.NextContinuationToken;
+      } while (token);
+    }
   } finally {
     s3.destroy();
   }
-  return rowsWritten(manifests);
+  return manifests;
 }
 
-async function loadedRows(warehouseUrl: string, runId: string): Promise<Record<string, number>> {
+async function loadedRows(warehouseUrl: string, runIds: readonly string[]): Promise<Record<string, number>> {
   const pool = await createDatabasePool(warehouseUrl, { applicationName: 'totes-summary' });
   try {
-    return await rowsLoadedByRun(pool, runId);
+    const rows: Record<string, number> = {};
+    for (const runId of runIds) {
+      for (const [table, n] of Object.entries(await rowsLoadedByRun(pool, runId)))
+        rows[table] = (rows[table] ?? 0) + n;
+    }
+    return rows;
   } finally {
     await pool.end();
   }

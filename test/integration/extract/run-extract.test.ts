@@ -317,4 +317,54 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
       expect([table, new Set(ids(unit, table)).size]).toEqual([table, counts[table]]);
     }
   });
+  it('a large change set is cut into units of maxUnitRows, and a run stops at maxRunRows: the next runs go on, every version exactly once', async () => {
+    const counts = await sourceCounts(db.pool);
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const options = { maxUnitRows: 3, maxRunRows: 7, partSize: 2 };
+    const changed = Object.fromEntries(SOURCE_TABLE_NAMES.map((t) => [t, 0])) as Record<string, number>;
+    const seen = new Map<string, Set<number>>();
+    let runs = 0;
+    let sale: number | null = null;
+    for (;;) {
+      const result = await runExtract(deps, options);
+      if (result.status !== 'extracted') break;
+      runs++;
+      expect(result.changedRows).toBeLessThanOrEqual(7);
+      expect(result.units.map((u) => u.runId)).toEqual(
+        result.units.map((_, i) =>
+          i === 0 ? result.runId : `${result.runId}-${String(i + 1).padStart(4, '0')}`,
+        ),
+      );
+      for (const u of result.units) {
+        expect(u.changedRows).toBeLessThanOrEqual(3);
+        const unit = await readUnit(aws, u.manifestKey);
+        expect(unit.manifest.runId).toBe(u.runId);
+        for (const [table, n] of Object.entries(unit.manifest.changedRows)) changed[table]! += n;
+        for (const table of SOURCE_TABLE_NAMES) {
+          const set = seen.get(table) ?? new Set<number>();
+          for (const id of ids(unit, table)) set.add(id);
+          seen.set(table, set);
+        }
+      }
+      // A row committed while the backlog drains arrives too (stamped now, after every stop).
+      if (runs === 2) {
+        sale = (await db.pool.oneFirst(sql.unsafe`
+          INSERT INTO sales_order (created_at, last_updated, design_id, staff_id, counterparty_id, units_sold,
+            unit_price, currency_id, agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id)
+          VALUES (${UTC_NOW}, ${UTC_NOW}, 1, 1, 1, 7, 12.50, 1, '2024-01-02', '2024-01-03', 2)
+          RETURNING sales_order_id`)) as number;
+        counts.sales_order++;
+      }
+      expect(runs).toBeLessThan(30);
+    }
+    // Several runs, each within its budget; every source row delivered as a changed row exactly once.
+    expect(runs).toBeGreaterThanOrEqual(Math.ceil(total / 7));
+    for (const table of SOURCE_TABLE_NAMES) {
+      expect([table, changed[table]]).toEqual([table, counts[table]]);
+      expect([table, seen.get(table)?.size]).toEqual([table, counts[table]]);
+    }
+    expect(seen.get('sales_order')!.has(sale!)).toBe(true);
+    // Drained: a further run finds nothing.
+    expect((await runExtract(deps, options)).status).toBe('unchanged');
+  });
 });

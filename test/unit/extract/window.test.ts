@@ -3,8 +3,10 @@ import {
   floorToMs,
   type HorizonBounds,
   msToTimestamp,
+  nextTablePosition,
   nextTail,
   nextWatermark,
+  type TablePosition,
   timestampToMs,
   versionKey,
 } from '../../../services/lambdas/extract/window.ts';
@@ -109,5 +111,81 @@ describe('nextTail', () => {
     const emitted = [1, 2, 3].map((id) => versionKey(id, w));
     expect(nextTail([], emitted, w, 2)).toBeNull();
     expect(nextTail(null, [], w, 2)).toEqual([]);
+  });
+});
+
+describe('nextTablePosition (a run that stops at its row budget)', () => {
+  const horizon = '2024-05-01 09:58:00.000';
+  const previous: TablePosition = {
+    watermark: '2024-01-01 00:00:00.000',
+    tail: ['2024-01-01 00:00:00.000|7', '2024-06-01 00:00:00.000|9'],
+    after: null,
+  };
+  const position = (p: TablePosition, end: Parameters<typeof nextTablePosition>[3], emitted: string[] = []) =>
+    nextTablePosition(p, horizon, emitted, end, 100);
+
+  it('stopped before the horizon: the watermark moves to the last row read, `after` to its id', () => {
+    const next = position(previous, { kind: 'stopped', lastUpdated: '2024-03-01 12:00:00.000', id: 42 }, [
+      versionKey(41, '2024-03-01 12:00:00.000'),
+    ]);
+    // Versions at the new watermark are covered by `after`; older tail entries are dropped, newer kept.
+    expect(next).toEqual({
+      watermark: '2024-03-01 12:00:00.000',
+      tail: ['2024-06-01 00:00:00.000|9'],
+      after: 42,
+    });
+  });
+
+  it('stopped again in the same millisecond: `after` moves on, the watermark stays', () => {
+    const first = position(previous, { kind: 'stopped', lastUpdated: '2024-03-01 12:00:00.000', id: 42 })!;
+    expect(position(first, { kind: 'stopped', lastUpdated: '2024-03-01 12:00:00.000', id: 90 })).toEqual({
+      ...first,
+      after: 90,
+    });
+  });
+
+  it('stopped at or after the horizon: as a complete read (the unread rows sort after the horizon)', () => {
+    const emitted = [versionKey(5, '2024-05-01 09:59:00.000')];
+    const stopped = position(previous, { kind: 'stopped', lastUpdated: horizon, id: 5 }, emitted);
+    expect(stopped).toEqual(position(previous, { kind: 'complete' }, emitted));
+    expect(stopped).toEqual({
+      watermark: horizon,
+      tail: ['2024-05-01 09:59:00.000|5', '2024-06-01 00:00:00.000|9'],
+      after: null,
+    });
+  });
+
+  it('complete after a stop: the watermark moves to the horizon and `after` is dropped', () => {
+    const stoppedAt = { watermark: '2024-03-01 12:00:00.000', tail: [], after: 42 };
+    expect(position(stoppedAt, { kind: 'complete' })).toEqual({ watermark: horizon, tail: [], after: null });
+  });
+
+  it('complete without a horizon keeps the watermark and its `after`', () => {
+    const stoppedAt = { watermark: '2024-03-01 12:00:00.000', tail: [], after: 42 };
+    expect(nextTablePosition(stoppedAt, null, [], { kind: 'complete' }, 100)).toEqual(stoppedAt);
+  });
+
+  it('unread: unchanged; no safe watermark yet: null (the next run reads everything again)', () => {
+    expect(position(previous, { kind: 'unread' })).toBe(previous);
+    const first: TablePosition = { watermark: null, tail: [], after: null };
+    expect(position(first, { kind: 'unread' })).toBeNull();
+    expect(
+      nextTablePosition(
+        first,
+        null,
+        [],
+        { kind: 'stopped', lastUpdated: '2024-03-01 12:00:00.000', id: 1 },
+        100,
+      ),
+    ).toBeNull();
+  });
+
+  it('a first run that stops before the horizon gets a watermark at once', () => {
+    const first: TablePosition = { watermark: null, tail: [], after: null };
+    expect(position(first, { kind: 'stopped', lastUpdated: '2023-01-01 00:00:00.000', id: 3 })).toEqual({
+      watermark: '2023-01-01 00:00:00.000',
+      tail: [],
+      after: 3,
+    });
   });
 });
