@@ -63,7 +63,7 @@ describe('operating the local stack while it runs', () => {
 
     const ofRun = await runTotes(['logs', '--state-dir', stateDir, '--run', String(loaded?.runId)]);
     const lines = ofRun.stdout.trim().split('\n');
-    expect(lines.some((l) => / extract +\S+ unit written/.test(l))).toBe(true);
+    expect(lines.some((l) => / extract +\S+ units written/.test(l))).toBe(true);
     expect(lines.some((l) => / transform +\S+ unit transformed/.test(l))).toBe(true);
     expect(lines.every((l) => l.includes(String(loaded?.runId)))).toBe(true);
   }, 180_000);
