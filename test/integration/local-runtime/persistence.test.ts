@@ -238,7 +238,8 @@ describe('local AWS harness persistence', () => {
         expect(item.Item?.value).toEqual({ S: '2026-11-28 01:00:00.000' });
 
         expect(await depth(clients, loadUrl)).toEqual({ ready: 1, inflight: 1, delayed: 1 });
-        const now = await receiveAll(clients.sqs, loadUrl, 30);
+        // Received and hidden for an hour: it stays hidden when the clock moves 5 minutes below.
+        const now = await receiveAll(clients.sqs, loadUrl, 3600);
         expect(now.map((m) => m.MessageId)).toEqual([acked.ready]);
         // The in-flight one returns at its deadline with its receive count; the delayed one appears
         // (both 5 minutes after the writes: Date moves past them; the emulator compares with it).
