@@ -69,8 +69,5 @@ describe('SIGKILL a run, start the next at once', () => {
         ).toEqual([]);
       }
     },
-    // Two `totes run` start-ups and a cycle: past Jest's default 120 s on a loaded machine. A guard
-    // against a hang, not a speed test.
-    10 * 60_000,
   );
 });

@@ -61,8 +61,7 @@ describe('totes run --once on a scale-1 seed', () => {
       retryDelaySeconds: 1,
       timeouts: { extract: FUNCTION_TIMEOUT_S, transform: FUNCTION_TIMEOUT_S, load: FUNCTION_TIMEOUT_S },
     });
-    // Seeding scale 1 and starting the stack: past Jest's default 120 s on a loaded machine.
-  }, 600_000);
+  });
 
   afterAll(async () => {
     await stack?.stop();
@@ -120,8 +119,8 @@ describe('totes run --once on a scale-1 seed', () => {
       const third = await runOnce(stack);
       expect(third.status).toBe('unchanged');
       expect(third.failed).toBe(0);
-      // Jest's default 120 s was exceeded in a full suite at a load average of 28 (2 cores, 8
-      // helpers). A guard against a hang, not a speed test.
+      // 120 s was exceeded in a full suite at a load average of 28 (2 cores, 8 helpers). A guard
+      // against a hang, not a speed test.
     },
     CYCLES_GUARD_MS,
   );
@@ -238,6 +237,5 @@ describe('totes run --once against a totesys database the project did not create
       sql.unsafe`SELECT "last_name" FROM "dim_staff" WHERE "staff_id" = 2`,
     );
     expect(staff).toBe("O'Keefe");
-    // `totes run` is given 240 s above; the test a little more, so the run's own timeout is the one seen.
-  }, 300_000);
+  });
 });

@@ -55,11 +55,11 @@ describe('totes doctor on a local stack', () => {
       sourceUrl: string;
     };
     runtime = { sourceUrl: secrets.sourceUrl, endpoints: info.endpoints };
-  }, 240_000);
+  });
 
   afterAll(async () => {
     await stack?.stop();
-  }, 90_000);
+  });
 
   it('exits 2 with one line when there is nothing to check', async () => {
     const run = await runTotes(['doctor', '--state-dir', path.join(dir, 'nothing-here')]);
@@ -195,6 +195,5 @@ describe('totes doctor on a local stack', () => {
       expect(byName(report, 'source tables').detail).toContain('design');
       expect(byName(report, 'warehouse migrations').status).toBe('OK');
     }
-    // The stop (up to 3 minutes) and two doctor runs: past Jest's default 120 s when loaded.
-  }, 420_000);
+  });
 });
