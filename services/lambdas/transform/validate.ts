@@ -136,12 +136,18 @@ function checkValue(
 
 /**
  * Checks one table object against the manifest entry that named it and the source schema, and
- * returns its rows in the canonical column order.
+ * returns its rows in the canonical column order. The object's shape (envelope, columns, row
+ * arrays) is checked for the whole object: a failure there fails the unit.
  */
 export function validateTableObject(
   raw: unknown,
   entry: IngestionManifestObject,
   runId: string,
+  /**
+   * Given, a row with a value its column does not allow is handed here (the whole row, column
+   * name → value as written) instead of failing the object; without it, it fails the object.
+   */
+  onBadValue?: (row: Readonly<Record<string, unknown>>, error: WrongValueTypeError) => void,
 ): SourceTableRows {
   const where = entry.key;
   if (!isObject(raw)) throw new BadTableObjectError(`${where}: not a JSON object`);
@@ -201,13 +207,25 @@ export function validateTableObject(
   }
   // Position of each canonical column in the object's rows.
   const positions = table.columns.map((c) => declared.findIndex((d) => d.name === c.name));
-  const rows = raw.rows.map((row: unknown, r: number) => {
+  const rows: (readonly SourceValue[])[] = [];
+  for (let r = 0; r < raw.rows.length; r++) {
+    const row: unknown = raw.rows[r];
     if (!Array.isArray(row) || row.length !== declared.length) {
       throw new WrongValueTypeError(`${where}: row ${r} is not an array of ${declared.length} values`);
     }
-    return table.columns.map((column, c) =>
-      checkValue(row[positions[c]!], column, () => `${where}: row ${r}`),
-    );
-  });
+    const check = () =>
+      table.columns.map((column, c) => checkValue(row[positions[c]!], column, () => `${where}: row ${r}`));
+    if (!onBadValue) {
+      rows.push(check());
+      continue;
+    }
+    // A value the source schema does not allow holds back this row only (the caller keeps it).
+    try {
+      rows.push(check());
+    } catch (error) {
+      if (!(error instanceof WrongValueTypeError)) throw error;
+      onBadValue(Object.fromEntries(declared.map((d, i) => [d.name, row[i]])), error);
+    }
+  }
   return { table: table.name, part: entry.part, key: entry.key, rows };
 }
