@@ -71,7 +71,8 @@ export function missingFor(
   const out: DimensionKey[] = [];
   for (const ref of FACT_REFERENCES[table]) {
     const value = row[ref.column];
-    if (typeof value === 'number' && missing.get(ref.table)?.has(value)) out.push({ table: ref.table, id: value });
+    if (typeof value === 'number' && missing.get(ref.table)?.has(value))
+      out.push({ table: ref.table, id: value });
   }
   return out;
 }

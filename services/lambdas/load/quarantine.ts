@@ -40,7 +40,7 @@ export async function presentRows(
   const present = new Map<string, Set<number>>();
   for (const [table, ids] of wanted) {
     const spec = LOAD_TABLES[table as keyof typeof LOAD_TABLES];
-    if (!spec || spec.role !== 'dimension' || ids.length === 0) continue;
+    if (spec?.role !== 'dimension' || ids.length === 0) continue;
     const found = await tx.anyFirst(sql.type(z.object({ id: z.number().int() }))`
       SELECT ${sql.identifier([spec.key])} AS id FROM ${sql.identifier([spec.name])}
       WHERE ${sql.identifier([spec.key])} = ANY (${sql.array([...ids], 'int4')})`);
@@ -123,7 +123,8 @@ export async function releaseDependants(tx: DatabaseTransactionConnection, by: s
     WHERE "kind" = 'dependant' AND "released_at" IS NULL ORDER BY "held_id" FOR UPDATE`);
   if (open.length === 0) return 0;
   const wanted = new Map<string, number[]>();
-  for (const d of open) for (const n of d.depends_on) wanted.set(n.table, [...(wanted.get(n.table) ?? []), n.id]);
+  for (const d of open)
+    for (const n of d.depends_on) wanted.set(n.table, [...(wanted.get(n.table) ?? []), n.id]);
   const present = await presentRows(tx, wanted);
   const ready = open.filter((d) => canRelease(d.depends_on, present));
   // Per owner unit and fact table: one merge, its new surrogate ids added to the owner's record.
@@ -155,4 +156,3 @@ export async function releaseDependants(tx: DatabaseTransactionConnection, by: s
   }
   return ready.length;
 }
-

@@ -15,8 +15,8 @@
  * Read per unit from the process environment, so a test can switch it on and off between runs.
  */
 import type { ParquetRow } from '../../../shared/parquet/index.ts';
-import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import type { SourceTableName } from '../../../shared/schema/totesys.ts';
+import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
 import { WrongValueTypeError } from './errors.ts';
 import { PARQUET_SCHEMAS } from './parquet-schemas.ts';
 

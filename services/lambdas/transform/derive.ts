@@ -321,7 +321,12 @@ export class UnitTransformer {
       const address = this.addresses.get(addressId);
       try {
         if (!address) throw this.missingPartner(key, `counterparty ${id}`, 'address', addressId);
-        this.putDimension('dim_counterparty', id, { counterparty: row, address }, `${key}: counterparty ${id}`);
+        this.putDimension(
+          'dim_counterparty',
+          id,
+          { counterparty: row, address },
+          `${key}: counterparty ${id}`,
+        );
       } catch (error) {
         this.holdOrThrow('counterparty', row, key, error);
       }

@@ -222,7 +222,12 @@ export async function transformUnit(
   // Rows that cannot be carried, each with the manifest group it belongs to (0: every group).
   const held = new HeldRows(options.maxHeldRows);
   const heldGroups: number[] = [];
-  const hold = (table: SourceTableName, row: Readonly<Record<string, unknown>>, object: string, error: Error) => {
+  const hold = (
+    table: SourceTableName,
+    row: Readonly<Record<string, unknown>>,
+    object: string,
+    error: Error,
+  ) => {
     const entry = heldRow(table, object, row, error);
     held.add(entry, error);
     heldGroups.push(split && FACT_SOURCES.has(table) ? (plan.groupOf.get(object) ?? 1) : 0);
