@@ -13,6 +13,7 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { sql } from 'slonik';
+import { z } from 'zod';
 import { DERIVATION_FAULT_ENV } from '../../services/lambdas/transform/derivation-fault.ts';
 import { quarantineAt } from '../../services/tools/cli/commands/quarantine.ts';
 import { measureRowsHeld } from '../../services/tools/ops/alarms/evaluate.ts';
@@ -112,7 +113,11 @@ describe('poison is contained per row: held, visible, alarmed, released exactly 
       ['staff', 1, 'WrongValueTypeError', [{ table: 'dim_staff', id: 1 }]],
       ['sales_order', 1, 'WrongValueTypeError', []],
     ]);
-    const staffRow = await s().one(sql.unsafe`SELECT first_name, email_address FROM staff WHERE staff_id = 1`);
+    const staffRow = await s().one(
+      sql.type(
+        z.object({ first_name: z.string(), email_address: z.string() }),
+      )`SELECT first_name, email_address FROM staff WHERE staff_id = 1`,
+    );
     expect(manifest.held?.[0]?.row).toMatchObject(staffRow);
     await pipeline.load(manifests);
     loaded.push(...manifests);
@@ -121,7 +126,9 @@ describe('poison is contained per row: held, visible, alarmed, released exactly 
     const sourceStaff = await s().oneFirst(sql.unsafe`SELECT count(*) FROM staff`);
     expect(await count(sql.unsafe`SELECT count(*) FROM dim_staff`)).toBe(Number(sourceStaff) - 1);
     expect(await count(sql.unsafe`SELECT count(*) FROM dim_staff WHERE staff_id = 1`)).toBe(0);
-    const sales = await s().one(sql.unsafe`SELECT count(*)::int AS "all",
+    const sales = await s().one(sql.type(
+      z.object({ all: z.number(), dependants: z.number() }),
+    )`SELECT count(*)::int AS "all",
         count(*) FILTER (WHERE staff_id = 1 AND sales_order_id <> 1)::int AS dependants
       FROM sales_order`);
     const purchasesOfStaff1 = Number(
@@ -132,7 +139,9 @@ describe('poison is contained per row: held, visible, alarmed, released exactly 
       Number(sales.all) - 1 - Number(sales.dependants),
     );
     expect(
-      await count(sql.unsafe`SELECT count(*) FROM fact_sales_order WHERE sales_order_id = 1 OR sales_staff_id = 1`),
+      await count(
+        sql.unsafe`SELECT count(*) FROM fact_sales_order WHERE sales_order_id = 1 OR sales_staff_id = 1`,
+      ),
     ).toBe(0);
     expect(await count(sql.unsafe`SELECT count(*) FROM fact_purchase_order WHERE staff_id = 1`)).toBe(0);
     const payments = await s().oneFirst(sql.unsafe`SELECT count(*) FROM payment`);
@@ -140,7 +149,10 @@ describe('poison is contained per row: held, visible, alarmed, released exactly 
 
     // Held with their reasons, in the warehouse and in `totes quarantine`.
     const held = await listHeldRows(w());
-    expect(held.filter((h) => h.kind === 'held').map((h) => h.naturalKey)).toEqual(['staff 1', 'sales_order 1']);
+    expect(held.filter((h) => h.kind === 'held').map((h) => h.naturalKey)).toEqual([
+      'staff 1',
+      'sales_order 1',
+    ]);
     const dependants = held.filter((h) => h.kind === 'dependant');
     expect(dependants).toHaveLength(Number(sales.dependants) + purchasesOfStaff1);
     for (const d of dependants) {
@@ -171,9 +183,12 @@ describe('poison is contained per row: held, visible, alarmed, released exactly 
         last_updated = (now() AT TIME ZONE 'UTC')::timestamp(3) WHERE design_id = 2`);
     secondUnit = await pipeline.extract();
     await transformAndLoad(secondUnit, 't-2');
-    expect(await w().oneFirst(sql.unsafe`SELECT design_name FROM dim_design WHERE design_id = 2`)).toBe('Cotton');
+    expect(await w().oneFirst(sql.unsafe`SELECT design_name FROM dim_design WHERE design_id = 2`)).toBe(
+      'Cotton',
+    );
     const waiting = (await listHeldRows(w())).filter(
-      (h) => h.kind === 'dependant' && h.naturalKey === `fact_sales_order ${changedOrder}` && h.generation === 1,
+      (h) =>
+        h.kind === 'dependant' && h.naturalKey === `fact_sales_order ${changedOrder}` && h.generation === 1,
     );
     expect(waiting).toHaveLength(2); // its version of the first unit and the changed one
     expect((await rowsHeldAlarm()).state).toBe('ALARM');

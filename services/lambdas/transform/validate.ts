@@ -213,17 +213,13 @@ export function validateTableObject(
     if (!Array.isArray(row) || row.length !== declared.length) {
       throw new WrongValueTypeError(`${where}: row ${r} is not an array of ${declared.length} values`);
     }
-    const check = () =>
-      table.columns.map((column, c) => checkValue(row[positions[c]!], column, () => `${where}: row ${r}`));
-    if (!onBadValue) {
-      rows.push(check());
-      continue;
-    }
-    // A value the source schema does not allow holds back this row only (the caller keeps it).
+    // A value the source schema does not allow holds back this row only, when the caller keeps it.
     try {
-      rows.push(check());
+      rows.push(
+        table.columns.map((column, c) => checkValue(row[positions[c]!], column, () => `${where}: row ${r}`)),
+      );
     } catch (error) {
-      if (!(error instanceof WrongValueTypeError)) throw error;
+      if (!onBadValue || !(error instanceof WrongValueTypeError)) throw error;
       onBadValue(Object.fromEntries(declared.map((d, i) => [d.name, row[i]])), error);
     }
   }
