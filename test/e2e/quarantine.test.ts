@@ -23,6 +23,7 @@ import { replayUnits, runIdTime } from '../../services/tools/ops/replay/index.ts
 import { alarmsFor } from '../../shared/config/alarms.ts';
 import type { ProcessedManifest } from '../../shared/lake/index.ts';
 import { listHeldRows } from '../../shared/state/quarantine.ts';
+import { runTotes } from '../support/cli.ts';
 import { type StagePipeline, startStagePipeline } from '../support/stage-pipeline.ts';
 
 let pipeline: StagePipeline;
@@ -169,6 +170,16 @@ describe('poison is contained per row: held, visible, alarmed, released exactly 
     const alarm = await rowsHeldAlarm();
     expect(alarm.state).toBe('ALARM');
     expect(alarm.value).toBe(held.length);
+
+    // The operator's command: exit 1 while rows are held, one JSON document on stdout.
+    const cli = await runTotes(['quarantine', '--json', '--warehouse-url', pipeline.warehouse.url]);
+    expect(cli.code).toBe(1);
+    const json = JSON.parse(cli.stdout) as { held: number; rows: { naturalKey: string; release: string }[] };
+    expect(json.held).toBe(held.length);
+    expect(json.rows.find((r) => r.naturalKey === 'sales_order 1')?.release).toContain('totes replay --from');
+    const text = await runTotes(['quarantine', '--warehouse-url', pipeline.warehouse.url]);
+    expect(text.stdout).toContain('HELD  staff 1');
+    expect(text.stdout).toContain('DEPENDANT  fact_sales_order');
   });
 
   it('a later unit with the bug: its fact of staff 1 waits as a dependant, the rest loads', async () => {
@@ -213,6 +224,7 @@ describe('poison is contained per row: held, visible, alarmed, released exactly 
 
     expect(await listHeldRows(w())).toEqual([]);
     expect((await rowsHeldAlarm()).state).toBe('OK');
+    expect((await runTotes(['quarantine', '--warehouse-url', pipeline.warehouse.url])).code).toBe(0);
     const result = await reconcile(s(), w());
     expect(result.mismatches).toEqual([]);
     expect(result.ok).toBe(true);
