@@ -216,6 +216,8 @@ async function applyInTransaction(
         ? (row: Row) => {
             const needs = missingFor(spec.name, row, missing);
             if (needs.length === 0) return false;
+            // Checked like any row now, so a later release never meets a row it cannot stage.
+            stageRow(spec, row, received);
             dependants.push({ table: spec.name, row, needs, reason: dependantReason(needs) });
             received++;
             return true;
