@@ -63,7 +63,7 @@ export function register(program: Command): void {
       envOption('--limit <n>', 'rows listed at most', {
         parse: nonNegativeInteger,
         default: 1000,
-        env: 'TOTES_QUARANTINE_LIMIT',
+        env: 'TOTES_HELD_LIMIT',
       }),
     );
   addExamples(command, [
