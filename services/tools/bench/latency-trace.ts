@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pg from 'pg';
 import { sql } from 'slonik';
 import { z } from 'zod';
@@ -47,7 +48,10 @@ async function traced<T>(what: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-function describeCommand(client: string, command: { constructor: { name: string }; input?: unknown }): string {
+function describeCommand(
+  client: string,
+  command: { constructor: { name: string }; input?: unknown },
+): string {
   const input = (command.input ?? {}) as Record<string, unknown>;
   const name = command.constructor.name.replace(/Command$/, '');
   if (client === 'S3') {
@@ -56,7 +60,10 @@ function describeCommand(client: string, command: { constructor: { name: string 
     return `s3 ${name} ${String(input.Bucket ?? '').replace(/^totes-/, '')} ${kind}`;
   }
   if (client === 'SQS') {
-    const queue = String(input.QueueUrl ?? '').split('/').pop() ?? '';
+    const queue =
+      String(input.QueueUrl ?? '')
+        .split('/')
+        .pop() ?? '';
     return `sqs ${name} ${queue.replace(/^totes-/, '')}${name === 'ReceiveMessage' ? ` wait=${input.WaitTimeSeconds}` : ''}`;
   }
   return `dynamodb ${name} ${String(input.TableName ?? '').replace(/^totes-/, '')}`;
@@ -67,6 +74,7 @@ function patchSdk(): void {
     ['S3', S3Client],
     ['SQS', SQSClient],
     ['DynamoDB', DynamoDBClient],
+    ['DynamoDB', DynamoDBDocumentClient],
   ] as const) {
     const proto = Class.prototype as unknown as { send: (...args: unknown[]) => Promise<unknown> };
     const send = proto.send;
@@ -84,7 +92,8 @@ function patchPg(): void {
     const first = args[0];
     const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
     // Only the handlers' queries: the clock's own ledger polling is not a hop.
-    if (!spans || text.includes('/*clock*/') || typeof args.at(-1) === 'function') return query.apply(this, args);
+    if (!spans || text.includes('/*clock*/') || typeof args.at(-1) === 'function')
+      return query.apply(this, args);
     const words = text.replace(/\s+/g, ' ').trim().slice(0, 48);
     return traced(`pg ${this.database ?? '?'} ${words}`, () => query.apply(this, args) as Promise<unknown>);
   };
@@ -194,7 +203,11 @@ function report(cycles: { totalMs: number; spans: Span[] }[], cpu: NodeJS.CpuUsa
     }
   }
   const totals = cycles.map((c) => c.totalMs).sort((a, b) => a - b);
-  const median = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
+  const median = (xs: number[]) =>
+    pct(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
   const rows = [...hops.entries()]
     .map(([what, h]) => ({
       what,
@@ -216,10 +229,15 @@ function report(cycles: { totalMs: number; spans: Span[] }[], cpu: NodeJS.CpuUsa
     console.log(JSON.stringify(summary));
     return;
   }
-  console.log(`latency over ${summary.cycles} cycles: p50 ${summary.p50Ms} ms, p95 ${summary.p95Ms} ms; samples ${summary.samplesMs.join(', ')}`);
+  console.log(
+    `latency over ${summary.cycles} cycles: p50 ${summary.p50Ms} ms, p95 ${summary.p95Ms} ms; samples ${summary.samplesMs.join(', ')}`,
+  );
   console.log(`CPU (user+sys) of this process during the cycles: ${summary.cpuSeconds} s`);
-  console.log('| hop | cycles | start (median ms) | end (median ms) | duration (median ms) |\n|---|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.what} | ${r.cycles} | ${r.startMs} | ${r.endMs} | ${r.durationMs} |`);
+  console.log(
+    '| hop | cycles | start (median ms) | end (median ms) | duration (median ms) |\n|---|---:|---:|---:|---:|',
+  );
+  for (const r of rows)
+    console.log(`| ${r.what} | ${r.cycles} | ${r.startMs} | ${r.endMs} | ${r.durationMs} |`);
 }
 
 if (import.meta.main) {

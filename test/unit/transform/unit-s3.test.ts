@@ -108,9 +108,7 @@ describe('transformUnit on S3', () => {
         $metadata: { httpStatusCode: 412 },
       });
     sourceIs({});
-    mock
-      .on(HeadObjectCommand)
-      .resolves({ Metadata: { 'source-key': manifestKey, 'source-etag': 'etag-1' } });
+    mock.on(HeadObjectCommand).resolves({ Metadata: { 'source-key': manifestKey, 'source-etag': 'etag-1' } });
     mock.on(HeadObjectCommand, { Key: manifestKey }).rejects(notFound());
     mock.on(PutObjectCommand, { Key: `${prefix}dim_design.0001.parquet` }).rejects(preconditionFailed());
     mock.on(PutObjectCommand, { Key: manifestKey }).resolves({});
