@@ -26,8 +26,6 @@ import { RESULT_MARK } from './probe.ts';
 import {
   type BenchResult,
   type BundleResult,
-  checkTargets,
-  consoleTargets,
   type MachineInfo,
   renderConsole,
   renderMarkdown,
@@ -41,6 +39,7 @@ import {
   runSoak,
   type SoakResult,
 } from './soak.ts';
+import { checkTargets, consoleTargets } from './targets.ts';
 
 // The repository root (this file is services/tools/bench/main.ts).
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -128,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       scale: { type: 'string', multiple: true },
       runs: { type: 'string', default: '20' },
+      'copy-runs': { type: 'string', default: process.env.TOTES_BENCH_COPY_RUNS ?? '3' },
       json: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       'state-dir': { type: 'string' },
@@ -144,6 +144,7 @@ async function main(argv: string[]): Promise<number> {
         'usage: npm run bench -- [--scale S ...] [--runs N] [--json] [--no-write] [--state-dir DIR]',
         '  --scale S     scale(s) to measure (default 1 and 10; repeat or comma-separate)',
         '  --runs N      incremental cycles at the smallest scale (default 20)',
+        '  --copy-runs N repetitions of the COPY baseline per scale, median reported (default 3; $TOTES_BENCH_COPY_RUNS)',
         '  --json        end with one JSON line holding every figure',
         '  --no-write    do not write BENCHMARKS.md and docs/bench-throughput.svg',
         '  --state-dir   scratch folder (default: a folder under the OS temp dir, deleted at the end)',
@@ -170,6 +171,11 @@ async function main(argv: string[]): Promise<number> {
   const runs = Number(values.runs);
   if (!Number.isSafeInteger(runs) || runs < 0) {
     console.error('bench: --runs takes a non-negative integer');
+    return 2;
+  }
+  const copyRuns = Number(values['copy-runs']);
+  if (!Number.isSafeInteger(copyRuns) || copyRuns < 1) {
+    console.error('bench: --copy-runs takes a positive integer');
     return 2;
   }
   const soakMinutes = Number(values.soak);
@@ -221,11 +227,13 @@ async function main(argv: string[]): Promise<number> {
   let consoleResult: ConsoleResult | undefined;
   try {
     for (const [index, scale] of values.only ? [] : scales.entries()) {
+      progress(`scale ${scale}: started (${new Date().toISOString()})`);
       scaleResults.push(
         runScaleProcess({
           scale,
           stateDir: path.join(scratch, `scale-${scale}`),
           incrementalRuns: index === 0 ? runs : 0,
+          copyRuns,
         }),
       );
     }
