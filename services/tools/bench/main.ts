@@ -128,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
       scale: { type: 'string', multiple: true },
       runs: { type: 'string', default: '20' },
       'copy-runs': { type: 'string', default: process.env.TOTES_BENCH_COPY_RUNS ?? '3' },
+      'copy-budget': { type: 'string', default: process.env.TOTES_BENCH_COPY_BUDGET ?? '120' },
       json: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       'state-dir': { type: 'string' },
@@ -145,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
         '  --scale S     scale(s) to measure (default 1 and 10; repeat or comma-separate)',
         '  --runs N      incremental cycles at the smallest scale (default 20)',
         '  --copy-runs N repetitions of the COPY baseline per scale, median reported (default 3; $TOTES_BENCH_COPY_RUNS)',
+        "  --copy-budget S  no further COPY repetition once a scale's runs took S seconds (default 120; $TOTES_BENCH_COPY_BUDGET)",
         '  --json        end with one JSON line holding every figure',
         '  --no-write    do not write BENCHMARKS.md and docs/bench-throughput.svg',
         '  --state-dir   scratch folder (default: a folder under the OS temp dir, deleted at the end)',
@@ -174,8 +176,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const copyRuns = Number(values['copy-runs']);
-  if (!Number.isSafeInteger(copyRuns) || copyRuns < 1) {
-    console.error('bench: --copy-runs takes a positive integer');
+  const copyBudgetSeconds = Number(values['copy-budget']);
+  if (
+    !Number.isSafeInteger(copyRuns) ||
+    copyRuns < 1 ||
+    !Number.isFinite(copyBudgetSeconds) ||
+    copyBudgetSeconds < 0
+  ) {
+    console.error('bench: --copy-runs takes a positive integer, --copy-budget seconds (0 or more)');
     return 2;
   }
   const soakMinutes = Number(values.soak);
@@ -234,6 +242,7 @@ async function main(argv: string[]): Promise<number> {
           stateDir: path.join(scratch, `scale-${scale}`),
           incrementalRuns: index === 0 ? runs : 0,
           copyRuns,
+          copyBudgetSeconds,
         }),
       );
     }

@@ -7,7 +7,8 @@
  * 1. an embedded PostgreSQL in `stateDir`, a fresh source seeded at `scale` (in a probe process;
  *    not part of any measured time);
  * 2. the COPY baseline: every source table COPY'd out of the source and into an empty copy of
- *    itself (same DDL, keys and foreign keys) in another database of the same server;
+ *    itself (same DDL, keys and foreign keys) in another database of the same server, repeated
+ *    up to `copyRuns` times (each into a fresh database) while within `copyBudgetSeconds`;
  * 3. the full load through the whole local pipeline (LocalStack + runOnce), checked against the
  *    source's row counts;
  * 4. each stage alone in its own process on the same data (extract → transform → load into an
@@ -44,6 +45,11 @@ export interface ScaleRunArgs {
   readonly eventsPerCycle?: number;
   /** Repetitions of the COPY baseline, each into a fresh database (default 3); the median counts. */
   readonly copyRuns?: number;
+  /**
+   * No further repetition starts once the COPY runs have taken this long (default 120 s): at
+   * scale 100 one run takes minutes, and three would take a third of the whole benchmark.
+   */
+  readonly copyBudgetSeconds?: number;
 }
 
 export interface ProbeResult {
@@ -207,6 +213,7 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
   const wall0 = performance.now();
   const { scale, stateDir } = args;
   const copyRuns = args.copyRuns ?? 3;
+  const copyBudgetSeconds = args.copyBudgetSeconds ?? 120;
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const server = await startEmbeddedPostgres(path.join(stateDir, 'postgres'));
@@ -236,7 +243,8 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
 
     // Repeated, each run into a fresh database: one run varies by ±15% on a quiet machine.
     const copySeconds: number[] = [];
-    for (let run = 1; run <= copyRuns; run++) {
+    const copySpent = () => copySeconds.reduce((a, b) => a + b, 0);
+    for (let run = 1; run <= copyRuns && (run === 1 || copySpent() < copyBudgetSeconds); run++) {
       progress(`scale ${scale}: COPY baseline ${run}/${copyRuns} (${sourceRows} rows)`);
       const target = `copy_target_${run}`;
       const copy = await copyBaseline(sourceUrl, await server.ensureDatabase(target));
