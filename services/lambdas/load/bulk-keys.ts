@@ -28,11 +28,11 @@ import type { FactTable, WarehouseTable } from '../../../shared/schema/warehouse
  * whole table, so the set-based path costs more as the table grows; the per-row triggers do not.
  * Measured (services/tools/bench/load-stage.ts pattern, 100,000-row sales-order parts loaded one
  * after the other into one warehouse, PostgreSQL backend CPU per part): set-based 2.1 s into an
- * empty table plus about 0.26 s per 100,000 rows held (3.9 s holding 700,000), per-row 11.3 s
- * whatever the table holds. So set-based stays the cheaper up to about 35 times the unit's rows;
- * at 16 it costs at most about half the per-row checks, every part of a scale-100 first load
- * (up to 1.5 million payments held for a 100,000-row part) takes it, and the exclusive locks stay
- * with units large for their table. A part against a larger table (scale 1,000) keeps the per-row
+ * empty table plus about 0.2 s per 100,000 rows held (3.9 s holding 700,000, 5.1 s holding 1.5
+ * million), per-row 11.3 s whatever the table holds. So set-based stays the cheaper up to about
+ * 45 times the unit's rows; at 16 it costs at most about half the per-row checks, every full
+ * part of a scale-100 first load (up to 1.5 million payments held for a 100,000-row part) takes
+ * it, and the exclusive locks stay with units large for their table. A part against a larger table (scale 1,000) keeps the per-row
  * checks, whose cost per part does not grow with the table.
  */
 export const BULK_MAX_HELD_PER_ROW = 16;
