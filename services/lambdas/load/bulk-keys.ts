@@ -37,6 +37,18 @@ import type { FactTable, WarehouseTable } from '../../../shared/schema/warehouse
  */
 export const BULK_MAX_HELD_PER_ROW = 16;
 
+/**
+ * The statement timeout of a unit whose keys are checked set-based, from its LOCK to its COMMIT,
+ * instead of the load pool's 30 s: a part queued behind another part's exclusive locks waits for
+ * that whole part, and adding a key back reads the whole table. Under load (the scale-100
+ * benchmark at load average ~25) parts passed 30 s 17 times, each retried, one record failing all
+ * four in-invocation attempts before SQS redelivered it. 100 s stays inside the load function's
+ * 120-s timeout (infra-terraform/locals.tf).
+ */
+export const BULK_STATEMENT_TIMEOUT_MS = 100_000;
+
+const SETTING = z.object({ setting: z.string() });
+
 /** LOCK and ALTER TABLE return no rows; typed all the same, as every statement of the load. */
 const noRows = sql.type(z.object({}));
 
@@ -179,6 +191,10 @@ export async function lockForBulk(
   };
   const sorted = [...names.values()].sort((a, b) => rank(a[1]) - rank(b[1]) || a[1].localeCompare(b[1]));
   if (sorted.length === 0) return;
+  // Until COMMIT only: waiting for another large unit's locks and adding keys back over a large
+  // table are this path's expected long statements, not runaway ones.
+  await tx.query(sql.type(SETTING)`
+    SELECT set_config('statement_timeout', ${String(BULK_STATEMENT_TIMEOUT_MS)}, true) AS setting`);
   await tx.query(noRows`
     LOCK TABLE ${sql.join(
       sorted.map(([schema, table]) => sql.identifier([schema, table])),

@@ -260,10 +260,12 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
       stateDir: path.join(stateDir, 'stack'),
       sourceUrl,
       warehouseUrl,
-      timeouts: { extract: 900, transform: 900, load: 900 },
+      // Far above Terraform's (300 / 120 / 120 s): a loaded machine must slow the measurement,
+      // not fail it (a scale-100 extract run took over 900 s at load average ~25, ~90 s quiet).
+      timeouts: { extract: 3600, transform: 3600, load: 3600 },
       retryDelaySeconds: 1,
     });
-    const full = await runOnce(stack, { drainTimeoutMs: 30 * 60_000 });
+    const full = await runOnce(stack, { drainTimeoutMs: 90 * 60_000 });
     const warehouse = await createDatabasePool(warehouseUrl, { applicationName: 'totes-bench' });
     let incremental: ScaleResult['incremental'];
     let factsVerified = false;
