@@ -239,7 +239,8 @@ export function validateTableObject(
     } catch (error) {
       if (!onBadValue || !(error instanceof WrongValueTypeError)) throw error;
       onBadValue(Object.fromEntries(declared.map((d, i) => [d.name, row[i]])), error);
-      (held ??= new Set()).add(r);
+      held ??= new Set();
+      held.add(r);
     }
   }
   const kept = held ? rows.filter((_, r) => !held.has(r)) : rows;
