@@ -11,6 +11,9 @@
  * 4. The dimension files once the whole unit transformed cleanly, then LAST the processed
  *    manifest(s). Bad input writes no manifest: files written before it are listed nowhere, and
  *    nothing downstream reads them (the load and `totes query` start from manifests).
+ *    A ROW that cannot be carried (held.ts) is not bad input for the unit: it is left out of the
+ *    Parquet and listed, whole and with its reason, in the manifest's `held` (the load records it
+ *    in pipeline.quarantine); more than `maxHeldRows` of them fail the unit as before.
  *
  * The lake is immutable (shared/lake/write.ts): every write, single PUT or multipart, sends
  * `If-None-Match: *`, so S3 itself refuses an existing key (a large object's key is also checked
@@ -40,10 +43,12 @@ import {
 } from '../../../shared/lake/index.ts';
 import { type ParquetRow, writeParquet } from '../../../shared/parquet/index.ts';
 import type { S3ObjectRef } from '../../../shared/s3-events/index.ts';
+import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
-import { derivationFault, withDerivationFault } from './derivation-fault.ts';
+import { derivationFault, derivationRefusal, withDerivationFault } from './derivation-fault.ts';
 import { UnitTransformer } from './derive.ts';
 import { NotAManifestError } from './errors.ts';
+import { HeldRows, heldRow, namedRow } from './held.ts';
 import { PARQUET_SCHEMAS } from './parquet-schemas.ts';
 import { parseJson, validateManifest, validateTableObject } from './validate.ts';
 
@@ -64,6 +69,8 @@ export interface TransformUnitOptions {
    * no-op under newest-wins). Each loads alone, atomically, in any order. Default 100,000.
    */
   readonly maxFactRowsPerManifest?: number;
+  /** Rows of the unit that may be held back before the unit fails whole (held.ts). */
+  readonly maxHeldRows?: number;
 }
 
 export const DEFAULT_MAX_FACT_ROWS_PER_MANIFEST = 100_000;
@@ -78,6 +85,8 @@ export interface TransformUnitResult {
   readonly newestSourceUpdate: string | null;
   /** Processed manifests written (more than one when the unit was split). */
   readonly manifests?: number;
+  /** Source rows held back (listed in the manifest's `held`). */
+  readonly held?: number;
 }
 
 interface WrittenObject {
@@ -214,7 +223,24 @@ export async function transformUnit(
     return { unitId, runId, alreadyProcessed: true, rows: {}, objects: 0, newestSourceUpdate: null };
   }
 
-  const transformer = new UnitTransformer();
+  // Rows that cannot be carried, each with the manifest group it belongs to (0: every group).
+  const held = new HeldRows(options.maxHeldRows);
+  const heldGroups: number[] = [];
+  const hold = (
+    table: SourceTableName,
+    row: Readonly<Record<string, unknown>>,
+    object: string,
+    error: Error,
+  ) => {
+    const entry = heldRow(table, object, row, error);
+    held.add(entry, error);
+    heldGroups.push(split && FACT_SOURCES.has(table) ? (plan.groupOf.get(object) ?? 1) : 0);
+    if (entry.id !== null) transformer.noteHeld(table, entry.id);
+  };
+  const transformer = new UnitTransformer((table, row, object, error) =>
+    hold(table, namedRow(table, row), object, error),
+  );
+  const refusal = derivationRefusal();
   /** Split units: transaction id → the first group whose payments reference it. */
   const transactionGroup = new Map<number, number>();
   const column = (table: WarehouseTable, name: string) =>
@@ -273,11 +299,25 @@ export async function transformUnit(
     for (const [index, entry] of manifest.objects.entries()) {
       const object = (await next)!;
       next = read(index + 1);
-      const validated = validateTableObject(
+      let validated = validateTableObject(
         parseJson(object.text, `table object ${entry.key}`),
         entry,
         runId,
+        (row, error) => hold(entry.table, row, entry.key, error),
       );
+      if (refusal) {
+        const pk = SOURCE_TABLES[validated.table].columns.findIndex(
+          (c) => c.name === SOURCE_TABLES[validated.table].primaryKey,
+        );
+        validated = {
+          ...validated,
+          rows: validated.rows.filter((row) => {
+            const refused = refusal(validated.table, row[pk], entry.key);
+            if (refused) hold(validated.table, namedRow(validated.table, row), entry.key, refused);
+            return !refused;
+          }),
+        };
+      }
       const facts = transformer.addTable(validated);
       if (facts && facts.rows.length > 0) {
         const group = split ? (plan.groupOf.get(entry.key) ?? 1) : 0;
@@ -323,6 +363,7 @@ export async function transformUnit(
     const objects: ProcessedManifestObject[] = written
       .filter((o) => o.group === 0 || o.group === group)
       .map((o) => ({ table: o.table, key: o.key, rows: o.rows }));
+    const heldHere = held.rows.filter((_, i) => heldGroups[i] === 0 || heldGroups[i] === group);
     const processed: ProcessedManifest = {
       format: PROCESSED_MANIFEST_FORMAT,
       // The same load unit whatever the generation: the first generation's manifest key.
@@ -332,6 +373,7 @@ export async function transformUnit(
       source: { bucket: source.bucket, key: source.key, eTag: source.eTag },
       newestSourceUpdate: transformer.newestSourceUpdate,
       objects,
+      ...(heldHere.length > 0 ? { held: heldHere } : {}),
     };
     await putImmutable(
       s3,
@@ -352,5 +394,6 @@ export async function transformUnit(
     objects: written.length,
     newestSourceUpdate: transformer.newestSourceUpdate,
     manifests: plan.groups,
+    held: held.rows.length,
   };
 }

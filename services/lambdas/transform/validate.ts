@@ -141,12 +141,18 @@ function checkValue(value: unknown, column: SourceColumn, key: string, row: numb
 
 /**
  * Checks one table object against the manifest entry that named it and the source schema, and
- * returns its rows in the canonical column order.
+ * returns its rows in the canonical column order. The object's shape (envelope, columns, row
+ * arrays) is checked for the whole object: a failure there fails the unit.
  */
 export function validateTableObject(
   raw: unknown,
   entry: IngestionManifestObject,
   runId: string,
+  /**
+   * Given, a row with a value its column does not allow is handed here (the whole row, column
+   * name → value as written) instead of failing the object; without it, it fails the object.
+   */
+  onBadValue?: (row: Readonly<Record<string, unknown>>, error: WrongValueTypeError) => void,
 ): SourceTableRows {
   const where = entry.key;
   if (!isObject(raw)) throw new BadTableObjectError(`${where}: not a JSON object`);
@@ -213,19 +219,30 @@ export function validateTableObject(
   const width = declared.length;
   const input = raw.rows as unknown[];
   const rows: SourceValue[][] = canonical ? (input as SourceValue[][]) : new Array(input.length);
+  /** Rows handed to `onBadValue` (left out below). */
+  let held: Set<number> | undefined;
   for (let r = 0; r < input.length; r++) {
     const row = input[r];
     if (!Array.isArray(row) || row.length !== width) {
       throw new WrongValueTypeError(`${where}: row ${r} is not an array of ${width} values`);
     }
-    if (canonical) {
-      for (let c = 0; c < columns.length; c++) checkValue(row[c], columns[c]!, where, r);
-    } else {
-      const ordered: SourceValue[] = new Array(columns.length);
-      for (let c = 0; c < columns.length; c++)
-        ordered[c] = checkValue(row[positions[c]!], columns[c]!, where, r);
-      rows[r] = ordered;
+    // A value the source schema does not allow holds back this row only, when the caller keeps it.
+    try {
+      if (canonical) {
+        for (let c = 0; c < columns.length; c++) checkValue(row[c], columns[c]!, where, r);
+      } else {
+        const ordered: SourceValue[] = new Array(columns.length);
+        for (let c = 0; c < columns.length; c++)
+          ordered[c] = checkValue(row[positions[c]!], columns[c]!, where, r);
+        rows[r] = ordered;
+      }
+    } catch (error) {
+      if (!onBadValue || !(error instanceof WrongValueTypeError)) throw error;
+      onBadValue(Object.fromEntries(declared.map((d, i) => [d.name, row[i]])), error);
+      held ??= new Set();
+      held.add(r);
     }
   }
-  return { table: table.name, part: entry.part, key: entry.key, rows };
+  const kept = held ? rows.filter((_, r) => !held.has(r)) : rows;
+  return { table: table.name, part: entry.part, key: entry.key, rows: kept };
 }
