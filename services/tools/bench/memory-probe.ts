@@ -4,9 +4,12 @@
  * TOTES_MEMORY_PROBE_FILE, so the soak sees the heap, not only the RSS visible from outside. On
  * Linux each line also carries the anonymous and file-backed parts of the RSS
  * (/proc/self/smaps_rollup): growth outside the V8 heap and outside Buffers is anonymous memory
- * (malloc) when it is native allocations, file-backed when it is mapped code or files.
+ * (malloc) when it is native allocations, file-backed when it is mapped code or files. `heapPhysical`
+ * is the resident part of the V8 heap (`heapTotal` is what V8 reserved, partly not resident):
+ * RSS minus it is what the process holds outside the V8 heap.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 
 const file = process.env.TOTES_MEMORY_PROBE_FILE;
 const everyMs = Number(process.env.TOTES_MEMORY_PROBE_MS ?? 10_000);
@@ -36,7 +39,7 @@ if (file) {
     const m = process.memoryUsage();
     appendFileSync(
       file,
-      `${JSON.stringify({ at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, ...readResidentParts() })}\n`,
+      `${JSON.stringify({ at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, heapPhysical: getHeapStatistics().total_physical_size, ...readResidentParts() })}\n`,
       { mode: 0o600 },
     );
   };

@@ -21,12 +21,19 @@ export interface MemorySample {
   readonly heapTotal: number;
   readonly external: number;
   readonly arrayBuffers: number;
+  /** The resident part of the V8 heap (`v8.getHeapStatistics().total_physical_size`). */
+  readonly heapPhysical?: number;
+  /** Anonymous and file-backed resident bytes (/proc/self/smaps_rollup; Linux only). */
+  readonly anonymous?: number;
+  readonly fileBacked?: number;
 }
 
 export interface SoakPoint {
   readonly minute: number;
   readonly rssMb: number;
   readonly heapUsedMb: number;
+  /** RSS minus the resident V8 heap: native memory, Buffers, code and mapped files. */
+  readonly outsideHeapMb?: number;
 }
 
 export interface SoakResult {
@@ -40,6 +47,8 @@ export interface SoakResult {
   /** Least-squares slope over the samples after the warm-up. */
   readonly rssMbPerMinute: number;
   readonly heapMbPerMinute: number;
+  /** Slope of RSS minus the resident V8 heap, when the probe measured it. */
+  readonly outsideHeapMbPerMinute?: number;
   readonly peakRssMb: number;
   /** Size of the state folder's lake (s3/) at the end. */
   readonly lakeMb: number;
@@ -67,12 +76,19 @@ export function summariseSoak(
   const last = samples.at(-1);
   if (!first || !last) throw new Error('soak: the probe recorded no sample');
   const minuteOf = (s: MemorySample) => (s.at - first.at) / 60_000;
-  const point = (s: MemorySample): SoakPoint => ({
-    minute: round(minuteOf(s), 2),
-    rssMb: round(s.rss / MB),
-    heapUsedMb: round(s.heapUsed / MB),
-  });
+  const outsideHeap = (s: MemorySample) =>
+    s.heapPhysical === undefined ? undefined : s.rss - s.heapPhysical;
+  const point = (s: MemorySample): SoakPoint => {
+    const outside = outsideHeap(s);
+    return {
+      minute: round(minuteOf(s), 2),
+      rssMb: round(s.rss / MB),
+      heapUsedMb: round(s.heapUsed / MB),
+      ...(outside === undefined ? {} : { outsideHeapMb: round(outside / MB) }),
+    };
+  };
   const steady = samples.filter((s) => minuteOf(s) >= options.warmupMinutes);
+  const measuredOutside = steady.every((s) => s.heapPhysical !== undefined);
   const afterWarmup = steady[0] ?? last;
   return {
     minutes: options.minutes,
@@ -84,6 +100,14 @@ export function summariseSoak(
     end: point(last),
     rssMbPerMinute: round(slope(steady.map((s) => ({ x: minuteOf(s), y: s.rss / MB }))), 2),
     heapMbPerMinute: round(slope(steady.map((s) => ({ x: minuteOf(s), y: s.heapUsed / MB }))), 2),
+    ...(measuredOutside && steady.length > 0
+      ? {
+          outsideHeapMbPerMinute: round(
+            slope(steady.map((s) => ({ x: minuteOf(s), y: outsideHeap(s)! / MB }))),
+            2,
+          ),
+        }
+      : {}),
     peakRssMb: round(Math.max(...samples.map((s) => s.rss)) / MB),
     lakeMb: round(options.lakeBytes / MB),
   };
@@ -146,7 +170,8 @@ const END = '<!-- soak:end -->';
 
 /** The soak's section of BENCHMARKS.md, between markers so a soak-only run can replace it alone. */
 export function renderSoakSection(r: SoakResult, startedAt: string, loadAverage: readonly number[]): string {
-  const row = (name: string, p: SoakPoint) => `| ${name} | ${p.minute} | ${p.rssMb} | ${p.heapUsedMb} |`;
+  const row = (name: string, p: SoakPoint) =>
+    `| ${name} | ${p.minute} | ${p.rssMb} | ${p.heapUsedMb} | ${p.outsideHeapMb ?? 'not measured'} |`;
   return [
     BEGIN,
     '## Memory over time: `npm start` soak',
@@ -156,13 +181,15 @@ export function renderSoakSection(r: SoakResult, startedAt: string, loadAverage:
       `\`process.memoryUsage()\` sampled in that process (services/tools/bench/memory-probe.ts), ${r.samples} samples. ` +
       `The warm-up (the first ${r.warmupMinutes} min: the full load of the seeded source) is left out of the slopes.`,
     '',
-    '| point | minute | RSS MB | heap used MB |',
-    '| --- | --- | --- | --- |',
+    '| point | minute | RSS MB | heap used MB | RSS outside the V8 heap MB |',
+    '| --- | --- | --- | --- | --- |',
     row('start', r.start),
     row('after warm-up', r.afterWarmup),
     row('end', r.end),
     '',
-    `- slope after the warm-up: RSS ${r.rssMbPerMinute} MB/min, heap ${r.heapMbPerMinute} MB/min; peak RSS ${r.peakRssMb} MB`,
+    `- slope after the warm-up: RSS ${r.rssMbPerMinute} MB/min, heap ${r.heapMbPerMinute} MB/min` +
+      `${r.outsideHeapMbPerMinute === undefined ? '' : `, RSS outside the V8 heap ${r.outsideHeapMbPerMinute} MB/min`}; peak RSS ${r.peakRssMb} MB`,
+    '- "RSS outside the V8 heap" = RSS minus the resident V8 heap (`v8.getHeapStatistics().total_physical_size`): native allocations, Buffers, code and mapped files; the embedded PostgreSQL is a separate process, in none of these figures',
     `- lake on disk at the end: ${r.lakeMb} MB`,
     END,
   ].join('\n');
