@@ -4,7 +4,8 @@
  * live simulate) on a fresh state folder with the simulator at `rate` events a second, for
  * `minutes`. memory-probe.ts, preloaded into that process, samples `process.memoryUsage()`; the
  * result is RSS and heap at the start, after the warm-up (the first full load of the seeded source)
- * and at the end, with the least-squares slope after the warm-up in MB per minute.
+ * and at the end, with the least-squares slope after the warm-up in MB per minute. Like `npm start`
+ * (package.json), it runs with glibc's malloc capped at 2 arenas (MALLOC_ARENA_MAX, unless set).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -52,6 +53,8 @@ export interface SoakResult {
   readonly peakRssMb: number;
   /** Size of the state folder's lake (s3/) at the end. */
   readonly lakeMb: number;
+  /** MALLOC_ARENA_MAX of the soaked process, when the soak set it. */
+  readonly mallocArenaMax?: string;
 }
 
 const MB = 1024 * 1024;
@@ -135,6 +138,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   rmSync(options.stateDir, { recursive: true, force: true });
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const probeFile = path.join(options.stateDir, 'memory-probe.jsonl');
+  const mallocArenaMax = process.env.MALLOC_ARENA_MAX ?? '2';
   const stackDir = path.join(options.stateDir, 'state');
   const child = spawn(
     process.execPath,
@@ -143,6 +147,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
+        // As `npm start` runs it (package.json): glibc's malloc capped at 2 arenas.
+        MALLOC_ARENA_MAX: mallocArenaMax,
         TOTES_MEMORY_PROBE_FILE: probeFile,
         TOTES_MEMORY_PROBE_MS: String((options.sampleSeconds ?? 10) * 1000),
       },
@@ -162,7 +168,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as MemorySample);
   rmSync(options.stateDir, { recursive: true, force: true });
-  return summariseSoak(samples, { ...options, lakeBytes });
+  return { ...summariseSoak(samples, { ...options, lakeBytes }), mallocArenaMax };
 }
 
 const BEGIN = '<!-- soak:begin (npm run bench -- --soak MINUTES [--soak-only]) -->';
@@ -191,6 +197,9 @@ export function renderSoakSection(r: SoakResult, startedAt: string, loadAverage:
       `${r.outsideHeapMbPerMinute === undefined ? '' : `, RSS outside the V8 heap ${r.outsideHeapMbPerMinute} MB/min`}; peak RSS ${r.peakRssMb} MB`,
     '- "RSS outside the V8 heap" = RSS minus the resident V8 heap (`v8.getHeapStatistics().total_physical_size`): native allocations, Buffers, code and mapped files; the embedded PostgreSQL is a separate process, in none of these figures',
     `- lake on disk at the end: ${r.lakeMb} MB`,
+    ...(r.mallocArenaMax === undefined
+      ? []
+      : [`- glibc malloc: MALLOC_ARENA_MAX=${r.mallocArenaMax}, as \`npm start\` sets it`]),
     END,
   ].join('\n');
 }
