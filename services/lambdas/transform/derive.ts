@@ -151,10 +151,13 @@ export class UnitTransformer {
    * Returns the fact rows of a fact table part.
    */
   addTable(part: SourceTableRows): FactOutput | null {
+    const updatedIndex = IDX[part.table].last_updated!;
+    let newest = this.newest;
     for (const row of part.rows) {
-      const updated = str(row, part.table, 'last_updated');
-      if (this.newest === null || updated > this.newest) this.newest = updated;
+      const updated = row[updatedIndex] as string;
+      if (newest === null || updated > newest) newest = updated;
     }
+    this.newest = newest;
     switch (part.table) {
       case 'address':
         this.addAddresses(part);
@@ -202,11 +205,38 @@ export class UnitTransformer {
 
   /** dim_design, dim_payment_type, dim_transaction: one dimension row per source row, as the spec maps it. */
   private copyColumns(part: SourceTableRows, dimension: VersionedDimension): void {
-    const pk = SOURCE_TABLES[part.table].primaryKey;
+    const table = part.table;
+    const idIndex = IDX[table][SOURCE_TABLES[table].primaryKey]!;
+    const updatedIndex = IDX[table].last_updated!;
+    const builder = BUILDERS[dimension];
+    const kept = this.dimensionRows(dimension);
+    // One sources object, one derived object and one `where` for the part, refilled per row: build
+    // reads them and keeps nothing (dim_transaction has a row per transaction, so per-row objects
+    // were a measurable share of the transform's garbage).
+    const sources: Partial<Record<SourceTableName, Row>> = {};
+    const derived: Record<string, string> = { [SOURCE_VERSION]: '' };
+    let id = 0;
+    const where = () => `${part.key}: ${table} ${id}`;
     for (const row of part.rows) {
-      const id = num(row, part.table, pk);
-      this.putDimension(dimension, id, { [part.table]: row }, () => `${part.key}: ${part.table} ${id}`);
+      id = row[idIndex] as number;
+      const version = row[updatedIndex] as string;
+      const existing = kept.get(id);
+      // Newest wins; on a tie the first one stays (the same version twice is the same row).
+      if (existing && version <= existing.version) continue;
+      sources[table] = row;
+      derived[SOURCE_VERSION] = version;
+      kept.set(id, { version, row: builder.build(sources, where, derived) });
     }
+  }
+
+  /** The rows kept so far of a versioned dimension, by id. */
+  private dimensionRows(table: VersionedDimension): Map<number, DimensionEntry> {
+    let rows = this.dimensions.get(table);
+    if (!rows) {
+      rows = new Map();
+      this.dimensions.set(table, rows);
+    }
+    return rows;
   }
 
   private keepNewest(map: Map<number, Row>, id: number, row: Row, table: SourceTableName): void {
@@ -229,11 +259,7 @@ export class UnitTransformer {
     for (const [name, row] of Object.entries(sources)) {
       version = maxVersion(version, str(row!, name as SourceTableName, 'last_updated'));
     }
-    let rows = this.dimensions.get(table);
-    if (!rows) {
-      rows = new Map();
-      this.dimensions.set(table, rows);
-    }
+    const rows = this.dimensionRows(table);
     const existing = rows.get(id);
     // Newest wins; on a tie the first one stays (the same version twice is the same row).
     if (!existing || version > existing.version) {
@@ -316,9 +342,13 @@ export class UnitTransformer {
     // One sources object for the part (build reads it, never keeps it).
     const sources: Partial<Record<SourceTableName, Row>> = {};
     const rowsOfPart = part.rows;
-    for (let r = 0; r < rowsOfPart.length; r++) {
+    // One `where` for the part, reading the row being built (worded only if a value is refused).
+    let id = 0;
+    let r = 0;
+    const where = () => `${part.key}: ${table} ${id} (row ${r})`;
+    for (r = 0; r < rowsOfPart.length; r++) {
       const row = rowsOfPart[r]!;
-      const id = row[idIndex] as number;
+      id = row[idIndex] as number;
       const updated = row[updatedIndex] as string;
       // A fact version (id, last_updated) is emitted once per unit. Most ids have one version, kept
       // as its text; a Set only for the rare id with several.
@@ -335,7 +365,7 @@ export class UnitTransformer {
         continue;
       } else seen.add(updated);
       sources[table] = row;
-      const built = builder.build(sources, () => `${part.key}: ${table} ${id} (row ${r})`);
+      const built = builder.build(sources, where);
       for (const position of builder.dateKeys) this.dates.add(built[position] as string);
       rows.push(built);
     }

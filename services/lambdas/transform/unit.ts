@@ -221,6 +221,7 @@ export async function transformUnit(
   const rows: Partial<Record<WarehouseTable, number>> = {};
   const parts = new Map<WarehouseTable, number>();
   const fault = derivationFault();
+  let putInFlight: Promise<unknown> = Promise.resolve();
   // Each file goes to S3 as soon as it is encoded: memory holds one part's rows and one file, never
   // the unit's Parquet (issue 18). Files written before a failure are listed by no manifest.
   const encode = async (table: WarehouseTable, tableRows: readonly ParquetRow[], group = 0) => {
@@ -232,52 +233,85 @@ export async function transformUnit(
         rowGroupSize,
         kvMetadata: { 'totes.run-id': runId, 'totes.source-key': ref.key },
       });
-      await putImmutable(s3, processedBucket, key, buffer, 'application/vnd.apache.parquet', source, runId);
+      // At most one PUT in flight: this file goes up while the next part is read and encoded
+      // (memory: one more file); every PUT is settled before any manifest.
+      await putInFlight;
+      putInFlight = putImmutable(
+        s3,
+        processedBucket,
+        key,
+        buffer,
+        'application/vnd.apache.parquet',
+        source,
+        runId,
+      );
+      putInFlight.catch(() => undefined); // awaited (and thrown) by the next encode or before the manifests
       written.push({ table, key, rows: slice.length, group });
       rows[table] = (rows[table] ?? 0) + slice.length;
     }
   };
 
-  for (const entry of manifest.objects) {
-    const object = await readText(s3, {
+  const read = (index: number) => {
+    const entry = manifest.objects[index];
+    if (!entry) return undefined;
+    const reading = readText(s3, {
       bucket: ref.bucket,
       key: entry.key,
       what: `table object listed by ${ref.key}:`,
       maxBytes,
     });
-    const validated = validateTableObject(parseJson(object.text, `table object ${entry.key}`), entry, runId);
-    const facts = transformer.addTable(validated);
-    if (facts && facts.rows.length > 0) {
-      const group = split ? (plan.groupOf.get(entry.key) ?? 1) : 0;
-      if (split && facts.table === 'fact_payment') {
-        for (const row of facts.rows) {
-          const id = row[paymentTransaction] as number;
-          if (!transactionGroup.has(id)) transactionGroup.set(id, group);
+    reading.catch(() => undefined); // awaited (and thrown) in turn below; never unhandled
+    return reading;
+  };
+  // The next table object is read while this one is transformed (memory: one more part's text).
+  let next = read(0);
+  try {
+    for (const [index, entry] of manifest.objects.entries()) {
+      const object = (await next)!;
+      next = read(index + 1);
+      const validated = validateTableObject(
+        parseJson(object.text, `table object ${entry.key}`),
+        entry,
+        runId,
+      );
+      const facts = transformer.addTable(validated);
+      if (facts && facts.rows.length > 0) {
+        const group = split ? (plan.groupOf.get(entry.key) ?? 1) : 0;
+        if (split && facts.table === 'fact_payment') {
+          for (const row of facts.rows) {
+            const id = row[paymentTransaction] as number;
+            if (!transactionGroup.has(id)) transactionGroup.set(id, group);
+          }
         }
+        await encode(facts.table, facts.rows, group);
       }
-      await encode(facts.table, facts.rows, group);
     }
+    const dimensions = transformer.dimensionOutputs();
+    // Dimensions (dim_date first) are listed before the facts that reference them.
+    const factObjects = written.splice(0, written.length);
+    for (const { table, rows: dimensionRows } of dimensions) {
+      if (!split || table !== 'dim_transaction') {
+        await encode(table, dimensionRows);
+        continue;
+      }
+      // Each dim_transaction row travels with the payments that reference it (unreferenced: group 1).
+      const byGroup = new Map<number, ParquetRow[]>();
+      for (const row of dimensionRows) {
+        const group = transactionGroup.get(row[dimTransactionId] as number) ?? 1;
+        const rowsOfGroup = byGroup.get(group);
+        if (rowsOfGroup) rowsOfGroup.push(row);
+        else byGroup.set(group, [row]);
+      }
+      for (const group of [...byGroup.keys()].sort((a, b) => a - b))
+        await encode(table, byGroup.get(group) ?? [], group);
+    }
+    written.push(...factObjects);
+    await putInFlight; // every file is in S3 before a manifest names it
+  } catch (error) {
+    // A failed unit leaves nothing running behind it: the read and the PUT in flight settle first.
+    await Promise.allSettled([putInFlight, next]);
+    throw error;
   }
-  const dimensions = transformer.dimensionOutputs();
-  // Dimensions (dim_date first) are listed before the facts that reference them.
-  const factObjects = written.splice(0, written.length);
-  for (const { table, rows: dimensionRows } of dimensions) {
-    if (!split || table !== 'dim_transaction') {
-      await encode(table, dimensionRows);
-      continue;
-    }
-    // Each dim_transaction row travels with the payments that reference it (unreferenced: group 1).
-    const byGroup = new Map<number, ParquetRow[]>();
-    for (const row of dimensionRows) {
-      const group = transactionGroup.get(row[dimTransactionId] as number) ?? 1;
-      const rowsOfGroup = byGroup.get(group);
-      if (rowsOfGroup) rowsOfGroup.push(row);
-      else byGroup.set(group, [row]);
-    }
-    for (const group of [...byGroup.keys()].sort((a, b) => a - b))
-      await encode(table, byGroup.get(group) ?? [], group);
-  }
-  written.push(...factObjects);
 
   // One manifest, or (split) one per group in order: the last one written marks the unit done.
   for (let group = 1; group <= plan.groups; group++) {
