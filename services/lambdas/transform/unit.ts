@@ -12,8 +12,9 @@
  *    manifest(s). Bad input writes no manifest: files written before it are listed nowhere, and
  *    nothing downstream reads them (the load and `totes query` start from manifests).
  *
- * The lake is immutable (shared/lake/write.ts): before each write the key is checked (HeadObject),
- * and every write, single PUT or multipart, also sends `If-None-Match: *` for S3 itself. An object
+ * The lake is immutable (shared/lake/write.ts): every write, single PUT or multipart, sends
+ * `If-None-Match: *`, so S3 itself refuses an existing key (a large object's key is also checked
+ * before its upload, so a retry does not upload it twice). An object
  * already there from an earlier attempt on the same source (same source eTag in its metadata) is
  * kept as it is — the transform is deterministic — and one from any other source is a
  * LakeConflictError.
@@ -25,6 +26,7 @@ import {
   type IngestionManifest,
   isManifestKey,
   LakeConflictError,
+  MULTIPART_THRESHOLD_BYTES,
   manifestKey,
   metadataValue,
   PROCESSED_MANIFEST_FORMAT,
@@ -149,8 +151,10 @@ function putImmutable(
         new LakeConflictError(
           `s3://${bucket}/${key} already exists from ${metadata['source-key'] ?? '?'} (eTag ${metadata['source-etag'] ?? '?'}), not from ${source.key} (eTag ${source.eTag}); the lake is never overwritten`,
         ),
-      // The local S3 stand-in may ignore If-None-Match: look before writing.
-      checkFirst: true,
+      // S3 (and the local stand-in) refuse an existing key by If-None-Match, so a small object
+      // is not looked up first: that was one more round trip per file on every unit. A large one
+      // is, so a retry does not upload again what an earlier attempt already wrote.
+      checkFirst: body.byteLength > MULTIPART_THRESHOLD_BYTES,
     },
   );
 }
