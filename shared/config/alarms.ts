@@ -21,6 +21,9 @@
  *   (services/lambdas/extract/source-observability.ts);
  * - `SchemaDrift` (Count), dimension service: extract, drift findings of each run (0 when none;
  *   services/lambdas/extract/source-schema.ts, which also keeps the last drift in `DRIFT/extract`).
+ * - `RowsHeld` (Count), dimensions service + stage: load, after each commit, the rows held in
+ *   pipeline.quarantine now (services/lambdas/load/processor.ts); missing data (no loads) keeps
+ *   the alarm's state, since held rows stay held until a load releases them.
  *
  * This module reads the JSON lazily (only `loadAlarmDefinitions` touches the file), so Lambda
  * bundles may import the constants without shipping the file.
@@ -39,6 +42,7 @@ export const CUSTOM_METRICS = {
   warehouseFreshnessSeconds: LOAD_METRICS.freshness.name,
   sourceUnobservable: EXTRACT_METRICS.sourceUnobservable.name,
   extractSchemaDrift: EXTRACT_METRICS.schemaDrift.name,
+  rowsHeld: LOAD_METRICS.rowsHeld.name,
 } as const;
 
 /** Placeholder in dimension values for the deployment prefix (`totes` by default). */
@@ -54,6 +58,7 @@ export const ALARM_KINDS = [
   'freshness',
   'source-unobservable',
   'schema-drift',
+  'rows-held',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 

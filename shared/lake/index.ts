@@ -21,7 +21,9 @@ export {
 } from './keys.ts';
 export {
   checkGeneration,
+  checkHeldRow,
   generationOf,
+  type HeldRow,
   INGESTION_MANIFEST_FORMAT,
   INGESTION_TABLE_FORMAT,
   type IngestionManifest,

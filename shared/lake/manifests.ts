@@ -64,6 +64,34 @@ export interface ProcessedManifestObject {
   readonly rows: number;
 }
 
+/**
+ * A source row the transform could not carry (issue 19 item 6b), kept whole with its reason: the
+ * load records it in `pipeline.quarantine`, so it is visible (`totes quarantine`) and arrives
+ * exactly once when a replay of the unit, with fixed code, carries it. Held rows are not
+ * re-extracted (the source row will not change because our code did), so the row is kept as the
+ * extract read it.
+ */
+export interface HeldRow {
+  /** The source table of the row. */
+  readonly table: SourceTableName;
+  /** Its primary key, null when that value itself was unreadable. */
+  readonly id: number | null;
+  /** Its last_updated as extracted (null when unreadable). */
+  readonly lastUpdated: string | null;
+  /** The ingestion table object it was read from. */
+  readonly object: string;
+  readonly errorClass: string;
+  readonly reason: string;
+  /** The whole source row, column name → value as extracted. */
+  readonly row: Readonly<Record<string, unknown>>;
+  /**
+   * The warehouse dimension rows this unit does not carry because of it (a held staff row:
+   * dim_staff of its id). The load holds a fact that references one of them, unless the
+   * warehouse already has that dimension row from an earlier unit.
+   */
+  readonly withholds: readonly { readonly table: WarehouseTable; readonly id: number }[];
+}
+
 export interface ProcessedManifest {
   readonly format: typeof PROCESSED_MANIFEST_FORMAT;
   /** Unique, stable name of this unit of load work (the load ledger's key). */
@@ -80,6 +108,8 @@ export interface ProcessedManifest {
    * newer than the one it applied, and then replaces the earlier generation's rows.
    */
   readonly generation?: number;
+  /** Source rows of the unit that could not be carried (absent: none); see HeldRow. */
+  readonly held?: readonly HeldRow[];
 }
 
 /** A manifest's generation: 1 when it names none (every manifest written before replays existed). */
@@ -125,5 +155,30 @@ export function validateProcessedManifest(
     if (typeof o.key !== 'string' || o.key === '') fail(`objects[${i}] has no key`);
     if (!Number.isSafeInteger(o.rows) || o.rows < 0) fail(`objects[${i}] has no row count`);
   }
+  if (m.held !== undefined) {
+    if (!Array.isArray(m.held)) return fail('held is not a list');
+    for (const [i, h] of m.held.entries()) {
+      const bad = checkHeldRow(h);
+      if (bad) fail(`held[${i}] ${bad}`);
+    }
+  }
   return m as ProcessedManifest;
+}
+
+/** Why `value` is not a HeldRow, or null. */
+export function checkHeldRow(value: unknown): string | null {
+  const h = value as Partial<HeldRow> | null;
+  if (!h || typeof h !== 'object') return 'is not an object';
+  if (typeof h.table !== 'string' || (h.table as string) === '') return 'has no table';
+  if (h.id !== null && !Number.isSafeInteger(h.id)) return 'has no id';
+  if (h.lastUpdated !== null && typeof h.lastUpdated !== 'string') return 'has no lastUpdated';
+  if (typeof h.object !== 'string') return 'has no object';
+  if (typeof h.errorClass !== 'string' || typeof h.reason !== 'string') return 'has no reason';
+  if (!h.row || typeof h.row !== 'object' || Array.isArray(h.row)) return 'has no row';
+  if (!Array.isArray(h.withholds)) return 'has no withholds list';
+  for (const w of h.withholds) {
+    if (!w || !(WAREHOUSE_TABLES as readonly string[]).includes(w.table) || !Number.isSafeInteger(w.id))
+      return `withholds ${JSON.stringify(w)}, not a warehouse table and id`;
+  }
+  return null;
 }

@@ -32,6 +32,17 @@ export const LOAD_METRICS = {
     dimensions: ['table'],
     description: 'dimension rows replaced by a newer version, per table',
   },
+  rowsHeld: {
+    name: 'RowsHeld',
+    unit: MetricUnit.Count,
+    description:
+      'rows held back in pipeline.quarantine now (not released), after each commit (the rows-held alarm)',
+  },
+  rowsReleased: {
+    name: 'RowsReleased',
+    unit: MetricUnit.Count,
+    description: 'held dependants a load released into the warehouse',
+  },
   freshness: {
     name: 'WarehouseFreshnessSeconds',
     unit: MetricUnit.Seconds,

@@ -6,37 +6,53 @@
 import * as kinds from '../schema/value-kinds.ts';
 import { ParquetValueError } from './errors.ts';
 
-function parts(value: string): kinds.DecimalParts {
-  const decimal = kinds.decimalParts(value);
+function scan(value: string): kinds.DecimalScan {
+  const decimal = kinds.scanDecimal(value);
   if (!decimal) throw new ParquetValueError(`${JSON.stringify(value)} is not a decimal`);
   return decimal;
 }
 
 /** Fraction digits of a decimal string ('2.57' → 2, '10' → 0). */
 export function decimalScale(value: string): number {
-  return parts(value).fraction.length;
+  return scan(value).scale;
 }
 
 /** Scale and integer digits (leading zeros ignored) of a decimal string: '-123.40' → 2 and 3. */
 export function decimalShape(value: string): { readonly scale: number; readonly digits: number } {
-  const decimal = parts(value);
-  return { scale: decimal.fraction.length, digits: kinds.integerDigits(decimal) };
+  const decimal = scan(value);
+  return { scale: decimal.scale, digits: kinds.scannedIntegerDigits(decimal) };
 }
 
-/** '12.3' at scale 3 → 12300n. Throws when the value would need rounding or exceeds the precision. */
+/**
+ * '12.3' at scale 3 → 12300n. Throws when the value would need rounding or exceeds the precision.
+ * Up to 15 significant digits the unscaled integer is computed as an exact JS integer (below 2^53)
+ * and turned into a bigint once; wider values go through the digits' text. Never a binary fraction.
+ */
 export function decimalToScaledBigInt(value: string, scale: number, precision: number): bigint {
-  const { negative, whole, fraction } = parts(value);
-  if (fraction.length > scale) {
+  const decimal = scan(value);
+  if (decimal.scale > scale) {
     throw new ParquetValueError(
-      `${value} has ${fraction.length} decimals; DECIMAL(${precision},${scale}) would alter it`,
+      `${value} has ${decimal.scale} decimals; DECIMAL(${precision},${scale}) would alter it`,
     );
   }
-  const digits = `${whole}${fraction.padEnd(scale, '0')}`.replace(/^0+(?=\d)/, '');
-  if (digits.length > precision) {
+  const padding = scale - decimal.scale;
+  // Digits of the unscaled integer, leading zeros ignored (zero itself is one digit).
+  const unscaledDigits = decimal.significant === 0 ? 1 : decimal.significant + padding;
+  if (unscaledDigits > precision) {
     throw new ParquetValueError(`${value} does not fit DECIMAL(${precision},${scale})`);
   }
-  const unscaled = BigInt(digits);
-  return negative ? -unscaled : unscaled;
+  let unscaled: bigint;
+  if (unscaledDigits <= 15) {
+    unscaled = BigInt(decimal.digits * 10 ** padding);
+  } else {
+    const point = value.indexOf('.');
+    const digits =
+      point < 0
+        ? value.slice(decimal.negative ? 1 : 0)
+        : value.slice(decimal.negative ? 1 : 0, point) + value.slice(point + 1);
+    unscaled = BigInt(digits + '0'.repeat(padding));
+  }
+  return decimal.negative ? -unscaled : unscaled;
 }
 
 /** 1234n at scale 2 → '12.34'; -5n at scale 2 → '-0.05'. */

@@ -11,7 +11,6 @@ import {
   type ParquetFileWriter,
   type ParquetRow,
   type ParquetTableSchema,
-  type ParquetValue,
   type ResolvedColumn,
 } from './types.ts';
 import {
@@ -119,46 +118,73 @@ export function parquetSchema(columns: readonly ResolvedColumn[]): SchemaElement
   return [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)];
 }
 
-function encodeColumn(column: ResolvedColumn, values: ParquetValue[]): unknown[] {
+type Encode = (value: string | number | boolean) => unknown;
+
+/**
+ * The encoder of one column's non-null values, chosen once per column (not per value): it checks
+ * the value's kind and returns what hyparquet-writer takes, or throws a ParquetValueError.
+ */
+function encoderFor(column: ResolvedColumn): Encode {
   const { type } = column;
-  const check = (value: ParquetValue, expected: string): never => {
-    throw new ParquetValueError(
-      `column ${column.name}: ${JSON.stringify(value)} is not ${expected}${value === null ? ' (the column is required)' : ''}`,
-    );
+  const refuse = (value: unknown, expected: string): never => {
+    throw new ParquetValueError(`column ${column.name}: ${JSON.stringify(value)} is not ${expected}`);
   };
-  return values.map((value) => {
-    if (value === null || value === undefined) {
-      if (!column.nullable) check(null, 'a value');
-      return null;
+  switch (type.kind) {
+    case 'int32':
+      return (value) => (isInt32(value) ? value : refuse(value, 'a 32-bit integer'));
+    case 'utf8':
+      return (value) => (typeof value === 'string' ? value : refuse(value, 'a string'));
+    case 'boolean':
+      return (value) => (typeof value === 'boolean' ? value : refuse(value, 'a boolean'));
+    case 'date':
+      return (value) => (typeof value === 'string' ? dateToDays(value) : refuse(value, 'a date string'));
+    case 'time-millis':
+      return (value) => (typeof value === 'string' ? timeToMillis(value) : refuse(value, 'a time string'));
+    case 'timestamp-millis':
+      return (value) =>
+        typeof value === 'string' ? timestampToMillis(value) : refuse(value, 'a timestamp string');
+    case 'decimal': {
+      const { scale, precision } = type;
+      return (value) =>
+        typeof value === 'string'
+          ? decimalToScaledBigInt(value, scale, precision)
+          : refuse(value, 'a decimal string');
     }
-    try {
-      switch (type.kind) {
-        case 'int32':
-          return isInt32(value) ? value : check(value, 'a 32-bit integer');
-        case 'utf8':
-          return typeof value === 'string' ? value : check(value, 'a string');
-        case 'boolean':
-          return typeof value === 'boolean' ? value : check(value, 'a boolean');
-        case 'date':
-          return typeof value === 'string' ? dateToDays(value) : check(value, 'a date string');
-        case 'time-millis':
-          return typeof value === 'string' ? timeToMillis(value) : check(value, 'a time string');
-        case 'timestamp-millis':
-          return typeof value === 'string' ? timestampToMillis(value) : check(value, 'a timestamp string');
-        case 'decimal':
-          return typeof value === 'string'
-            ? decimalToScaledBigInt(value, type.scale, type.precision)
-            : check(value, 'a decimal string');
-        default:
-          return check(value, 'a supported type');
-      }
-    } catch (error) {
-      if (error instanceof ParquetValueError && !error.message.startsWith('column ')) {
-        throw new ParquetValueError(`column ${column.name}: ${error.message}`);
-      }
-      throw error;
+    default:
+      return (value) => refuse(value, 'a supported type');
+  }
+}
+
+/**
+ * The values of column `index` of `rows[start, end)`, encoded, in one pre-sized array (one pass,
+ * no intermediate array per column).
+ */
+function encodeColumn(
+  column: ResolvedColumn,
+  index: number,
+  rows: readonly ParquetRow[],
+  start: number,
+  end: number,
+): unknown[] {
+  const encode = encoderFor(column);
+  const out: unknown[] = new Array(end - start);
+  try {
+    for (let r = start; r < end; r++) {
+      const value = rows[r]![index];
+      if (value === null || value === undefined) {
+        if (!column.nullable) {
+          throw new ParquetValueError(`column ${column.name}: null is not a value (the column is required)`);
+        }
+        out[r - start] = null;
+      } else out[r - start] = encode(value);
     }
-  });
+  } catch (error) {
+    if (error instanceof ParquetValueError && !error.message.startsWith('column ')) {
+      throw new ParquetValueError(`column ${column.name}: ${error.message}`);
+    }
+    throw error;
+  }
+  return out;
 }
 
 /**
@@ -186,8 +212,9 @@ export function createParquetWriter(
     },
     write(rows) {
       for (let start = 0; start < rows.length; start += rowGroupSize) {
-        const group = rows.slice(start, start + rowGroupSize);
-        for (const row of group) {
+        const end = Math.min(rows.length, start + rowGroupSize);
+        for (let r = start; r < end; r++) {
+          const row = rows[r]!;
           if (row.length !== columns.length) {
             throw new ParquetValueError(
               `a row has ${row.length} values; the schema has ${columns.length} columns`,
@@ -196,14 +223,11 @@ export function createParquetWriter(
         }
         const columnData = columns.map((column, index) => ({
           name: column.name,
-          data: encodeColumn(
-            column,
-            group.map((row) => row[index] as ParquetValue),
-          ) as never[],
+          data: encodeColumn(column, index, rows, start, end) as never[],
           nullable: column.nullable,
         }));
-        parquet.write({ columnData, rowGroupSize: group.length });
-        rowCount += group.length;
+        parquet.write({ columnData, rowGroupSize: end - start });
+        rowCount += end - start;
       }
     },
     finish() {

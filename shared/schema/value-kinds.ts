@@ -33,7 +33,6 @@ export const INT32_MAX = 2_147_483_647;
 
 const DAY_MS = 86_400_000;
 const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function isInt32(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX;
@@ -55,7 +54,7 @@ export function decimalParts(value: string): DecimalParts | undefined {
 }
 
 export function isDecimal(value: unknown): value is string {
-  return typeof value === 'string' && DECIMAL.test(value);
+  return typeof value === 'string' && scanDecimal(value) !== undefined;
 }
 
 /** Integer digits of decimal parts, leading zeros ignored ('0.29' → 0, '-123.4' → 3). */
@@ -63,14 +62,69 @@ export function integerDigits(parts: DecimalParts): number {
   return parts.whole.replace(/^0+/, '').length;
 }
 
-/** Whether a decimal string is held by numeric(precision, scale) without being altered. */
-export function fitsDecimal(value: string, precision: number, scale: number): boolean {
-  const parts = decimalParts(value);
-  return parts !== undefined && parts.fraction.length <= scale && integerDigits(parts) <= precision - scale;
+/**
+ * A decimal string read once, character by character (no regex, no substrings: the transform reads
+ * two or three decimals per fact row and the load checks them again).
+ */
+export interface DecimalScan {
+  readonly negative: boolean;
+  /** Digits from the first non-zero digit (integer or fraction) to the end: '-0.050' → 2, '0' → 0. */
+  readonly significant: number;
+  /** Fraction digits as written ('2.570' → 3, '10' → 0). */
+  readonly scale: number;
+  /**
+   * The digits without the point as an integer ('-12.30' → 1230), exact when `significant` is at
+   * most 15 (below 2^53); NaN otherwise (use the text).
+   */
+  readonly digits: number;
 }
 
-/** Days proven valid (they repeat heavily within a unit); bounded. */
-const dayCache = new Map<string, number>();
+const MAX_EXACT_DIGITS = 15;
+
+/** Scans a decimal string '-?digits(.digits)?' (the DECIMAL pattern); undefined when it is not one. */
+export function scanDecimal(value: string): DecimalScan | undefined {
+  const length = value.length;
+  let i = 0;
+  const negative = length > 0 && value.charCodeAt(0) === 45; // '-'
+  if (negative) i = 1;
+  let significant = 0;
+  let digits = 0;
+  let integerDigitsWritten = 0;
+  let scale = -1; // -1: no point seen yet
+  for (; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 46) {
+      // '.': once, after at least one integer digit
+      if (scale !== -1 || integerDigitsWritten === 0) return undefined;
+      scale = 0;
+      continue;
+    }
+    const d = code - 48;
+    if (d < 0 || d > 9) return undefined;
+    if (scale === -1) integerDigitsWritten++;
+    else scale++;
+    if (significant > 0 || d !== 0) significant++;
+    digits = digits * 10 + d;
+  }
+  if (integerDigitsWritten === 0 || scale === 0) return undefined; // '', '-', '.5', '5.'
+  return {
+    negative,
+    significant,
+    scale: scale === -1 ? 0 : scale,
+    digits: significant <= MAX_EXACT_DIGITS ? digits : Number.NaN,
+  };
+}
+
+/** Integer digits of a scanned decimal, leading zeros ignored ('0.29' → 0, '-123.4' → 3). */
+export function scannedIntegerDigits(scan: DecimalScan): number {
+  return Math.max(0, scan.significant - scan.scale);
+}
+
+/** Whether a decimal string is held by numeric(precision, scale) without being altered. */
+export function fitsDecimal(value: string, precision: number, scale: number): boolean {
+  const scan = scanDecimal(value);
+  return scan !== undefined && scan.scale <= scale && scannedIntegerDigits(scan) <= precision - scale;
+}
 
 const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
@@ -122,22 +176,25 @@ export function isoWeekday(days: number): number {
 }
 
 /**
+ * Days since 1970-01-01 of the 'YYYY-MM-DD' written at `start` of `value` (years 0001–9999, a real
+ * calendar day), or undefined. Read digit by digit, without a substring: every fact row has several dates
+ * and timestamps, checked by the transform and again by the load.
+ */
+function daysAt(value: string, start: number): number | undefined {
+  if (value.charCodeAt(start + 4) !== 45 || value.charCodeAt(start + 7) !== 45) return undefined; // '-'
+  const year = digitsAt(value, start, 4);
+  const month = digitsAt(value, start + 5, 2);
+  const day = digitsAt(value, start + 8, 2);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  return civilToDays(year, month, day);
+}
+
+/**
  * Days since 1970-01-01 of a 'YYYY-MM-DD' real calendar day of years 0001–9999 (what PostgreSQL's
  * `date` holds in that form; it has no year 0); undefined otherwise.
  */
 export function dateToDays(value: string): number | undefined {
-  const cached = dayCache.get(value);
-  if (cached !== undefined) return cached;
-  const match = DATE.exec(value);
-  if (!match) return undefined;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  const days = civilToDays(year, month, day);
-  if (dayCache.size > 100_000) dayCache.clear();
-  dayCache.set(value, days);
-  return days;
+  return value.length === 10 ? daysAt(value, 0) : undefined;
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
@@ -158,18 +215,28 @@ function digitsAt(value: string, start: number, length: number): number {
   return n;
 }
 
+/** Milliseconds since midnight of the 'HH:MM:SS.mmm' written at `start` of `value`, or undefined. */
+function timeMillisAt(value: string, start: number): number | undefined {
+  if (
+    value.charCodeAt(start + 2) !== 58 || // ':'
+    value.charCodeAt(start + 5) !== 58 ||
+    value.charCodeAt(start + 8) !== 46 // '.'
+  )
+    return undefined;
+  const h = digitsAt(value, start, 2);
+  const m = digitsAt(value, start + 3, 2);
+  const s = digitsAt(value, start + 6, 2);
+  const ms = digitsAt(value, start + 9, 3);
+  if (h < 0 || m < 0 || s < 0 || ms < 0 || h > 23 || m > 59 || s > 59) return undefined;
+  return ((h * 60 + m) * 60 + s) * 1000 + ms;
+}
+
 /**
  * Milliseconds since midnight of an 'HH:MM:SS.mmm' time of day; undefined otherwise. Read digit by
  * digit, not by a regex: the load checks two times per fact row.
  */
 export function timeToMillis(value: string): number | undefined {
-  if (value.length !== 12 || value[2] !== ':' || value[5] !== ':' || value[8] !== '.') return undefined;
-  const h = digitsAt(value, 0, 2);
-  const m = digitsAt(value, 3, 2);
-  const s = digitsAt(value, 6, 2);
-  const ms = digitsAt(value, 9, 3);
-  if (h < 0 || m < 0 || s < 0 || ms < 0 || h > 23 || m > 59 || s > 59) return undefined;
-  return ((h * 60 + m) * 60 + s) * 1000 + ms;
+  return value.length === 12 ? timeMillisAt(value, 0) : undefined;
 }
 
 export function millisToTime(millis: number): string {
@@ -179,9 +246,9 @@ export function millisToTime(millis: number): string {
 
 /** Milliseconds since the epoch of a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp; undefined otherwise. */
 export function timestampToMillis(value: string): number | undefined {
-  if (value.length !== 23 || value[10] !== ' ') return undefined;
-  const days = dateToDays(value.slice(0, 10));
-  const time = timeToMillis(value.slice(11));
+  if (value.length !== 23 || value.charCodeAt(10) !== 32) return undefined; // ' '
+  const days = daysAt(value, 0);
+  const time = timeMillisAt(value, 11);
   if (days === undefined || time === undefined) return undefined;
   return days * DAY_MS + time;
 }

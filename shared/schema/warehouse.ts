@@ -184,4 +184,32 @@ export const WAREHOUSE_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    description: 'quarantine: rows held back per row, with their reason (issue 19 item 6b)',
+    statements: [
+      // One row per held row of a unit's generation (services/lambdas/load/quarantine.ts):
+      // `held` = a source row the transform could not carry (the whole source row); `dependant` =
+      // a fact row whose dimension row was held and is not in the warehouse (the whole fact row as
+      // the lake carries it, released by the load that brings its dimension rows).
+      sql.unsafe`CREATE TABLE IF NOT EXISTS "pipeline"."quarantine" (
+        "held_id" serial PRIMARY KEY,
+        "unit_id" text NOT NULL,
+        "generation" int NOT NULL,
+        "kind" text NOT NULL CHECK ("kind" IN ('held', 'dependant')),
+        "table_name" text NOT NULL,
+        "natural_key" text NOT NULL,
+        "version" text,
+        "error_class" text NOT NULL,
+        "reason" text NOT NULL,
+        "row" jsonb NOT NULL,
+        "depends_on" jsonb NOT NULL DEFAULT '[]'::jsonb,
+        "held_since" timestamptz NOT NULL DEFAULT now(),
+        "released_at" timestamptz,
+        "released_by" text
+      )`,
+      sql.unsafe`CREATE INDEX IF NOT EXISTS "quarantine_open" ON "pipeline"."quarantine" ("kind", "unit_id")
+        WHERE "released_at" IS NULL`,
+    ],
+  },
 ];

@@ -9,6 +9,7 @@
  * - shared/failures: failure records of the consumers (re-exported here)
  * - freshness.ts: the load ledger's freshness and the source's oldest unloaded change
  * - queues.ts: queue depth
+ * - quarantine.ts: rows held back per row (pipeline.quarantine)
  */
 export {
   type DescribedError,
@@ -32,6 +33,7 @@ export {
 } from './freshness.ts';
 export { DRIFT_KEY, HEARTBEAT_KEY, LEASE_KEY, RUN_PK, WATERMARK_PK } from './keys.ts';
 export { acquireLease, type LeaseHolder, type LeaseRequest, releaseLease } from './lease.ts';
+export { countHeldRows, listHeldRows, QUARANTINE_ROW, type QuarantineRow } from './quarantine.ts';
 export { type QueueDepth, queueDepth, queueUrl, totalMessages } from './queues.ts';
 export {
   lastSuccessfulExtract,

@@ -30,7 +30,7 @@ describe('warehouse migrations', () => {
       await migrateWarehouse(scratch.pool, WAREHOUSE_MIGRATIONS.slice(0, 1));
       await scratch.pool.query(sql.unsafe`
         INSERT INTO pipeline.load_ledger (unit_id, run_id, rows) VALUES ('units/x/manifest.json', 'x', '{}')`);
-      expect((await migrateWarehouse(scratch.pool)).applied).toEqual([2]);
+      expect((await migrateWarehouse(scratch.pool)).applied).toEqual([2, 3]);
       expect(await scratch.pool.oneFirst(sql.unsafe`SELECT generation FROM pipeline.load_ledger`)).toBe(1);
       expect(await scratch.pool.oneFirst(sql.unsafe`SELECT count(*) FROM pipeline.load_fact_rows`)).toBe(0);
     } finally {

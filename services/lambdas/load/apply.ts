@@ -16,9 +16,17 @@ import {
   lockForBulk,
   restoreForeignKeys,
 } from './bulk-keys.ts';
+import { dependantReason, type MissingRows, missingFor, missingRows, withheldRows } from './dependants.ts';
 import { BadUnitError } from './errors.ts';
 import { claimUnit, recordFactRows, removeFactRows } from './generations.ts';
 import { mergeStatement, type Row, type StagedRow, stageRow } from './merge.ts';
+import {
+  closeEarlierGenerations,
+  type Dependant,
+  presentRows,
+  recordHeld,
+  releaseDependants,
+} from './quarantine.ts';
 import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
 
 /**
@@ -37,7 +45,10 @@ import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
  *    A large unit (a first full load, a large backlog: bulk-keys.ts) has its fact tables'
  *    foreign keys dropped before the facts and added back after them in the same transaction, so
  *    each key is checked in one pass over the table instead of by a trigger query per row.
- * 3. The ledger row gets the per-table counts and the newest source update, the unit's inserted
+ * 3. Quarantine (quarantine.ts): facts that need a dimension row the unit held back and the
+ *    warehouse lacks are held as dependants instead of merged; dependants of any unit whose rows
+ *    are now present are released; the unit's held rows and dependants are recorded.
+ * 4. The ledger row gets the per-table counts and the newest source update, the unit's inserted
  *    fact rows are recorded (load_fact_rows), then COMMIT.
  *
  * Rows are read from `tables` inside the transaction callback. Slonik's own transaction retry is
@@ -68,6 +79,10 @@ export type ApplyResult =
       readonly unitId: string;
       readonly rows: Readonly<Partial<Record<WarehouseTable, TableCounts>>>;
       readonly newestSourceUpdate: string | null;
+      /** Rows this unit holds back: source rows the transform held plus dependants. */
+      readonly held: number;
+      /** Dependants (of any unit) this load released into the warehouse. */
+      readonly released: number;
     }
   | { readonly status: 'already-applied'; readonly unitId: string };
 
@@ -86,10 +101,20 @@ const LEDGER = sql.identifier([PIPELINE_SCHEMA, 'load_ledger']);
 /** A newest source update as 'YYYY-MM-DD HH:MM:SS.mmm' text, or null when nothing carried one. */
 const NEWEST = z.object({ newest: z.string().nullable() });
 
-async function* chunks(source: RowSource, table: LoadTable, size: number): AsyncGenerator<StagedRow[]> {
+async function* chunks(
+  source: RowSource,
+  table: LoadTable,
+  size: number,
+  /** True: the row is held back (not staged). */
+  holds?: (row: Row) => boolean,
+): AsyncGenerator<StagedRow[]> {
   let chunk: StagedRow[] = [];
   let index = 0;
   for await (const row of source) {
+    if (holds?.(row)) {
+      index++;
+      continue;
+    }
     chunk.push(stageRow(table, row, index++));
     if (chunk.length >= size) {
       yield chunk;
@@ -153,14 +178,26 @@ async function applyInTransaction(
     for (const spec of Object.values(LOAD_TABLES)) {
       if (spec.role === 'fact') await removeFactRows(tx, manifest.unitId, spec);
     }
+    await closeEarlierGenerations(tx, manifest.unitId, generation);
   }
+  const held = manifest.held ?? [];
+  const withheld = withheldRows(held);
+  /** Known once the dimensions are in: the withheld rows the warehouse does not have either. */
+  let missing: MissingRows = new Map();
+  let missingKnown = withheld.size === 0;
+  const dependants: Dependant[] = [];
   const rows: Partial<Record<WarehouseTable, TableCounts>> = {};
   const newest: string[] = manifest.newestSourceUpdate ? [manifest.newestSourceUpdate] : [];
   let keysDropped = false;
   for (const table of LOAD_ORDER) {
     // Dimensions are all in (they come first in LOAD_ORDER): the bulk tables' keys go now and come
     // back after the last fact, checked in one pass each.
-    if (!keysDropped && bulkKeys.length > 0 && (FACT_TABLES as readonly string[]).includes(table)) {
+    const isFact = (FACT_TABLES as readonly string[]).includes(table);
+    if (isFact && !missingKnown) {
+      missing = missingRows(withheld, await presentRows(tx, withheld));
+      missingKnown = true;
+    }
+    if (!keysDropped && bulkKeys.length > 0 && isFact) {
       await dropForeignKeys(tx, bulkKeys);
       keysDropped = true;
     }
@@ -174,7 +211,19 @@ async function applyInTransaction(
     let inserted = 0;
     let updated = 0;
     const insertedIds: number[] = [];
-    for await (const chunk of chunks(source, spec, chunkRows)) {
+    const holds =
+      spec.role === 'fact' && missing.size > 0
+        ? (row: Row) => {
+            const needs = missingFor(spec.name, row, missing);
+            if (needs.length === 0) return false;
+            // Checked like any row now, so a later release never meets a row it cannot stage.
+            stageRow(spec, row, received);
+            dependants.push({ table: spec.name, row, needs, reason: dependantReason(needs) });
+            received++;
+            return true;
+          }
+        : undefined;
+    for await (const chunk of chunks(source, spec, chunkRows, holds)) {
       const result = await tx.one(mergeStatement(spec, chunk, replacing));
       received += chunk.length;
       inserted += result.inserted;
@@ -191,6 +240,9 @@ async function applyInTransaction(
     rows[table] = { received, inserted, updated };
   }
   if (keysDropped) await restoreForeignKeys(tx, bulkKeys);
+  // After every dimension row of this unit is in: what other units held back for them goes in too.
+  const released = await releaseDependants(tx, `load of ${manifest.unitId} generation ${generation}`);
+  await recordHeld(tx, { unitId: manifest.unitId, generation }, held, dependants);
 
   const newestSourceUpdate = await tx.oneFirst(sql.type(NEWEST)`
     UPDATE ${LEDGER} SET "rows" = ${sql.jsonb(rows as Record<string, TableCounts>)},
@@ -202,6 +254,8 @@ async function applyInTransaction(
     unitId: manifest.unitId,
     rows,
     newestSourceUpdate,
+    held: held.length + dependants.length,
+    released,
   };
 }
 

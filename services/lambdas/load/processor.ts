@@ -1,7 +1,8 @@
 /**
  * One processed manifest → one warehouse transaction (the consumer's `processObject`):
  * read the unit (read-unit.ts), apply it with retries of transient failures inside the Lambda's
- * deadline (apply.ts, errors.ts), then the metrics and, after COMMIT, the freshness metric.
+ * deadline (apply.ts, errors.ts), then the metrics and, after COMMIT, the freshness and rows-held
+ * metrics.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -12,6 +13,7 @@ import { addMetric, LOAD_METRICS } from '../../../shared/metrics/index.ts';
 import type { S3ObjectRef } from '../../../shared/s3-events/index.ts';
 import type { ProcessContext } from '../../../shared/sqs-consumer/index.ts';
 import { newestLoadedSourceUpdate } from '../../../shared/state/freshness.ts';
+import { countHeldRows } from '../../../shared/state/quarantine.ts';
 import { type ApplyResult, applyProcessedUnit } from './apply.ts';
 import { type RetryOptions, withRetry } from './errors.ts';
 import { fetchProcessedUnit, type ReadUnitOptions } from './read-unit.ts';
@@ -80,6 +82,18 @@ async function emitFreshness(
   }
 }
 
+/** After COMMIT, like freshness: how many rows are held now (pipeline.quarantine). */
+async function emitRowsHeld(pool: DatabasePool, metrics: Metrics, logger: Logger): Promise<void> {
+  // The rows-held alarm watches this gauge: every commit says how many rows are held now.
+  try {
+    const held = await countHeldRows(pool);
+    addMetric(metrics, LOAD_METRICS.rowsHeld, held);
+    if (held > 0) logger.warn('rows held in the quarantine (totes quarantine)', { rowsHeld: held });
+  } catch (error) {
+    logger.warn('could not count held rows', { error: error as Error });
+  }
+}
+
 /** processObject for the shared consumer: one processed manifest → one warehouse transaction. */
 export function createLoadProcessor(deps: LoadDependencies) {
   const now = deps.now ?? Date.now;
@@ -128,6 +142,8 @@ export function createLoadProcessor(deps: LoadDependencies) {
       );
       addMetric(metrics, LOAD_METRICS.loadDuration, durationMs);
       emitResultMetrics(metrics, result);
+      if (result.status === 'applied' && result.released > 0)
+        addMetric(metrics, LOAD_METRICS.rowsReleased, result.released);
       const counts = result.status === 'applied' ? Object.values(result.rows) : [];
       const rowsInserted = counts.reduce((sum, c) => sum + (c?.inserted ?? 0), 0);
       const rowsUpdated = counts.reduce((sum, c) => sum + (c?.updated ?? 0), 0);
@@ -138,10 +154,18 @@ export function createLoadProcessor(deps: LoadDependencies) {
         durationMs: Math.round(durationMs),
         bytes: fetched.bytes,
         ...(result.status === 'applied'
-          ? { rows: result.rows, newestSourceUpdate: result.newestSourceUpdate }
+          ? {
+              rows: result.rows,
+              newestSourceUpdate: result.newestSourceUpdate,
+              held: result.held,
+              released: result.released,
+            }
           : {}),
       });
-      if (pool) await emitFreshness(pool, metrics, logger, now);
+      if (pool) {
+        await emitFreshness(pool, metrics, logger, now);
+        await emitRowsHeld(pool, metrics, logger);
+      }
       return { status: result.status, unitId, rowsInserted, rowsUpdated };
     } catch (error) {
       addMetric(metrics, LOAD_METRICS.unitsFailed, 1);

@@ -11,6 +11,8 @@
  *   refreshes all of them (spec §2.2).
  * - Fact parts stream through (`addTable` returns their rows); every date a fact row references is
  *   remembered for dim_date.
+ * - A row that cannot be carried (held.ts `isRowLevel`) goes to the `hold` callback, when one is
+ *   given, and the rest of the unit goes on; without it, it fails the unit.
  */
 import type { ParquetRow } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
@@ -19,6 +21,7 @@ import { WAREHOUSE_SPECS } from '../../../shared/schema/warehouse/index.ts';
 import { SOURCE_VERSION } from '../../../shared/schema/warehouse/lake.ts';
 import { type DimensionTable, FACT_TABLES, type FactTable } from '../../../shared/schema/warehouse.ts';
 import { MissingJoinPartnerError, UnknownCurrencyError, WrongValueTypeError } from './errors.ts';
+import { isRowLevel } from './held.ts';
 import { type RowBuilder, type RowSources, rowBuilder, type SourceRow, type Where } from './rows.ts';
 import type { SourceTableRows } from './validate.ts';
 
@@ -129,7 +132,12 @@ export const DIMENSION_OUTPUT_ORDER: readonly DimensionTable[] = [
   'dim_transaction',
 ];
 
+/** Where a row that cannot be carried goes: its table, the source row, its part's key, why. */
+export type HoldRow = (table: SourceTableName, row: SourceRow, part: string, error: Error) => void;
+
 export class UnitTransformer {
+  /** Ids of join partners (address, department) held before they reached this transformer. */
+  private readonly heldPartners = new Map<SourceTableName, Set<number>>();
   private readonly addresses = new Map<number, Row>();
   private readonly departments = new Map<number, Row>();
   /** Joined at the end, so parts may arrive in any order. Value: [row, key of the part]. */
@@ -141,6 +149,37 @@ export class UnitTransformer {
   private readonly factVersions = new Map<SourceTableName, Map<number, string | Set<string>>>();
   private newest: string | null = null;
 
+  private readonly hold: HoldRow | undefined;
+
+  constructor(hold?: HoldRow) {
+    this.hold = hold;
+  }
+
+  /** A row of `table` with `id` was held before reaching us (rows joined to it say so). */
+  noteHeld(table: SourceTableName, id: number): void {
+    let ids = this.heldPartners.get(table);
+    if (!ids) {
+      ids = new Set();
+      this.heldPartners.set(table, ids);
+    }
+    ids.add(id);
+  }
+
+  /** Holds the row when it is a row-level failure and a holder is given; else fails the unit. */
+  private holdOrThrow(table: SourceTableName, row: Row, part: string, error: unknown): void {
+    if (!this.hold || !isRowLevel(error)) throw error;
+    this.hold(table, row, part, error);
+  }
+
+  private missingPartner(key: string, what: string, table: SourceTableName, id: number): Error {
+    const held = this.heldPartners.get(table)?.has(id);
+    return new MissingJoinPartnerError(
+      held
+        ? `${key}: ${what} depends on held ${table} ${id}`
+        : `${key}: ${what} references ${table === 'address' ? 'legal address' : table} ${id}, which is not in the unit`,
+    );
+  }
+
   /** Newest source last_updated seen in the unit (drives the freshness metric downstream). */
   get newestSourceUpdate(): string | null {
     return this.newest;
@@ -151,10 +190,13 @@ export class UnitTransformer {
    * Returns the fact rows of a fact table part.
    */
   addTable(part: SourceTableRows): FactOutput | null {
+    const updatedIndex = IDX[part.table].last_updated!;
+    let newest = this.newest;
     for (const row of part.rows) {
-      const updated = str(row, part.table, 'last_updated');
-      if (this.newest === null || updated > this.newest) this.newest = updated;
+      const updated = row[updatedIndex] as string;
+      if (newest === null || updated > newest) newest = updated;
     }
+    this.newest = newest;
     switch (part.table) {
       case 'address':
         this.addAddresses(part);
@@ -173,17 +215,21 @@ export class UnitTransformer {
         for (const row of part.rows) {
           const where = `${part.key}: currency ${num(row, 'currency', 'currency_id')}`;
           const code = str(row, 'currency', 'currency_code');
-          let name: string;
           try {
-            name = currencyName(code);
+            let name: string;
+            try {
+              name = currencyName(code);
+            } catch (error) {
+              if (error instanceof UnknownCurrencyError)
+                throw new UnknownCurrencyError(`${where}: ${error.message}`);
+              throw error;
+            }
+            this.putDimension('dim_currency', num(row, 'currency', 'currency_id'), { currency: row }, where, {
+              currency_name: name,
+            });
           } catch (error) {
-            if (error instanceof UnknownCurrencyError)
-              throw new UnknownCurrencyError(`${where}: ${error.message}`);
-            throw error;
+            this.holdOrThrow('currency', row, part.key, error);
           }
-          this.putDimension('dim_currency', num(row, 'currency', 'currency_id'), { currency: row }, where, {
-            currency_name: name,
-          });
         }
         return null;
       case 'design':
@@ -202,11 +248,42 @@ export class UnitTransformer {
 
   /** dim_design, dim_payment_type, dim_transaction: one dimension row per source row, as the spec maps it. */
   private copyColumns(part: SourceTableRows, dimension: VersionedDimension): void {
-    const pk = SOURCE_TABLES[part.table].primaryKey;
+    const table = part.table;
+    const idIndex = IDX[table][SOURCE_TABLES[table].primaryKey]!;
+    const updatedIndex = IDX[table].last_updated!;
+    const builder = BUILDERS[dimension];
+    const kept = this.dimensionRows(dimension);
+    // One sources object, one derived object and one `where` for the part, refilled per row: build
+    // reads them and keeps nothing (dim_transaction has a row per transaction, so per-row objects
+    // were a measurable share of the transform's garbage).
+    const sources: Partial<Record<SourceTableName, Row>> = {};
+    const derived: Record<string, string> = { [SOURCE_VERSION]: '' };
+    let id = 0;
+    const where = () => `${part.key}: ${table} ${id}`;
     for (const row of part.rows) {
-      const id = num(row, part.table, pk);
-      this.putDimension(dimension, id, { [part.table]: row }, () => `${part.key}: ${part.table} ${id}`);
+      id = row[idIndex] as number;
+      const version = row[updatedIndex] as string;
+      const existing = kept.get(id);
+      // Newest wins; on a tie the first one stays (the same version twice is the same row).
+      if (existing && version <= existing.version) continue;
+      sources[table] = row;
+      derived[SOURCE_VERSION] = version;
+      try {
+        kept.set(id, { version, row: builder.build(sources, where, derived) });
+      } catch (error) {
+        this.holdOrThrow(table, row, part.key, error);
+      }
     }
+  }
+
+  /** The rows kept so far of a versioned dimension, by id. */
+  private dimensionRows(table: VersionedDimension): Map<number, DimensionEntry> {
+    let rows = this.dimensions.get(table);
+    if (!rows) {
+      rows = new Map();
+      this.dimensions.set(table, rows);
+    }
+    return rows;
   }
 
   private keepNewest(map: Map<number, Row>, id: number, row: Row, table: SourceTableName): void {
@@ -229,11 +306,7 @@ export class UnitTransformer {
     for (const [name, row] of Object.entries(sources)) {
       version = maxVersion(version, str(row!, name as SourceTableName, 'last_updated'));
     }
-    let rows = this.dimensions.get(table);
-    if (!rows) {
-      rows = new Map();
-      this.dimensions.set(table, rows);
-    }
+    const rows = this.dimensionRows(table);
     const existing = rows.get(id);
     // Newest wins; on a tie the first one stays (the same version twice is the same row).
     if (!existing || version > existing.version) {
@@ -248,7 +321,11 @@ export class UnitTransformer {
     for (const row of part.rows) {
       const id = num(row, 'address', 'address_id');
       this.keepNewest(this.addresses, id, row, 'address');
-      this.putDimension('dim_location', id, { address: row }, `${part.key}: address ${id}`);
+      try {
+        this.putDimension('dim_location', id, { address: row }, `${part.key}: address ${id}`);
+      } catch (error) {
+        this.holdOrThrow('address', row, part.key, error);
+      }
     }
   }
 
@@ -268,12 +345,17 @@ export class UnitTransformer {
     for (const [id, [row, key]] of this.counterparties) {
       const addressId = num(row, 'counterparty', 'legal_address_id');
       const address = this.addresses.get(addressId);
-      if (!address) {
-        throw new MissingJoinPartnerError(
-          `${key}: counterparty ${id} references legal address ${addressId}, which is not in the unit`,
+      try {
+        if (!address) throw this.missingPartner(key, `counterparty ${id}`, 'address', addressId);
+        this.putDimension(
+          'dim_counterparty',
+          id,
+          { counterparty: row, address },
+          `${key}: counterparty ${id}`,
         );
+      } catch (error) {
+        this.holdOrThrow('counterparty', row, key, error);
       }
-      this.putDimension('dim_counterparty', id, { counterparty: row, address }, `${key}: counterparty ${id}`);
     }
   }
 
@@ -281,19 +363,19 @@ export class UnitTransformer {
     for (const [id, [row, key]] of this.staff) {
       const departmentId = num(row, 'staff', 'department_id');
       const department = this.departments.get(departmentId);
-      if (!department) {
-        throw new MissingJoinPartnerError(
-          `${key}: staff ${id} references department ${departmentId}, which is not in the unit`,
-        );
+      try {
+        if (!department) throw this.missingPartner(key, `staff ${id}`, 'department', departmentId);
+        const location = get(department, 'department', 'location');
+        if (location === null) {
+          // dim_staff.location is NOT NULL in the warehouse; the source allows null.
+          throw new WrongValueTypeError(
+            `${key}: staff ${id}: department ${departmentId} has no location, dim_staff.location is NOT NULL`,
+          );
+        }
+        this.putDimension('dim_staff', id, { staff: row, department }, `${key}: staff ${id}`);
+      } catch (error) {
+        this.holdOrThrow('staff', row, key, error);
       }
-      const location = get(department, 'department', 'location');
-      if (location === null) {
-        // dim_staff.location is NOT NULL in the warehouse; the source allows null.
-        throw new WrongValueTypeError(
-          `${key}: staff ${id}: department ${departmentId} has no location, dim_staff.location is NOT NULL`,
-        );
-      }
-      this.putDimension('dim_staff', id, { staff: row, department }, `${key}: staff ${id}`);
     }
   }
 
@@ -316,9 +398,13 @@ export class UnitTransformer {
     // One sources object for the part (build reads it, never keeps it).
     const sources: Partial<Record<SourceTableName, Row>> = {};
     const rowsOfPart = part.rows;
-    for (let r = 0; r < rowsOfPart.length; r++) {
+    // One `where` for the part, reading the row being built (worded only if a value is refused).
+    let id = 0;
+    let r = 0;
+    const where = () => `${part.key}: ${table} ${id} (row ${r})`;
+    for (r = 0; r < rowsOfPart.length; r++) {
       const row = rowsOfPart[r]!;
-      const id = row[idIndex] as number;
+      id = row[idIndex] as number;
       const updated = row[updatedIndex] as string;
       // A fact version (id, last_updated) is emitted once per unit. Most ids have one version, kept
       // as its text; a Set only for the rare id with several.
@@ -335,7 +421,13 @@ export class UnitTransformer {
         continue;
       } else seen.add(updated);
       sources[table] = row;
-      const built = builder.build(sources, () => `${part.key}: ${table} ${id} (row ${r})`);
+      let built: ParquetRow;
+      try {
+        built = builder.build(sources, where);
+      } catch (error) {
+        this.holdOrThrow(table, row, part.key, error);
+        continue;
+      }
       for (const position of builder.dateKeys) this.dates.add(built[position] as string);
       rows.push(built);
     }

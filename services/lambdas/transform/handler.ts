@@ -59,6 +59,12 @@ export async function processManifest(
       newestSourceUpdate: result.newestSourceUpdate,
       durationMs,
     });
+    // Rows held back alone (issue 19 item 6b): the load records them; the alarm is the load's.
+    if (result.held)
+      ctx.logger.warn('rows held back (listed in the processed manifest, see totes quarantine)', {
+        unitId: result.unitId,
+        held: result.held,
+      });
   }
   return result;
 }

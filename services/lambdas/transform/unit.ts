@@ -11,9 +11,13 @@
  * 4. The dimension files once the whole unit transformed cleanly, then LAST the processed
  *    manifest(s). Bad input writes no manifest: files written before it are listed nowhere, and
  *    nothing downstream reads them (the load and `totes query` start from manifests).
+ *    A ROW that cannot be carried (held.ts) is not bad input for the unit: it is left out of the
+ *    Parquet and listed, whole and with its reason, in the manifest's `held` (the load records it
+ *    in pipeline.quarantine); more than `maxHeldRows` of them fail the unit as before.
  *
- * The lake is immutable (shared/lake/write.ts): before each write the key is checked (HeadObject),
- * and every write, single PUT or multipart, also sends `If-None-Match: *` for S3 itself. An object
+ * The lake is immutable (shared/lake/write.ts): every write, single PUT or multipart, sends
+ * `If-None-Match: *`, so S3 itself refuses an existing key (a large object's key is also checked
+ * before its upload, so a retry does not upload it twice). An object
  * already there from an earlier attempt on the same source (same source eTag in its metadata) is
  * kept as it is — the transform is deterministic — and one from any other source is a
  * LakeConflictError.
@@ -25,6 +29,7 @@ import {
   type IngestionManifest,
   isManifestKey,
   LakeConflictError,
+  MULTIPART_THRESHOLD_BYTES,
   manifestKey,
   metadataValue,
   PROCESSED_MANIFEST_FORMAT,
@@ -38,10 +43,12 @@ import {
 } from '../../../shared/lake/index.ts';
 import { type ParquetRow, writeParquet } from '../../../shared/parquet/index.ts';
 import type { S3ObjectRef } from '../../../shared/s3-events/index.ts';
+import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
-import { derivationFault, withDerivationFault } from './derivation-fault.ts';
+import { derivationFault, derivationRefusal, withDerivationFault } from './derivation-fault.ts';
 import { UnitTransformer } from './derive.ts';
 import { NotAManifestError } from './errors.ts';
+import { HeldRows, heldRow, namedRow } from './held.ts';
 import { PARQUET_SCHEMAS } from './parquet-schemas.ts';
 import { parseJson, validateManifest, validateTableObject } from './validate.ts';
 
@@ -62,6 +69,8 @@ export interface TransformUnitOptions {
    * no-op under newest-wins). Each loads alone, atomically, in any order. Default 100,000.
    */
   readonly maxFactRowsPerManifest?: number;
+  /** Rows of the unit that may be held back before the unit fails whole (held.ts). */
+  readonly maxHeldRows?: number;
 }
 
 export const DEFAULT_MAX_FACT_ROWS_PER_MANIFEST = 100_000;
@@ -76,6 +85,8 @@ export interface TransformUnitResult {
   readonly newestSourceUpdate: string | null;
   /** Processed manifests written (more than one when the unit was split). */
   readonly manifests?: number;
+  /** Source rows held back (listed in the manifest's `held`). */
+  readonly held?: number;
 }
 
 interface WrittenObject {
@@ -149,8 +160,10 @@ function putImmutable(
         new LakeConflictError(
           `s3://${bucket}/${key} already exists from ${metadata['source-key'] ?? '?'} (eTag ${metadata['source-etag'] ?? '?'}), not from ${source.key} (eTag ${source.eTag}); the lake is never overwritten`,
         ),
-      // The local S3 stand-in may ignore If-None-Match: look before writing.
-      checkFirst: true,
+      // S3 (and the local stand-in) refuse an existing key by If-None-Match, so a small object
+      // is not looked up first: that was one more round trip per file on every unit. A large one
+      // is, so a retry does not upload again what an earlier attempt already wrote.
+      checkFirst: body.byteLength > MULTIPART_THRESHOLD_BYTES,
     },
   );
 }
@@ -210,7 +223,24 @@ export async function transformUnit(
     return { unitId, runId, alreadyProcessed: true, rows: {}, objects: 0, newestSourceUpdate: null };
   }
 
-  const transformer = new UnitTransformer();
+  // Rows that cannot be carried, each with the manifest group it belongs to (0: every group).
+  const held = new HeldRows(options.maxHeldRows);
+  const heldGroups: number[] = [];
+  const hold = (
+    table: SourceTableName,
+    row: Readonly<Record<string, unknown>>,
+    object: string,
+    error: Error,
+  ) => {
+    const entry = heldRow(table, object, row, error);
+    held.add(entry, error);
+    heldGroups.push(split && FACT_SOURCES.has(table) ? (plan.groupOf.get(object) ?? 1) : 0);
+    if (entry.id !== null) transformer.noteHeld(table, entry.id);
+  };
+  const transformer = new UnitTransformer((table, row, object, error) =>
+    hold(table, namedRow(table, row), object, error),
+  );
+  const refusal = derivationRefusal();
   /** Split units: transaction id → the first group whose payments reference it. */
   const transactionGroup = new Map<number, number>();
   const column = (table: WarehouseTable, name: string) =>
@@ -221,6 +251,7 @@ export async function transformUnit(
   const rows: Partial<Record<WarehouseTable, number>> = {};
   const parts = new Map<WarehouseTable, number>();
   const fault = derivationFault();
+  let putInFlight: Promise<unknown> = Promise.resolve();
   // Each file goes to S3 as soon as it is encoded: memory holds one part's rows and one file, never
   // the unit's Parquet (issue 18). Files written before a failure are listed by no manifest.
   const encode = async (table: WarehouseTable, tableRows: readonly ParquetRow[], group = 0) => {
@@ -232,52 +263,99 @@ export async function transformUnit(
         rowGroupSize,
         kvMetadata: { 'totes.run-id': runId, 'totes.source-key': ref.key },
       });
-      await putImmutable(s3, processedBucket, key, buffer, 'application/vnd.apache.parquet', source, runId);
+      // At most one PUT in flight: this file goes up while the next part is read and encoded
+      // (memory: one more file); every PUT is settled before any manifest.
+      await putInFlight;
+      putInFlight = putImmutable(
+        s3,
+        processedBucket,
+        key,
+        buffer,
+        'application/vnd.apache.parquet',
+        source,
+        runId,
+      );
+      putInFlight.catch(() => undefined); // awaited (and thrown) by the next encode or before the manifests
       written.push({ table, key, rows: slice.length, group });
       rows[table] = (rows[table] ?? 0) + slice.length;
     }
   };
 
-  for (const entry of manifest.objects) {
-    const object = await readText(s3, {
+  const read = (index: number) => {
+    const entry = manifest.objects[index];
+    if (!entry) return undefined;
+    const reading = readText(s3, {
       bucket: ref.bucket,
       key: entry.key,
       what: `table object listed by ${ref.key}:`,
       maxBytes,
     });
-    const validated = validateTableObject(parseJson(object.text, `table object ${entry.key}`), entry, runId);
-    const facts = transformer.addTable(validated);
-    if (facts && facts.rows.length > 0) {
-      const group = split ? (plan.groupOf.get(entry.key) ?? 1) : 0;
-      if (split && facts.table === 'fact_payment') {
-        for (const row of facts.rows) {
-          const id = row[paymentTransaction] as number;
-          if (!transactionGroup.has(id)) transactionGroup.set(id, group);
-        }
+    reading.catch(() => undefined); // awaited (and thrown) in turn below; never unhandled
+    return reading;
+  };
+  // The next table object is read while this one is transformed (memory: one more part's text).
+  let next = read(0);
+  try {
+    for (const [index, entry] of manifest.objects.entries()) {
+      const object = (await next)!;
+      next = read(index + 1);
+      let validated = validateTableObject(
+        parseJson(object.text, `table object ${entry.key}`),
+        entry,
+        runId,
+        (row, error) => hold(entry.table, row, entry.key, error),
+      );
+      if (refusal) {
+        const pk = SOURCE_TABLES[validated.table].columns.findIndex(
+          (c) => c.name === SOURCE_TABLES[validated.table].primaryKey,
+        );
+        validated = {
+          ...validated,
+          rows: validated.rows.filter((row) => {
+            const refused = refusal(validated.table, row[pk], entry.key);
+            if (refused) hold(validated.table, namedRow(validated.table, row), entry.key, refused);
+            return !refused;
+          }),
+        };
       }
-      await encode(facts.table, facts.rows, group);
+      const facts = transformer.addTable(validated);
+      if (facts && facts.rows.length > 0) {
+        const group = split ? (plan.groupOf.get(entry.key) ?? 1) : 0;
+        if (split && facts.table === 'fact_payment') {
+          for (const row of facts.rows) {
+            const id = row[paymentTransaction] as number;
+            if (!transactionGroup.has(id)) transactionGroup.set(id, group);
+          }
+        }
+        await encode(facts.table, facts.rows, group);
+      }
     }
+    const dimensions = transformer.dimensionOutputs();
+    // Dimensions (dim_date first) are listed before the facts that reference them.
+    const factObjects = written.splice(0, written.length);
+    for (const { table, rows: dimensionRows } of dimensions) {
+      if (!split || table !== 'dim_transaction') {
+        await encode(table, dimensionRows);
+        continue;
+      }
+      // Each dim_transaction row travels with the payments that reference it (unreferenced: group 1).
+      const byGroup = new Map<number, ParquetRow[]>();
+      for (const row of dimensionRows) {
+        const group = transactionGroup.get(row[dimTransactionId] as number) ?? 1;
+        const rowsOfGroup = byGroup.get(group);
+        if (rowsOfGroup) rowsOfGroup.push(row);
+        else byGroup.set(group, [row]);
+      }
+      for (const group of [...byGroup.keys()].sort((a, b) => a - b))
+        await encode(table, byGroup.get(group) ?? [], group);
+    }
+    written.push(...factObjects);
+    await putInFlight; // every file is in S3 before a manifest names it
+  } catch (error) {
+    // A failed unit leaves nothing running behind it: the read and the PUT in flight settle first.
+    await Promise.allSettled([putInFlight, next]);
+    throw error;
   }
-  const dimensions = transformer.dimensionOutputs();
-  // Dimensions (dim_date first) are listed before the facts that reference them.
-  const factObjects = written.splice(0, written.length);
-  for (const { table, rows: dimensionRows } of dimensions) {
-    if (!split || table !== 'dim_transaction') {
-      await encode(table, dimensionRows);
-      continue;
-    }
-    // Each dim_transaction row travels with the payments that reference it (unreferenced: group 1).
-    const byGroup = new Map<number, ParquetRow[]>();
-    for (const row of dimensionRows) {
-      const group = transactionGroup.get(row[dimTransactionId] as number) ?? 1;
-      const rowsOfGroup = byGroup.get(group);
-      if (rowsOfGroup) rowsOfGroup.push(row);
-      else byGroup.set(group, [row]);
-    }
-    for (const group of [...byGroup.keys()].sort((a, b) => a - b))
-      await encode(table, byGroup.get(group) ?? [], group);
-  }
-  written.push(...factObjects);
 
   // One manifest, or (split) one per group in order: the last one written marks the unit done.
   for (let group = 1; group <= plan.groups; group++) {
@@ -285,6 +363,7 @@ export async function transformUnit(
     const objects: ProcessedManifestObject[] = written
       .filter((o) => o.group === 0 || o.group === group)
       .map((o) => ({ table: o.table, key: o.key, rows: o.rows }));
+    const heldHere = held.rows.filter((_, i) => heldGroups[i] === 0 || heldGroups[i] === group);
     const processed: ProcessedManifest = {
       format: PROCESSED_MANIFEST_FORMAT,
       // The same load unit whatever the generation: the first generation's manifest key.
@@ -294,6 +373,7 @@ export async function transformUnit(
       source: { bucket: source.bucket, key: source.key, eTag: source.eTag },
       newestSourceUpdate: transformer.newestSourceUpdate,
       objects,
+      ...(heldHere.length > 0 ? { held: heldHere } : {}),
     };
     await putImmutable(
       s3,
@@ -314,5 +394,6 @@ export async function transformUnit(
     objects: written.length,
     newestSourceUpdate: transformer.newestSourceUpdate,
     manifests: plan.groups,
+    held: held.rows.length,
   };
 }

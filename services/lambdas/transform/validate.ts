@@ -100,48 +100,59 @@ export function validateManifest(raw: unknown, key: string): IngestionManifest {
   return raw as unknown as IngestionManifest;
 }
 
-function checkValue(
-  value: unknown,
-  column: (typeof SOURCE_TABLES)[SourceTableName]['columns'][number],
-  where: () => string,
-): SourceValue {
+type SourceColumn = (typeof SOURCE_TABLES)[SourceTableName]['columns'][number];
+
+function refuse(value: unknown, column: SourceColumn, key: string, row: number, expected: string): never {
+  throw new WrongValueTypeError(
+    `${key}: row ${row}: column ${column.name} (${column.type}) holds ${JSON.stringify(value)}, expected ${expected}`,
+  );
+}
+
+/**
+ * Checks one value of row `row` of the object at `key` against its source column and returns it
+ * unchanged. No closure or text per value: the place is only worded when a value is refused.
+ */
+function checkValue(value: unknown, column: SourceColumn, key: string, row: number): SourceValue {
   if (value === null) {
-    if (!column.nullable) throw new WrongValueTypeError(`${where()}: null in NOT NULL column ${column.name}`);
+    if (!column.nullable)
+      throw new WrongValueTypeError(`${key}: row ${row}: null in NOT NULL column ${column.name}`);
     return null;
   }
-  const wrong = (expected: string): never => {
-    throw new WrongValueTypeError(
-      `${where()}: column ${column.name} (${column.type}) holds ${JSON.stringify(value)}, expected ${expected}`,
-    );
-  };
   switch (column.type) {
     case 'int':
-      return isInt32(value) ? value : wrong(KIND_DESCRIPTION.int);
+      return isInt32(value) ? value : refuse(value, column, key, row, KIND_DESCRIPTION.int);
     case 'numeric':
-      return isDecimal(value) ? value : wrong(KIND_DESCRIPTION.decimal);
+      return isDecimal(value) ? value : refuse(value, column, key, row, KIND_DESCRIPTION.decimal);
     case 'varchar':
-      if (typeof value !== 'string') return wrong('a string');
+      if (typeof value !== 'string') return refuse(value, column, key, row, 'a string');
       if (column.length !== undefined && value.length > column.length) {
-        return wrong(`at most ${column.length} characters`);
+        return refuse(value, column, key, row, `at most ${column.length} characters`);
       }
       return value;
     case 'timestamp':
       // The whole check (a real day, a valid time of day), so derivation can split it safely.
-      return isValueOf('timestamp', value) ? (value as string) : wrong(KIND_DESCRIPTION.timestamp);
+      return isValueOf('timestamp', value)
+        ? (value as string)
+        : refuse(value, column, key, row, KIND_DESCRIPTION.timestamp);
     case 'boolean':
-      if (typeof value !== 'boolean') return wrong('a boolean');
-      return value;
+      return typeof value === 'boolean' ? value : refuse(value, column, key, row, 'a boolean');
   }
 }
 
 /**
  * Checks one table object against the manifest entry that named it and the source schema, and
- * returns its rows in the canonical column order.
+ * returns its rows in the canonical column order. The object's shape (envelope, columns, row
+ * arrays) is checked for the whole object: a failure there fails the unit.
  */
 export function validateTableObject(
   raw: unknown,
   entry: IngestionManifestObject,
   runId: string,
+  /**
+   * Given, a row with a value its column does not allow is handed here (the whole row, column
+   * name → value as written) instead of failing the object; without it, it fails the object.
+   */
+  onBadValue?: (row: Readonly<Record<string, unknown>>, error: WrongValueTypeError) => void,
 ): SourceTableRows {
   const where = entry.key;
   if (!isObject(raw)) throw new BadTableObjectError(`${where}: not a JSON object`);
@@ -201,13 +212,37 @@ export function validateTableObject(
   }
   // Position of each canonical column in the object's rows.
   const positions = table.columns.map((c) => declared.findIndex((d) => d.name === c.name));
-  const rows = raw.rows.map((row: unknown, r: number) => {
-    if (!Array.isArray(row) || row.length !== declared.length) {
-      throw new WrongValueTypeError(`${where}: row ${r} is not an array of ${declared.length} values`);
+  // The extract writes the canonical order: then each parsed row array is checked where it is and
+  // kept as it is (checkValue returns the value unchanged), with no copy per row.
+  const canonical = positions.every((position, c) => position === c);
+  const columns = table.columns;
+  const width = declared.length;
+  const input = raw.rows as unknown[];
+  const rows: SourceValue[][] = canonical ? (input as SourceValue[][]) : new Array(input.length);
+  /** Rows handed to `onBadValue` (left out below). */
+  let held: Set<number> | undefined;
+  for (let r = 0; r < input.length; r++) {
+    const row = input[r];
+    if (!Array.isArray(row) || row.length !== width) {
+      throw new WrongValueTypeError(`${where}: row ${r} is not an array of ${width} values`);
     }
-    return table.columns.map((column, c) =>
-      checkValue(row[positions[c]!], column, () => `${where}: row ${r}`),
-    );
-  });
-  return { table: table.name, part: entry.part, key: entry.key, rows };
+    // A value the source schema does not allow holds back this row only, when the caller keeps it.
+    try {
+      if (canonical) {
+        for (let c = 0; c < columns.length; c++) checkValue(row[c], columns[c]!, where, r);
+      } else {
+        const ordered: SourceValue[] = new Array(columns.length);
+        for (let c = 0; c < columns.length; c++)
+          ordered[c] = checkValue(row[positions[c]!], columns[c]!, where, r);
+        rows[r] = ordered;
+      }
+    } catch (error) {
+      if (!onBadValue || !(error instanceof WrongValueTypeError)) throw error;
+      onBadValue(Object.fromEntries(declared.map((d, i) => [d.name, row[i]])), error);
+      held ??= new Set();
+      held.add(r);
+    }
+  }
+  const kept = held ? rows.filter((_, r) => !held.has(r)) : rows;
+  return { table: table.name, part: entry.part, key: entry.key, rows: kept };
 }

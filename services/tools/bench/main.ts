@@ -2,9 +2,10 @@
  * `npm run bench -- [--scale S ...] [--runs N] [--json]`: the pipeline's benchmark on the embedded
  * stack, in one run (see BENCHMARKS.md for the method and the last figures):
  *
- * - per scale (default 1 and 10), in its own process (services/tools/bench/scale-run.ts): full-load
- *   throughput of the whole pipeline, the COPY baseline on the same data and server, each stage
- *   alone with its peak RSS, DuckDB on the same JSON unit, and (at the smallest scale) the
+ * - per scale (default 1 and 10; `--scale 1,10,100` for issue 18's full set, about 25 minutes on a
+ *   quiet 2-core machine), in its own process (services/tools/bench/scale-run.ts): full-load
+ *   throughput of the whole pipeline, the COPY baseline on the same data and server (repeated,
+ *   median), each stage alone with its peak RSS, DuckDB on the same JSON unit, and (at the smallest scale) the
  *   incremental latency over `--runs` cycles;
  * - the Lambda bundles (`npm run build`'s code): size and cold module initialisation;
  * - opt-in, `--soak MINUTES`: `totes start` with the simulator at `--soak-rate` events a second for
@@ -26,8 +27,6 @@ import { RESULT_MARK } from './probe.ts';
 import {
   type BenchResult,
   type BundleResult,
-  checkTargets,
-  consoleTargets,
   type MachineInfo,
   renderConsole,
   renderMarkdown,
@@ -41,6 +40,7 @@ import {
   runSoak,
   type SoakResult,
 } from './soak.ts';
+import { checkTargets, consoleTargets } from './targets.ts';
 
 // The repository root (this file is services/tools/bench/main.ts).
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -128,6 +128,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       scale: { type: 'string', multiple: true },
       runs: { type: 'string', default: '20' },
+      'copy-runs': { type: 'string', default: process.env.TOTES_BENCH_COPY_RUNS ?? '3' },
+      'copy-budget': { type: 'string', default: process.env.TOTES_BENCH_COPY_BUDGET ?? '120' },
       json: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       'state-dir': { type: 'string' },
@@ -144,13 +146,15 @@ async function main(argv: string[]): Promise<number> {
         'usage: npm run bench -- [--scale S ...] [--runs N] [--json] [--no-write] [--state-dir DIR]',
         '  --scale S     scale(s) to measure (default 1 and 10; repeat or comma-separate)',
         '  --runs N      incremental cycles at the smallest scale (default 20)',
+        '  --copy-runs N repetitions of the COPY baseline per scale, median reported (default 3; $TOTES_BENCH_COPY_RUNS)',
+        "  --copy-budget S  no further COPY repetition once a scale's runs took S seconds (default 120; $TOTES_BENCH_COPY_BUDGET)",
         '  --json        end with one JSON line holding every figure',
         '  --no-write    do not write BENCHMARKS.md and docs/bench-throughput.svg',
         '  --state-dir   scratch folder (default: a folder under the OS temp dir, deleted at the end)',
         '  --soak M      also run `totes start` for M minutes and report RSS/heap over time (default 0 = off; $TOTES_BENCH_SOAK)',
         '  --soak-rate R simulated events a second during the soak (default 20; $TOTES_BENCH_SOAK_RATE)',
         '  --soak-only   run only the soak; replaces only the soak section of BENCHMARKS.md',
-        '  --only console  only the web console first-paint probe, at the smallest --scale (default 1); writes nothing',
+        '  --only console  only the web console first-paint probe, at the smallest --scale up to 1 (default 1); writes nothing',
       ].join('\n'),
     );
     return 0;
@@ -170,6 +174,17 @@ async function main(argv: string[]): Promise<number> {
   const runs = Number(values.runs);
   if (!Number.isSafeInteger(runs) || runs < 0) {
     console.error('bench: --runs takes a non-negative integer');
+    return 2;
+  }
+  const copyRuns = Number(values['copy-runs']);
+  const copyBudgetSeconds = Number(values['copy-budget']);
+  if (
+    !Number.isSafeInteger(copyRuns) ||
+    copyRuns < 1 ||
+    !Number.isFinite(copyBudgetSeconds) ||
+    copyBudgetSeconds < 0
+  ) {
+    console.error('bench: --copy-runs takes a positive integer, --copy-budget seconds (0 or more)');
     return 2;
   }
   const soakMinutes = Number(values.soak);
@@ -221,16 +236,20 @@ async function main(argv: string[]): Promise<number> {
   let consoleResult: ConsoleResult | undefined;
   try {
     for (const [index, scale] of values.only ? [] : scales.entries()) {
+      progress(`scale ${scale}: started (${new Date().toISOString()})`);
       scaleResults.push(
         runScaleProcess({
           scale,
           stateDir: path.join(scratch, `scale-${scale}`),
           incrementalRuns: index === 0 ? runs : 0,
+          copyRuns,
+          copyBudgetSeconds,
         }),
       );
     }
     consoleResult = runConsoleProcess({
-      scale: scales[0] ?? 1,
+      // The first paint is a scale-1 figure: `--scale 100` alone must not seed 4.8 million rows again.
+      scale: Math.min(scales[0] ?? 1, 1),
       stateDir: path.join(scratch, 'console'),
     });
   } finally {

@@ -115,12 +115,15 @@ async function transform(args: Args): Promise<void> {
     const t0 = performance.now();
     let objects = 0;
     const rows: Record<string, number> = {};
+    const unitSeconds: number[] = [];
     for (const ref of refs) {
+      const t1 = performance.now();
       const result = await transformUnit(ref, { s3, processedBucket: str(args, 'processedBucket') });
+      unitSeconds.push(Math.round(since(t1) * 100) / 100);
       objects += result.objects;
       for (const [table, n] of Object.entries(result.rows)) rows[table] = (rows[table] ?? 0) + n;
     }
-    report({ seconds: since(t0), units: refs.length, rows, objects });
+    report({ seconds: since(t0), units: refs.length, rows, objects, unitSeconds });
   } finally {
     s3.destroy();
   }
@@ -162,13 +165,17 @@ async function load(args: Args): Promise<void> {
   try {
     const t0 = performance.now();
     let inserted = 0;
+    // Seconds of each manifest in load order: shows whether a part's cost grows with the warehouse.
+    const manifestSeconds: number[] = [];
     for (const key of manifests) {
       const ref = await manifestRef(bucket, key);
       const ctx = { stage: 'load', logger, metrics, attempt: 1, runId: null } as unknown as ProcessContext;
+      const t1 = performance.now();
       const result = await processor(ref, ctx);
+      manifestSeconds.push(Math.round(since(t1) * 100) / 100);
       inserted += result.rowsInserted;
     }
-    report({ seconds: since(t0), manifests: manifests.length, rowsInserted: inserted });
+    report({ seconds: since(t0), manifests: manifests.length, rowsInserted: inserted, manifestSeconds });
   } finally {
     s3.destroy();
     await pool.end();

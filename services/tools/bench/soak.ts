@@ -4,7 +4,8 @@
  * live simulate) on a fresh state folder with the simulator at `rate` events a second, for
  * `minutes`. memory-probe.ts, preloaded into that process, samples `process.memoryUsage()`; the
  * result is RSS and heap at the start, after the warm-up (the first full load of the seeded source)
- * and at the end, with the least-squares slope after the warm-up in MB per minute.
+ * and at the end, with the least-squares slope after the warm-up in MB per minute. Like `npm start`
+ * (package.json), it runs with glibc's malloc capped at 2 arenas (MALLOC_ARENA_MAX, unless set).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -21,12 +22,19 @@ export interface MemorySample {
   readonly heapTotal: number;
   readonly external: number;
   readonly arrayBuffers: number;
+  /** The resident part of the V8 heap (`v8.getHeapStatistics().total_physical_size`). */
+  readonly heapPhysical?: number;
+  /** Anonymous and file-backed resident bytes (/proc/self/smaps_rollup; Linux only). */
+  readonly anonymous?: number;
+  readonly fileBacked?: number;
 }
 
 export interface SoakPoint {
   readonly minute: number;
   readonly rssMb: number;
   readonly heapUsedMb: number;
+  /** RSS minus the resident V8 heap: native memory, Buffers, code and mapped files. */
+  readonly outsideHeapMb?: number;
 }
 
 export interface SoakResult {
@@ -40,9 +48,13 @@ export interface SoakResult {
   /** Least-squares slope over the samples after the warm-up. */
   readonly rssMbPerMinute: number;
   readonly heapMbPerMinute: number;
+  /** Slope of RSS minus the resident V8 heap, when the probe measured it. */
+  readonly outsideHeapMbPerMinute?: number;
   readonly peakRssMb: number;
   /** Size of the state folder's lake (s3/) at the end. */
   readonly lakeMb: number;
+  /** MALLOC_ARENA_MAX of the soaked process, when the soak set it. */
+  readonly mallocArenaMax?: string;
 }
 
 const MB = 1024 * 1024;
@@ -67,12 +79,19 @@ export function summariseSoak(
   const last = samples.at(-1);
   if (!first || !last) throw new Error('soak: the probe recorded no sample');
   const minuteOf = (s: MemorySample) => (s.at - first.at) / 60_000;
-  const point = (s: MemorySample): SoakPoint => ({
-    minute: round(minuteOf(s), 2),
-    rssMb: round(s.rss / MB),
-    heapUsedMb: round(s.heapUsed / MB),
-  });
+  const outsideHeap = (s: MemorySample) =>
+    s.heapPhysical === undefined ? undefined : s.rss - s.heapPhysical;
+  const point = (s: MemorySample): SoakPoint => {
+    const outside = outsideHeap(s);
+    return {
+      minute: round(minuteOf(s), 2),
+      rssMb: round(s.rss / MB),
+      heapUsedMb: round(s.heapUsed / MB),
+      ...(outside === undefined ? {} : { outsideHeapMb: round(outside / MB) }),
+    };
+  };
   const steady = samples.filter((s) => minuteOf(s) >= options.warmupMinutes);
+  const measuredOutside = steady.every((s) => s.heapPhysical !== undefined);
   const afterWarmup = steady[0] ?? last;
   return {
     minutes: options.minutes,
@@ -84,6 +103,14 @@ export function summariseSoak(
     end: point(last),
     rssMbPerMinute: round(slope(steady.map((s) => ({ x: minuteOf(s), y: s.rss / MB }))), 2),
     heapMbPerMinute: round(slope(steady.map((s) => ({ x: minuteOf(s), y: s.heapUsed / MB }))), 2),
+    ...(measuredOutside && steady.length > 0
+      ? {
+          outsideHeapMbPerMinute: round(
+            slope(steady.map((s) => ({ x: minuteOf(s), y: outsideHeap(s)! / MB }))),
+            2,
+          ),
+        }
+      : {}),
     peakRssMb: round(Math.max(...samples.map((s) => s.rss)) / MB),
     lakeMb: round(options.lakeBytes / MB),
   };
@@ -111,6 +138,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   rmSync(options.stateDir, { recursive: true, force: true });
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const probeFile = path.join(options.stateDir, 'memory-probe.jsonl');
+  const mallocArenaMax = process.env.MALLOC_ARENA_MAX ?? '2';
   const stackDir = path.join(options.stateDir, 'state');
   const child = spawn(
     process.execPath,
@@ -119,6 +147,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
+        // As `npm start` runs it (package.json): glibc's malloc capped at 2 arenas.
+        MALLOC_ARENA_MAX: mallocArenaMax,
         TOTES_MEMORY_PROBE_FILE: probeFile,
         TOTES_MEMORY_PROBE_MS: String((options.sampleSeconds ?? 10) * 1000),
       },
@@ -138,7 +168,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as MemorySample);
   rmSync(options.stateDir, { recursive: true, force: true });
-  return summariseSoak(samples, { ...options, lakeBytes });
+  return { ...summariseSoak(samples, { ...options, lakeBytes }), mallocArenaMax };
 }
 
 const BEGIN = '<!-- soak:begin (npm run bench -- --soak MINUTES [--soak-only]) -->';
@@ -146,7 +176,8 @@ const END = '<!-- soak:end -->';
 
 /** The soak's section of BENCHMARKS.md, between markers so a soak-only run can replace it alone. */
 export function renderSoakSection(r: SoakResult, startedAt: string, loadAverage: readonly number[]): string {
-  const row = (name: string, p: SoakPoint) => `| ${name} | ${p.minute} | ${p.rssMb} | ${p.heapUsedMb} |`;
+  const row = (name: string, p: SoakPoint) =>
+    `| ${name} | ${p.minute} | ${p.rssMb} | ${p.heapUsedMb} | ${p.outsideHeapMb ?? 'not measured'} |`;
   return [
     BEGIN,
     '## Memory over time: `npm start` soak',
@@ -156,14 +187,19 @@ export function renderSoakSection(r: SoakResult, startedAt: string, loadAverage:
       `\`process.memoryUsage()\` sampled in that process (services/tools/bench/memory-probe.ts), ${r.samples} samples. ` +
       `The warm-up (the first ${r.warmupMinutes} min: the full load of the seeded source) is left out of the slopes.`,
     '',
-    '| point | minute | RSS MB | heap used MB |',
-    '| --- | --- | --- | --- |',
+    '| point | minute | RSS MB | heap used MB | RSS outside the V8 heap MB |',
+    '| --- | --- | --- | --- | --- |',
     row('start', r.start),
     row('after warm-up', r.afterWarmup),
     row('end', r.end),
     '',
-    `- slope after the warm-up: RSS ${r.rssMbPerMinute} MB/min, heap ${r.heapMbPerMinute} MB/min; peak RSS ${r.peakRssMb} MB`,
+    `- slope after the warm-up: RSS ${r.rssMbPerMinute} MB/min, heap ${r.heapMbPerMinute} MB/min` +
+      `${r.outsideHeapMbPerMinute === undefined ? '' : `, RSS outside the V8 heap ${r.outsideHeapMbPerMinute} MB/min`}; peak RSS ${r.peakRssMb} MB`,
+    '- "RSS outside the V8 heap" = RSS minus the resident V8 heap (`v8.getHeapStatistics().total_physical_size`): native allocations, Buffers, code and mapped files; the embedded PostgreSQL is a separate process, in none of these figures',
     `- lake on disk at the end: ${r.lakeMb} MB`,
+    ...(r.mallocArenaMax === undefined
+      ? []
+      : [`- glibc malloc: MALLOC_ARENA_MAX=${r.mallocArenaMax}, as \`npm start\` sets it`]),
     END,
   ].join('\n');
 }

@@ -22,6 +22,7 @@ import {
 import { writeParquet } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import { UnitTransformer } from '../../lambdas/transform/derive.ts';
+import { HeldRows, heldRow, namedRow } from '../../lambdas/transform/held.ts';
 import { PARQUET_SCHEMAS } from '../../lambdas/transform/parquet-schemas.ts';
 import { transformUnit } from '../../lambdas/transform/unit.ts';
 import { parseJson, validateManifest, validateTableObject } from '../../lambdas/transform/validate.ts';
@@ -154,9 +155,18 @@ const cpuStarted = process.cpuUsage();
 
 if (mode === 'memory') {
   const checked = validateManifest(parseJson(JSON.stringify(manifest), 'manifest'), manifestKey(runId));
-  const transformer = new UnitTransformer();
+  // The production path: rows that cannot be carried are held (none are here), as transformUnit does.
+  const held = new HeldRows();
+  const transformer = new UnitTransformer((table, row, object, error) =>
+    held.add(heldRow(table, object, namedRow(table, row), error), error),
+  );
   for (const entry of checked.objects) {
-    const part = validateTableObject(parseJson(texts.get(entry.key)!, entry.key), entry, runId);
+    const part = validateTableObject(
+      parseJson(texts.get(entry.key)!, entry.key),
+      entry,
+      runId,
+      (row, error) => held.add(heldRow(entry.table, entry.key, row, error), error),
+    );
     const facts = transformer.addTable(part);
     if (facts && facts.rows.length > 0)
       outputBytes += writeParquet(PARQUET_SCHEMAS[facts.table], facts.rows).buffer.length;

@@ -7,6 +7,7 @@ import { register as registerDoctor } from './commands/doctor.ts';
 import { register as registerEnv } from './commands/env.ts';
 import { register as registerLogs } from './commands/logs.ts';
 import { register as registerMigrate } from './commands/migrate.ts';
+import { register as registerQuarantine } from './commands/quarantine.ts';
 import { register as registerQuery } from './commands/query.ts';
 import { register as registerRebuild } from './commands/rebuild.ts';
 import { register as registerReconcile } from './commands/reconcile.ts';
@@ -93,6 +94,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerQuery(program);
   registerDlq(program);
+  registerQuarantine(program);
   registerAlarms(program);
   registerLogs(program);
   registerSchedule(program);

@@ -38,6 +38,7 @@ import { ENV } from '../../../shared/config/env.ts';
 import { type FailureRecord, failureStore } from '../../../shared/failures/index.ts';
 import { manifestKey, unitPrefix } from '../../../shared/lake/index.ts';
 import type { WarehouseTable } from '../../../shared/schema/warehouse.ts';
+import { listHeldRows } from '../../../shared/state/quarantine.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { parquetOf } from '../load/lake.ts';
 import { dimensionsFor, salesOrder, unit } from '../load/units.ts';
@@ -168,7 +169,6 @@ describe('bad-input catalogue through the local runtime', () => {
     units.unknownTable!.manifestKey,
     units.extraColumn!.manifestKey,
     units.missingColumn!.manifestKey,
-    units.wrongType!.manifestKey,
     vanishedKey,
     units.phantom!.manifestKey,
     emptyKey,
@@ -425,14 +425,19 @@ describe('bad-input catalogue through the local runtime', () => {
     await expectNothingFrom(units.missingColumn!.runId, 104);
   });
 
-  it('a value of the wrong type fails to the transform DLQ (WrongValueTypeError)', async () => {
-    await expectInDlq(
-      'transform',
-      units.wrongType!.manifestKey,
-      'WrongValueTypeError',
+  it('a value of the wrong type holds back only its row, with its reason; the rest of the unit loads (issue 19 item 6b)', async () => {
+    expect(views.transform.some((v) => v.key === units.wrongType!.manifestKey)).toBe(false);
+    expect(await salesFacts(105)).toBe(0);
+    expect(await ledgerRows(manifestKey(units.wrongType!.runId))).toBe(1);
+    expect(await count(sql.unsafe`SELECT count(*) FROM "fact_payment" WHERE "payment_id" = 105`)).toBe(1);
+    const held = await listHeldRows(warehouse.pool);
+    expect(held.map((h) => [h.unitId, h.kind, h.naturalKey, h.errorClass])).toEqual([
+      [manifestKey(units.wrongType!.runId), 'held', 'sales_order 105', 'WrongValueTypeError'],
+    ]);
+    expect(held[0]?.reason).toMatch(
       /row 0: column units_sold \(int\) holds "many", expected a 32-bit integer/,
     );
-    await expectNothingFrom(units.wrongType!.runId, 105);
+    expect(held[0]?.row.units_sold).toBe('many');
   });
 
   it('a notification for an object that no longer exists fails to the transform DLQ (MissingObjectError)', async () => {
@@ -556,9 +561,10 @@ describe('bad-input catalogue through the local runtime', () => {
     // The good units shared batches with the bad ones and still went through exactly once.
     expect(await ledgerRows(manifestKey(ODD_RUN_ID))).toBe(1);
     expect(await ledgerRows(manifestKey(runId(12, 'sql-names')))).toBe(1);
-    expect(await count(sql.unsafe`SELECT count(*) FROM "pipeline"."load_ledger"`)).toBe(2);
+    // …and so did the unit whose one row is held (wrong type), without that row.
+    expect(await count(sql.unsafe`SELECT count(*) FROM "pipeline"."load_ledger"`)).toBe(3);
     expect(await count(sql.unsafe`SELECT count(*) FROM "fact_sales_order"`)).toBe(2);
-    expect(await count(sql.unsafe`SELECT count(*) FROM "fact_payment"`)).toBe(2);
+    expect(await count(sql.unsafe`SELECT count(*) FROM "fact_payment"`)).toBe(3);
     // Every bad attempt was counted (the per-record failure metric the alarms watch).
     expect(stack.counters.transform.recordsFailed).toBeGreaterThanOrEqual(5 * bad.transform.length);
     expect(stack.counters.load.recordsFailed).toBeGreaterThanOrEqual(5 * bad.load.length);

@@ -108,11 +108,11 @@ describe('totes migrate', () => {
     // The second run takes the URL from the environment.
     const second = await totes(['migrate'], { WAREHOUSE_URL: db.url });
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain('nothing to apply: warehouse schema is at version 2');
+    expect(second.stdout).toContain('nothing to apply: warehouse schema is at version 3');
     expect(second.stdout).not.toContain('applied migration');
 
     const versions = await db.pool.anyFirst(sql.unsafe`SELECT "version" FROM pipeline.schema_migrations`);
-    expect([...versions].sort()).toEqual([1, 2]);
+    expect([...versions].sort()).toEqual([1, 2, 3]);
     const facts = await db.pool.oneFirst(
       sql.unsafe`SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'fact_%'`,
     );

@@ -6,6 +6,7 @@
  * that does not own the tables keeps the per-row checks.
  */
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { applyProcessedUnit } from '../../../services/lambdas/load/apply.ts';
@@ -157,6 +158,41 @@ describe('set-based foreign-key checks for large units', () => {
     expect(await db.pool.oneFirst(sql.type(count)`SELECT count(*)::int AS n FROM fact_payment`)).toBe(
       3 * 300,
     );
+  });
+
+  it("waits for another unit's locks past the pool's statement timeout (until COMMIT only)", async () => {
+    const db = await fresh('bulk_lock_wait');
+    const pool = await createDatabasePool(db.url, { statementTimeoutMs: 1_000 });
+    // Another unit's transaction, on a plain connection of its own, holding a lock the large unit needs.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    const WAITING = z.object({ waiting: z.boolean() });
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE fact_payment IN ACCESS SHARE MODE');
+      const applying = applyProcessedUnit(pool, largeUnit('units/2024/02/29/wait/manifest.json', 200), {
+        bulkMinRows: 100,
+      });
+      applying.catch(() => {}); // observed below
+      while (
+        !(await db.pool.oneFirst(sql.type(WAITING)`
+          SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+            AND query LIKE '%LOCK TABLE%' AND datname = current_database()) AS waiting`))
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // the scenario: held past 1 s
+      await holder.query('COMMIT');
+      await expect(applying).resolves.toMatchObject({ status: 'applied' });
+      // The pool's own timeout is back after the unit's COMMIT.
+      const setting = z.object({ t: z.string() });
+      expect(await pool.oneFirst(sql.type(setting)`SELECT current_setting('statement_timeout') AS t`)).toBe(
+        '1s',
+      );
+    } finally {
+      await holder.end();
+      await pool.end();
+    }
   });
 
   it('fails a large unit that breaks a key with 23503 and leaves rows, ledger and keys untouched', async () => {

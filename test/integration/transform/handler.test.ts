@@ -220,7 +220,7 @@ describe('transform handler', () => {
     expect(await processedKeys(prefixOf(unit))).toEqual([]);
   });
 
-  test('malformed JSON and an unknown currency fail their record with a clear class', async () => {
+  test('malformed JSON fails its record with a clear class; an unknown currency holds only its row', async () => {
     const broken = await writeUnit(aws.s3, INGESTION, runId(9), sale(9), {
       tamper: { staff: () => '{"rows": [' },
     });
@@ -231,13 +231,21 @@ describe('transform handler', () => {
     const { result } = await captureStdout(() =>
       makeHandler()(sqsEvent([notify('j-1', broken), notify('j-2', currency)]), lambdaContext()),
     );
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'j-1' }, { itemIdentifier: 'j-2' }] });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'j-1' }] });
     expect((await failures().get('transform', INGESTION, broken.manifestKey))?.errorClass).toBe(
       'MalformedJsonError',
     );
-    expect((await failures().get('transform', INGESTION, currency.manifestKey))?.errorClass).toBe(
-      'UnknownCurrencyError',
+    // Issue 19 item 6b: the currency row is held (listed in the manifest, whole, with its reason).
+    expect(await failures().get('transform', INGESTION, currency.manifestKey)).toBeUndefined();
+    const got = await aws.s3.send(
+      new GetObjectCommand({ Bucket: PROCESSED, Key: `${prefixOf(currency)}manifest.json` }),
     );
+    const manifest = JSON.parse(await got.Body!.transformToString()) as ProcessedManifest;
+    expect(
+      manifest.held?.map((h) => [h.table, h.id, h.errorClass, h.row.currency_code, h.withholds]),
+    ).toEqual([['currency', 1, 'UnknownCurrencyError', 'XYZ', [{ table: 'dim_currency', id: 1 }]]]);
+    expect(manifest.objects.some((o) => o.table === 'dim_currency')).toBe(false);
+    expect(manifest.objects.some((o) => o.table === 'fact_sales_order')).toBe(true);
   });
 
   test('a key that is not a manifest is rejected; a TestEvent is acknowledged without work', async () => {
@@ -280,7 +288,8 @@ describe('every Parquet file the handler tests wrote', () => {
   test('is read by DuckDB with the schema types and the row counts its manifest states, values equal to shared/parquet', async () => {
     const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: PROCESSED }));
     const manifests = (listed.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith('/manifest.json'));
-    expect(manifests.length).toBe(5);
+    // 5 good units, and the one whose unknown currency row is held (its other rows transformed).
+    expect(manifests.length).toBe(6);
     let checked = 0;
     for (const key of manifests) {
       const got = await aws.s3.send(new GetObjectCommand({ Bucket: PROCESSED, Key: key }));
@@ -311,7 +320,8 @@ describe('every Parquet file the handler tests wrote', () => {
         checked += 1;
       }
     }
-    expect(checked).toBe(5 * 10 - 1);
+    // The unit with the held currency row has no dim_currency file: 9 of its 10.
+    expect(checked).toBe(5 * 10 - 1 + 9);
   });
 });
 

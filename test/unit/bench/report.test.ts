@@ -1,6 +1,14 @@
-import { checkTargets, renderMarkdown, renderSvg } from '../../../services/tools/bench/report.ts';
+import { readFileSync } from 'node:fs';
+import { renderMarkdown, renderSvg } from '../../../services/tools/bench/report.ts';
 import type { ScaleResult } from '../../../services/tools/bench/scale-run.ts';
-import { percentile } from '../../../services/tools/bench/scale-run.ts';
+import { median, percentile } from '../../../services/tools/bench/scale-run.ts';
+import {
+  checkTargets,
+  memoryLimitMb,
+  STAGES,
+  type TargetCheck,
+  TERRAFORM_MEMORY_MB,
+} from '../../../services/tools/bench/targets.ts';
 
 function scale(n: number, over: Partial<ScaleResult> = {}): ScaleResult {
   const probe = (seconds: number, maxRssMb: number) => ({ seconds, maxRssMb });
@@ -9,7 +17,7 @@ function scale(n: number, over: Partial<ScaleResult> = {}): ScaleResult {
     sourceRows: 48_000 * n,
     seedSeconds: 1,
     postgresVersion: '18.4',
-    copy: { seconds: 0.5 * n, rowsPerSecond: 96_000 },
+    copy: { seconds: 0.5 * n, rowsPerSecond: 96_000, runsSeconds: [0.5 * n, 0.4 * n, 0.6 * n] },
     pipeline: {
       seconds: 2 * n,
       rowsPerSecond: 24_000,
@@ -22,46 +30,135 @@ function scale(n: number, over: Partial<ScaleResult> = {}): ScaleResult {
     duckdb: probe(0.5, 150),
     ratioTransformToDuckdb: 2,
     runtimeMaxRssMb: 300,
+    wallSeconds: 10 * n,
     ...over,
   };
 }
 
+const incremental = (p95Ms: number): ScaleResult['incremental'] => ({
+  runs: 20,
+  eventsPerCycle: 35,
+  changedRowsMedian: 90,
+  p50Ms: 300,
+  p95Ms,
+  maxMs: p95Ms + 10,
+  samplesMs: [],
+});
+
+const byName = (checks: readonly TargetCheck[]) => Object.fromEntries(checks.map((c) => [c.name, c]));
+
 describe('bench report', () => {
-  it('takes nearest-rank percentiles', () => {
+  it('takes nearest-rank percentiles and the lower median', () => {
     const sorted = Array.from({ length: 20 }, (_, i) => i + 1);
     expect(percentile(sorted, 50)).toBe(10);
     expect(percentile(sorted, 95)).toBe(19);
     expect(percentile([7], 95)).toBe(7);
+    expect(median([22, 17, 19])).toBe(19);
+    expect(median([4, 1, 3, 2])).toBe(2);
   });
 
-  it('checks every target at the largest scale, with the measured value', () => {
-    const checks = checkTargets(
-      [
-        scale(1, {
-          incremental: {
-            runs: 20,
-            eventsPerCycle: 35,
-            changedRowsMedian: 90,
-            p50Ms: 500,
-            p95Ms: 2500,
-            maxMs: 3000,
-            samplesMs: [],
-          },
-        }),
-        scale(10),
-      ],
-      [{ stage: 'load', bundleBytes: 1_100_000, zipBytes: 1, coldInitMs: 1, processToReadyMs: 1 }],
+  it("checks issue 18's ratio targets per scale: ≤ 3× at scale 1, ≤ 2× at scale 10", () => {
+    const checks = byName(
+      checkTargets(
+        [
+          scale(1, { ratioPipelineToCopy: 2.9, ratioTransformToDuckdb: 3.2 }),
+          scale(10, { ratioPipelineToCopy: 2.5, ratioTransformToDuckdb: 2 }),
+        ],
+        [],
+      ),
     );
-    const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
-    expect(byName['pipeline / COPY baseline (scale 10)']).toMatchObject({
-      measured: '4×',
+    expect(checks['pipeline / COPY baseline (scale 1)']).toMatchObject({ target: '≤ 3×', met: true });
+    expect(checks['pipeline / COPY baseline (scale 10)']).toMatchObject({
+      target: '≤ 2×',
+      measured: '2.5×',
       met: false,
-      overPercent: 33,
+      overPercent: 25,
     });
-    expect(byName['transform / DuckDB (scale 10)']).toMatchObject({ met: true });
-    expect(byName['peak RSS of any stage (scale 10)']).toMatchObject({ measured: '600 MB', met: false });
-    expect(byName['incremental latency p95']).toMatchObject({ measured: '2500 ms', met: false });
-    expect(byName['load bundle size']?.met).toBe(false);
+    expect(checks['transform / DuckDB (scale 1)']).toMatchObject({ met: false, overPercent: 7 });
+    expect(checks['transform / DuckDB (scale 10)']).toMatchObject({ met: true });
+  });
+
+  it('keeps rows/s at scale 100 against scale 10: met at 90%, missed below by the shortfall', () => {
+    const at = (rowsPerSecond: number) => ({
+      ...scale(100),
+      pipeline: { ...scale(100).pipeline, rowsPerSecond },
+    });
+    const name = 'pipeline rows/s at scale 100 against scale 10';
+    expect(byName(checkTargets([scale(10), at(21_600)], []))[name]).toMatchObject({
+      measured: '90% (21,600 vs 24,000)',
+      met: true,
+    });
+    expect(byName(checkTargets([scale(10), at(18_000)], []))[name]).toMatchObject({
+      measured: '75% (18,000 vs 24,000)',
+      met: false,
+      overPercent: 17,
+    });
+  });
+
+  it('shows a target whose scale was not run as not measured, neither met nor missed', () => {
+    const checks = byName(checkTargets([scale(1)], []));
+    expect(checks['pipeline / COPY baseline (scale 10)']).toMatchObject({ met: false, notMeasured: true });
+    expect(checks['pipeline rows/s at scale 100 against scale 10']).toMatchObject({ notMeasured: true });
+    expect(checks['incremental latency p95 (scale 1)']).toMatchObject({ notMeasured: true });
+    expect(checks['pipeline / COPY baseline (scale 1)']?.notMeasured).toBeUndefined();
+  });
+
+  it('checks every stage invocation at every scale against 80% of its Terraform memory', () => {
+    const small = scale(1, {
+      stages: {
+        extract: { seconds: 1, maxRssMb: 410 },
+        transform: { seconds: 1, maxRssMb: 819 },
+        load: { seconds: 1, maxRssMb: 300 },
+      },
+    });
+    const large = scale(100, {
+      stages: {
+        extract: { seconds: 1, maxRssMb: 300 },
+        transform: { seconds: 1, maxRssMb: 500 },
+        load: { seconds: 1, maxRssMb: 451 },
+      },
+    });
+    const checks = byName(checkTargets([large, small], []));
+    expect(checks['peak RSS of one invocation E / T / L (scale 1)']).toMatchObject({
+      target: '< 409 / 819 / 409 MB',
+      measured: '410 / 819 / 300 MB',
+      met: false,
+      overPercent: 0,
+    });
+    expect(checks['peak RSS of one invocation E / T / L (scale 100)']).toMatchObject({
+      met: false,
+      overPercent: 10,
+    });
+    expect(
+      byName(checkTargets([scale(10)], []))['peak RSS of one invocation E / T / L (scale 10)'],
+    ).toMatchObject({
+      met: true,
+    });
+  });
+
+  it('uses the memory infra-terraform/locals.tf gives each Lambda', () => {
+    const locals = readFileSync(new URL('../../../infra-terraform/locals.tf', import.meta.url), 'utf8');
+    for (const stage of STAGES) {
+      const block = locals.match(new RegExp(`-${stage}"[\\s\\S]*?memory\\s*=\\s*(\\d+)`));
+      expect(Number(block?.[1])).toBe(TERRAFORM_MEMORY_MB[stage]);
+    }
+    expect(memoryLimitMb('transform')).toBeCloseTo(819.2);
+    expect(memoryLimitMb('load')).toBeCloseTo(409.6);
+  });
+
+  it('checks the incremental p95 against 500 ms and every bundle against 1 MB', () => {
+    const checks = byName(
+      checkTargets(
+        [scale(1, { incremental: incremental(501) })],
+        [
+          { stage: 'load', bundleBytes: 1_100_000 },
+          { stage: 'extract', bundleBytes: 1024 * 1024 },
+        ],
+      ),
+    );
+    expect(checks['incremental latency p95 (scale 1)']).toMatchObject({ measured: '501 ms', met: false });
+    expect(checks['load bundle size']).toMatchObject({ met: false, overPercent: 5 });
+    expect(checks['extract bundle size']).toMatchObject({ met: true });
   });
 
   it('draws both series with a labelled point per scale and references the chart from the markdown', () => {
@@ -84,7 +181,11 @@ describe('bench report', () => {
       'notes here',
     );
     expect(md).toContain('![throughput against scale](docs/chart.svg)');
-    expect(md).toContain('**missed**');
+    expect(md).toContain('| pipeline / COPY baseline (scale 10) | ≤ 2× | 4× | **missed** by 100% |');
+    expect(md).toContain(
+      '| pipeline rows/s at scale 100 against scale 10 | ≥ 90% | scales 10 and 100 not both run | not measured |',
+    );
+    expect(md).toContain('| 10 | 480,000 | 20 | 24,000 | 5 | 3: 4–6 | 96,000 |');
     expect(md.trim().endsWith('notes here')).toBe(true);
   });
 });

@@ -45,6 +45,31 @@ describe('soak figures', () => {
     );
   });
 
+  test('RSS outside the V8 heap: RSS minus the resident V8 heap, with its slope after the warm-up', () => {
+    // The V8 heap swings with GC (300 then 200 MB resident) while 2 MB/min grows outside it.
+    const samples = [0, 1, 2, 3, 4].map((m) => ({
+      ...sample(m, 0, 50),
+      rss: (100 + 2 * m + (m % 2 === 0 ? 300 : 200)) * MB,
+      heapPhysical: (m % 2 === 0 ? 300 : 200) * MB,
+    }));
+    const r = summariseSoak(samples, { minutes: 4, rate: 20, warmupMinutes: 1, lakeBytes: 0 });
+    expect(r.afterWarmup.outsideHeapMb).toBe(102);
+    expect(r.end.outsideHeapMb).toBe(108);
+    expect(r.outsideHeapMbPerMinute).toBe(2);
+    expect(renderSoakSection(r, '2026-11-30T07:00:00Z', [1, 2, 3])).toContain(
+      'RSS outside the V8 heap 2 MB/min',
+    );
+    // Samples of an older probe have no heapPhysical: no figure rather than a wrong one.
+    const old = summariseSoak([sample(0, 40, 10), sample(3, 400, 50)], {
+      minutes: 3,
+      rate: 20,
+      warmupMinutes: 1,
+      lakeBytes: 0,
+    });
+    expect(old.outsideHeapMbPerMinute).toBeUndefined();
+    expect(old.end.outsideHeapMb).toBeUndefined();
+  });
+
   test('the BENCHMARKS.md section is replaced alone, or appended', () => {
     const r = summariseSoak([sample(0, 40, 10), sample(3, 400, 50)], {
       minutes: 3,

@@ -30,6 +30,7 @@ describe('shared/config/alarms.json', () => {
         'freshness',
         'schema-drift',
         'source-unobservable',
+        'rows-held',
       ]),
     );
     const resources = pipelineResources('totes', 'local');

@@ -361,6 +361,7 @@ describe('alarms (brief section 5)', () => {
       [
         'RecordsFailed',
         'RecordsFailed',
+        'RowsHeld',
         'RunsSucceeded',
         'SchemaDrift',
         'SourceUnobservable',

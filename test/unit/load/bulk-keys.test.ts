@@ -22,6 +22,16 @@ describe('chooseBulkTables (which fact tables get their keys checked set-based)'
     ).toEqual(['fact_sales_order']);
   });
 
+  it('checks every part of a scale-100 first load set-based, not a part of a scale-1,000 one', () => {
+    // Parts carry at most 100,000 fact rows; at scale 100 fact_payment ends at 1,581,500 rows.
+    const payments = (n: number) => new Map<WarehouseTable, number>([['fact_payment', n]]);
+    const held = (liveRows: number) => [state({ table: 'fact_payment', liveRows })];
+    expect(chooseBulkTables(payments(100_000), held(1_500_000), 2_000)).toEqual(['fact_payment']);
+    // A small tail part against that table costs less per row than re-checking 1.5 million rows.
+    expect(chooseBulkTables(payments(50_000), held(1_500_000), 2_000)).toEqual([]);
+    expect(chooseBulkTables(payments(100_000), held(15_000_000), 2_000)).toEqual([]);
+  });
+
   it('keeps the per-row checks for a small unit, or one small against the table', () => {
     expect(chooseBulkTables(rows(9_999), [state()], 10_000)).toEqual([]);
     expect(

@@ -22,6 +22,7 @@ function observations(overrides: Partial<AlarmObservations> = {}): AlarmObservat
     lastSuccessfulExtract: '2026-11-28 11:58:00.000',
     extractRuns: [{ at: '2026-11-28T11:58:00.000Z', unobservable: [] }],
     freshness: { lagSeconds: 0, detail: 'caught up' },
+    rowsHeld: { count: 0, detail: 'no row held in the warehouse quarantine' },
     ...overrides,
   };
 }
@@ -43,6 +44,7 @@ describe('local alarm evaluation', () => {
         'load-dlq-messages-visible',
         'load-queue-oldest-message-age',
         'load-records-failed',
+        'load-rows-held',
         'transform-dlq-messages-visible',
         'transform-queue-oldest-message-age',
         'transform-records-failed',
@@ -51,6 +53,18 @@ describe('local alarm evaluation', () => {
     );
     expect(states.filter((s) => s.state !== 'OK')).toEqual([]);
     expect(states.filter((s) => s.kind === 'dlq-depth').every((s) => s.name.includes('dlq'))).toBe(true);
+  });
+
+  it('rows held in the quarantine: ALARM from one row, with the count; OK at none; no datapoint keeps it OK', () => {
+    const held = (rowsHeld: { count: number | null; detail: string }) =>
+      stateOf(evaluateRules(alarms, { ...observations(), rowsHeld }), 'load-rows-held');
+    expect(held({ count: 3, detail: '3 rows held' })).toMatchObject({
+      state: 'ALARM',
+      value: 3,
+      runbook: 'rows-held',
+    });
+    expect(held({ count: 0, detail: 'none' }).state).toBe('OK');
+    expect(held({ count: null, detail: 'warehouse not readable' }).state).toBe('OK');
   });
 
   it('DLQ with one visible message is ALARM with a reason naming the queue', () => {

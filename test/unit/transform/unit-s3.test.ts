@@ -70,6 +70,9 @@ describe('transformUnit on S3', () => {
     expect(result).toMatchObject({ alreadyProcessed: false, objects: 1, rows: { dim_design: 1 } });
     const puts = mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(puts.map((p) => p.Key)).toEqual([`${prefix}dim_design.0001.parquet`, manifestKey]);
+    // Small objects are not looked up before their PUT (If-None-Match guards them): the only
+    // HeadObject is the "unit already processed?" check of the manifest.
+    expect(mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key)).toEqual([manifestKey]);
     for (const p of puts) {
       expect(p.Bucket).toBe('out');
       expect(p.IfNoneMatch).toBe('*');
@@ -105,10 +108,7 @@ describe('transformUnit on S3', () => {
         $metadata: { httpStatusCode: 412 },
       });
     sourceIs({});
-    mock
-      .on(HeadObjectCommand)
-      .rejectsOnce(notFound())
-      .resolves({ Metadata: { 'source-key': manifestKey, 'source-etag': 'etag-1' } });
+    mock.on(HeadObjectCommand).resolves({ Metadata: { 'source-key': manifestKey, 'source-etag': 'etag-1' } });
     mock.on(HeadObjectCommand, { Key: manifestKey }).rejects(notFound());
     mock.on(PutObjectCommand, { Key: `${prefix}dim_design.0001.parquet` }).rejects(preconditionFailed());
     mock.on(PutObjectCommand, { Key: manifestKey }).resolves({});
@@ -118,10 +118,7 @@ describe('transformUnit on S3', () => {
 
     mock.reset();
     sourceIs({});
-    mock
-      .on(HeadObjectCommand)
-      .rejectsOnce(notFound())
-      .resolves({ Metadata: { 'source-key': 'other', 'source-etag': 'x' } });
+    mock.on(HeadObjectCommand).resolves({ Metadata: { 'source-key': 'other', 'source-etag': 'x' } });
     mock.on(HeadObjectCommand, { Key: manifestKey }).rejects(notFound());
     mock.on(PutObjectCommand).rejects(preconditionFailed());
     await expect(transformUnit(ref, { s3, processedBucket: 'out' })).rejects.toThrow(LakeConflictError);

@@ -175,6 +175,17 @@ export class S3Disk {
     this.pruneEmptyDirs(path.dirname(file), bucket);
   }
 
+  /**
+   * The committed metadata of `key` read back from its sidecar (the store keeps only keys in
+   * memory); undefined when there is no readable sidecar or its body is gone.
+   */
+  readMeta(bucket: string, key: string): StoredObjectMeta | undefined {
+    const sidecar = readSidecar(this.sidecarPath(bucket, key));
+    if (!sidecar || sidecar.key !== key) return undefined;
+    const file = this.sidecarFile(sidecar.file);
+    return file === undefined ? undefined : metaOf(sidecar, file);
+  }
+
   load(): LoadedBucket[] {
     const names = new Set<string>();
     for (const root of [this.dataRoot, this.metaRoot]) {
@@ -203,16 +214,7 @@ export class S3Disk {
         continue;
       }
       claimed.add(file);
-      objects.push({
-        key: sidecar.key,
-        file,
-        size: sidecar.size,
-        etag: sidecar.etag,
-        contentType: sidecar.contentType,
-        lastModified: new Date(sidecar.lastModified),
-        metadata: sidecar.metadata,
-        ...(sidecar.sequencer === undefined ? {} : { sequencer: sidecar.sequencer }),
-      });
+      objects.push(metaOf(sidecar, file));
     }
     const adopted: StoredObjectMeta[] = [];
     const bucketDir = this.bucketDir(this.dataRoot, bucket);
@@ -301,6 +303,19 @@ function readSidecar(file: string): Sidecar | undefined {
   } catch {
     return undefined;
   }
+}
+
+function metaOf(sidecar: Sidecar, file: string): StoredObjectMeta {
+  return {
+    key: sidecar.key,
+    file,
+    size: sidecar.size,
+    etag: sidecar.etag,
+    contentType: sidecar.contentType,
+    lastModified: new Date(sidecar.lastModified),
+    metadata: sidecar.metadata,
+    ...(sidecar.sequencer === undefined ? {} : { sequencer: sidecar.sequencer }),
+  };
 }
 
 function statOrUndefined(file: string): Stats | undefined {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { S3Error, type S3Object, S3Store } from './fauxqs-internals.ts';
+import { BucketMetas, OnDiskObject } from './on-disk-object.ts';
 import { currentRequest, newRequestIds } from './request-context.ts';
 import type { S3Disk, StoredObjectMeta } from './s3-disk.ts';
 import { type ObjectCreatedEventName, type ObjectCreatedInput, SequencerClock } from './s3-event.ts';
@@ -33,22 +34,6 @@ function refuseOverwrite(previous: StoredObject | undefined): void {
   );
 }
 
-function lazyObject(meta: StoredObjectMeta): StoredObject {
-  return {
-    key: meta.key,
-    contentType: meta.contentType,
-    contentLength: meta.size,
-    etag: meta.etag,
-    lastModified: meta.lastModified,
-    metadata: { ...meta.metadata },
-    ...(meta.sequencer === undefined ? {} : { sequencer: meta.sequencer }),
-    file: meta.file,
-    get body() {
-      return readFileSync(meta.file);
-    },
-  };
-}
-
 /**
  * fauxqs's S3 store with two additions: every created object is reported to a listener (the
  * notification bridge) in the same synchronous step, and, given an `S3Disk`, objects are plain
@@ -62,6 +47,8 @@ export class LocalS3Store extends S3Store {
   private readonly sequencers = new SequencerClock();
   private listener: ObjectCreatedListener | undefined;
   private readonly orphans: { bucket: string; meta: StoredObjectMeta }[] = [];
+  /** Per bucket, where its on-disk objects' metadata is read from (their sidecars). */
+  private readonly metas = new Map<string, BucketMetas>();
 
   constructor(disk?: S3Disk) {
     super();
@@ -79,7 +66,8 @@ export class LocalS3Store extends S3Store {
     for (const bucket of this.disk.load()) {
       super.createBucket(bucket.name);
       const objects = internals.buckets.get(bucket.name)!;
-      for (const meta of bucket.objects) objects.set(meta.key, lazyObject(meta));
+      const metas = this.bucketMetas(bucket.name);
+      for (const meta of bucket.objects) objects.set(meta.key, new OnDiskObject(meta.key, metas));
       for (const meta of bucket.adopted) this.orphans.push({ bucket: bucket.name, meta });
     }
   }
@@ -95,7 +83,7 @@ export class LocalS3Store extends S3Store {
       this.notify(bucket, meta.key, meta.size, meta.etag, sequencer, 'ObjectCreated:Put');
       const committed = { ...meta, sequencer };
       this.disk?.writeMeta(bucket, committed);
-      this.internals().buckets.get(bucket)?.set(meta.key, lazyObject(committed));
+      this.internals().buckets.get(bucket)?.set(meta.key, this.onDisk(bucket, committed));
     }
     return orphans.length;
   }
@@ -107,6 +95,7 @@ export class LocalS3Store extends S3Store {
 
   override deleteBucket(name: string): void {
     super.deleteBucket(name);
+    this.metas.delete(name);
     this.disk?.removeBucket(name);
   }
 
@@ -160,6 +149,7 @@ export class LocalS3Store extends S3Store {
     const previous = this.stored(bucket, key);
     super.deleteObject(bucket, key);
     if (previous) this.disk?.remove(bucket, key, previous.file);
+    this.metas.get(bucket)?.forget(key);
   }
 
   override emptyBucket(name: string): void {
@@ -189,6 +179,8 @@ export class LocalS3Store extends S3Store {
   ): S3Object {
     const objects = this.internals().buckets.get(bucket)!;
     const sequencer = this.sequencers.next(previous?.sequencer);
+    // Read now: an on-disk record reads its sidecar, which the write below replaces.
+    const previousFile = previous?.file;
     try {
       const file = this.disk?.writeBody(bucket, created.key, created.body);
       this.notify(bucket, created.key, created.contentLength, created.etag, sequencer, eventName);
@@ -204,9 +196,8 @@ export class LocalS3Store extends S3Store {
           sequencer,
         };
         this.disk.writeMeta(bucket, meta);
-        if (previous?.file !== undefined && previous.file !== file)
-          this.disk.removeFile(bucket, previous.file);
-        objects.set(created.key, lazyObject(meta));
+        if (previousFile !== undefined && previousFile !== file) this.disk.removeFile(bucket, previousFile);
+        objects.set(created.key, this.onDisk(bucket, meta));
       } else {
         objects.set(created.key, { ...created, sequencer });
       }
@@ -215,6 +206,7 @@ export class LocalS3Store extends S3Store {
       // Not durable (or not notified): the client gets an error, and memory shows the old state.
       if (previous) objects.set(created.key, previous);
       else objects.delete(created.key);
+      this.metas.get(bucket)?.forget(created.key);
       throw error;
     }
   }
@@ -242,6 +234,23 @@ export class LocalS3Store extends S3Store {
       hostId: ids.hostId,
       sourceIPAddress: request?.sourceIp ?? '127.0.0.1',
     });
+  }
+
+  /** The in-memory record of a committed on-disk object: its key, the rest read from its sidecar. */
+  private onDisk(bucket: string, meta: StoredObjectMeta): OnDiskObject {
+    const metas = this.bucketMetas(bucket);
+    metas.remember(meta);
+    return new OnDiskObject(meta.key, metas);
+  }
+
+  private bucketMetas(bucket: string): BucketMetas {
+    let metas = this.metas.get(bucket);
+    if (!metas) {
+      // Only called with a disk: on-disk objects exist only then.
+      metas = new BucketMetas(this.disk!, bucket);
+      this.metas.set(bucket, metas);
+    }
+    return metas;
   }
 
   private stored(bucket: string, key: string): StoredObject | undefined {

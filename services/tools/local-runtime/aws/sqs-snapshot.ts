@@ -6,7 +6,7 @@ import type { InflightEntry, SqsMessage, SqsQueue } from './fauxqs-internals.ts'
 /**
  * One file per queue, `<stateDir>/sqs/<queue>.json`: its attributes and every message it holds,
  * ready, delayed or in flight, with ids, bodies, attributes, sent time and receive count. The file
- * is rewritten whole (temp + fsync + rename) whenever the queue changes, before the request that
+ * is rewritten whole (temp file + rename, atomic-file.ts) whenever the queue changes, before the request that
  * changed it is answered.
  */
 export interface QueueSnapshot {

@@ -88,6 +88,7 @@ export class LocalSqsStore extends SqsStore {
   }
 
   private track(queue: SqsQueue): void {
+    if (!queue.isFifo()) wakeOnePollPerMessage(queue);
     const mark = () => this.dirty.add(queue);
     const enqueue = queue.enqueue.bind(queue);
     queue.enqueue = (message) => {
@@ -131,4 +132,24 @@ export class LocalSqsStore extends SqsStore {
       mark();
     };
   }
+}
+
+/**
+ * fauxqs wakes every long poll waiting on a queue when one message arrives; all but one then
+ * answer empty and poll again at once. On AWS the event source mapping's pollers are the Lambda
+ * service's machines; here they share the one event loop that also runs the handler the message
+ * is for (the transform mapping has five pollers), so the herd landed on the critical path of
+ * every hop. Instead: wake at most one waiting poll per ready message (a woken poll may take up
+ * to ten). Nothing can be stranded: fauxqs's 20 ms timer, which runs while any poll waits, calls
+ * this again whenever ready messages remain; and nothing spins, since a poll is only woken while
+ * a message is ready. Standard queues only (FIFO group locking keeps fauxqs's own rule).
+ */
+export function wakeOnePollPerMessage(queue: SqsQueue): void {
+  (queue as unknown as { notifyWaiters: () => void }).notifyWaiters = () => {
+    for (let ready = queue.messages.length; ready > 0 && queue.pollWaiters.length > 0; ready--) {
+      const waiter = queue.pollWaiters.shift()!;
+      clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+  };
 }

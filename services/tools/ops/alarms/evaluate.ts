@@ -10,6 +10,7 @@ import { alarmsFor } from '../../../../shared/config/alarms.ts';
 import type { PipelineResources } from '../../../../shared/config/resources.ts';
 import { createDatabasePool } from '../../../../shared/db/pool.ts';
 import {
+  countHeldRows,
   failureStore,
   lastSuccessfulExtract,
   latestRuns,
@@ -96,6 +97,22 @@ export async function measureFreshness(
   }
 }
 
+/** Rows held in the warehouse quarantine now; a warehouse that cannot be read says so. */
+export async function measureRowsHeld(warehouseUrl: string): Promise<AlarmObservations['rowsHeld']> {
+  try {
+    const count = await withPool(warehouseUrl, 'totes-alarms', countHeldRows);
+    return {
+      count,
+      detail:
+        count === 0
+          ? 'no row held in the warehouse quarantine'
+          : `${count} row${count === 1 ? '' : 's'} held in the warehouse quarantine (totes quarantine)`,
+    };
+  } catch (error) {
+    return { count: null, detail: `warehouse not readable (${(error as Error).message})` };
+  }
+}
+
 /** The database time a run id starts with ('20261128T020908260Z-…'), as ISO; null if it has none. */
 function runIdTime(runId: string): string | null {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z/.exec(runId);
@@ -142,6 +159,7 @@ export async function observe(stack: AlarmSubject, now = Date.now()): Promise<Al
       extractRuns,
       schemaDrift: await readSchemaDrift(doc, table),
       freshness: await measureFreshness(s.sourceUrl, s.warehouseUrl),
+      rowsHeld: await measureRowsHeld(s.warehouseUrl),
     };
   } finally {
     sqs.destroy();

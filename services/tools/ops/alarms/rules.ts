@@ -44,6 +44,8 @@ export interface AlarmObservations {
    * yet (0 when it holds the newest), null when nothing can be said.
    */
   readonly freshness: { readonly lagSeconds: number | null; readonly detail: string };
+  /** Rows held in the warehouse quarantine now (null: the warehouse could not be read). */
+  readonly rowsHeld?: { readonly count: number | null; readonly detail: string };
   /**
    * The last source schema drift an extract run saw (`DRIFT/extract` in the state table), null or
    * absent when none was ever seen.
@@ -101,6 +103,11 @@ function datapoint(alarm: ResolvedAlarm, obs: AlarmObservations): { value: numbe
     }
     case 'freshness':
       return { value: obs.freshness.lagSeconds, detail: obs.freshness.detail };
+    case 'rows-held': {
+      const held = obs.rowsHeld;
+      if (!held) return { value: null, detail: 'warehouse quarantine not observed' };
+      return { value: held.count, detail: held.detail };
+    }
     case 'source-unobservable': {
       // CloudWatch's Maximum of SourceUnobservable over the period: each run emits its cause count.
       const since = obs.now - alarm.periodSeconds * 1000;

@@ -21,7 +21,7 @@ const G = 'warehouse' as const;
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** The pipeline's own tables (besides the star schema), written by the load. */
-const PIPELINE_TABLES = ['load_ledger', 'dimension_version'] as const;
+const PIPELINE_TABLES = ['load_ledger', 'dimension_version', 'quarantine'] as const;
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE'] as const;
 
 /** A yes/no question to the catalog, answered in one column named `yes`. */
