@@ -19,7 +19,10 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 120_000,
+  // Every test and hook: a guard against a hang, not a speed limit (speed is `npm run bench`). The
+  // suite must pass on a loaded machine (2 cores, load average 15-30, several suites at once):
+  // with 120 s, multi-cycle scenarios (replay, on-call) timed out there though nothing was wrong.
+  testTimeout: 600_000,
   // `npm test -- --coverage` (what .ci/run runs): V8's own coverage (no instrumentation), with
   // thresholds per folder that CI enforces (see the README's CI section for the figures).
   coverageProvider: 'v8',

@@ -63,7 +63,7 @@ describe('least-privileged extract role', () => {
     const first = await runOnce(stack);
     expect(first).toMatchObject({ status: 'extracted', failed: 0 });
     await expectExactWarehouse(source.pool, warehouse.pool);
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await stack?.stop();
@@ -95,14 +95,14 @@ describe('least-privileged extract role', () => {
     expect(String(hidden[0]!.message)).toContain(`GRANT pg_read_all_stats TO "${roles.extractRole}"`);
     const alarms = await evaluateAlarms(stack);
     expect(alarms.find((a) => a.id === 'extract-source-unobservable')?.state).toBe('OK');
-  }, 180_000);
+  });
 
   it('with pg_read_all_stats: the same, and no session is hidden any more', async () => {
     await roles.setReadAllStats(true);
     const from = logLength();
     await heldWriterAcrossRuns(pipeline());
     expect(logSince(from).filter((l) => l.cause !== undefined)).toEqual([]);
-  }, 180_000);
+  });
 
   it('a source TimeZone that is not UTC: one line with the fix, metric and alarm in ALARM', async () => {
     await source.pool.query(
@@ -126,5 +126,5 @@ describe('least-privileged extract role', () => {
     const fixedFrom = logLength();
     expect((await runOnce(stack)).status).toBe('unchanged');
     expect(logSince(fixedFrom).filter((l) => l.cause !== undefined)).toEqual([]);
-  }, 180_000);
+  });
 });

@@ -128,7 +128,7 @@ describe('outages: source down during extract, warehouse down during load', () =
       timeouts: { extract: 60, transform: 30, load: 30 },
       logFile,
     });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await stack?.stop();
@@ -166,7 +166,7 @@ describe('outages: source down during extract, warehouse down during load', () =
     await expectExactWarehouse();
     const ok = await evaluateAlarms(stack);
     expect(stateOf(ok, 'extract-heartbeat')).toBe('OK');
-  }, 180_000);
+  });
 
   it('warehouse down: loads retry, rest in the DLQ with TransientLoadError; a redrive after recovery completes the load', async () => {
     await simulateEvents(source.pool, { events: 80, seed: 17 });
@@ -228,5 +228,5 @@ describe('outages: source down during extract, warehouse down during load', () =
     await expectExactWarehouse();
     const recovered = await evaluateAlarms(stack);
     expect(stateOf(recovered, 'load-dlq-messages-visible')).toBe('OK');
-  }, 240_000);
+  });
 });

@@ -51,7 +51,7 @@ describe('PostgreSQL 15 (the oldest supported major), source and warehouse', () 
     source = await createTestDatabase('pg15_source', server.url);
     warehouse = await createTestDatabase('pg15_warehouse', server.url);
     process.env[ENV.extractSafetyMarginMs] = String(SAFETY_MARGIN_MS);
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await stack?.stop();
@@ -89,7 +89,7 @@ describe('PostgreSQL 15 (the oldest supported major), source and warehouse', () 
     const first = await runOnce(stack);
     expect(first).toMatchObject({ status: 'extracted', failed: 0 });
     await expectExactWarehouse(source.pool, warehouse.pool);
-  }, 180_000);
+  });
 
   it('a SELECT-only extract role loses nothing to a writer held open across runs', async () => {
     await heldWriterAcrossRuns({
@@ -99,7 +99,7 @@ describe('PostgreSQL 15 (the oldest supported major), source and warehouse', () 
       warehouse: warehouse.pool,
       safetyMarginMs: SAFETY_MARGIN_MS,
     });
-  }, 180_000);
+  });
 
   it('a prepared (two-phase) writer transaction holds the watermark until COMMIT PREPARED, then arrives', async () => {
     // PREPARE detaches the transaction from its session: it holds no virtual id any more.
@@ -131,5 +131,5 @@ describe('PostgreSQL 15 (the oldest supported major), source and warehouse', () 
     const after = await runOnce(stack);
     expect(after).toMatchObject({ status: 'extracted', changed: { design: 1 }, failed: 0 });
     await expectExactWarehouse(source.pool, warehouse.pool);
-  }, 180_000);
+  });
 });

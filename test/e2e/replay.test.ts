@@ -10,7 +10,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { DeleteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -32,19 +31,7 @@ import { simulateEvents } from '../../services/tools/simulator/simulate.ts';
 import { migrateWarehouse } from '../../shared/db/migrate.ts';
 import { manifestKey } from '../../shared/lake/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(chunk, _encoding, done) {
-        text += String(chunk);
-        done();
-      },
-    }),
-    text: () => text,
-  };
-}
+import { textSink } from '../support/text-sink.ts';
 
 describe('replay scenario: a transform bug ships, is fixed, the window is replayed', () => {
   let source: TestDatabase;
@@ -148,8 +135,8 @@ describe('replay scenario: a transform bug ships, is fixed, the window is replay
     );
 
   async function replay(from: number, to: number, dryRun = false): Promise<ReplayReport> {
-    const out = sink();
-    const err = sink();
+    const out = textSink();
+    const err = textSink();
     const report = await replayCommand(
       {
         stateDir,

@@ -35,6 +35,22 @@ export interface TotesChildOptions {
   readonly detached?: boolean;
   /** `exited` waits for the output streams to close too (complete stdout/stderr). */
   readonly waitForStreams?: boolean;
+  /**
+   * Its `Date` runs this far ahead of the real clock (./moved-clock.ts): the deadlines a killed
+   * predecessor left (visibility timeouts, idempotency marks) are passed without sleeping.
+   */
+  readonly clockAheadMs?: number;
+}
+
+const MOVED_CLOCK = path.join(import.meta.dirname, 'moved-clock.ts');
+
+/** The environment that preloads the moved clock (kept beside any NODE_OPTIONS already set). */
+function movedClockEnv(aheadMs: number | undefined): NodeJS.ProcessEnv {
+  if (!aheadMs) return {};
+  return {
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${MOVED_CLOCK}`].filter(Boolean).join(' '),
+    TOTES_TEST_CLOCK_AHEAD_MS: String(Math.round(aheadMs)),
+  };
 }
 
 /** Spawns `totes <args>` with this Node (24) in the repository, the way a user runs it. */
@@ -43,7 +59,7 @@ export function spawnTotes(args: readonly string[], options: TotesChildOptions =
     cwd: REPO,
     detached: options.detached ?? false,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...options.env, ...movedClockEnv(options.clockAheadMs) },
   });
   let all = '';
   let out = '';

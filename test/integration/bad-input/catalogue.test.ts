@@ -358,7 +358,7 @@ describe('bad-input catalogue through the local runtime', () => {
       transform: await showDlq(target, await target.dlq(stack.resources.queues.transform.dlqName), 50),
       load: await showDlq(target, await target.dlq(stack.resources.queues.load.dlqName), 50),
     };
-  }, 240_000);
+  });
 
   afterAll(async () => {
     if (previousLimit === undefined) delete process.env[ENV.maxObjectBytes];

@@ -271,7 +271,7 @@ describe(`totes console --aws against moto_server${MOTO_SERVER ? '' : ' (not ins
     cloudwatch.destroy();
 
     console_ = await startConsole(env, cwd);
-  }, 180_000);
+  });
 
   afterAll(async () => {
     try {

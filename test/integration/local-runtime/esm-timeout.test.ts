@@ -52,7 +52,8 @@ describe('event source mapping after a Lambda timeout', () => {
     });
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'slow unit' }));
     mapping.start();
-    const deadline = Date.now() + 20_000;
+    // The retry comes about 4 s in (the 3 s handler, 1 s retry delay); a generous bound when loaded.
+    const deadline = Date.now() + 90_000;
     while (invocations < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     await mapping.stop();
     expect(invocations).toBeGreaterThanOrEqual(2);

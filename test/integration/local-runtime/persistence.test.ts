@@ -20,7 +20,7 @@ import {
   startLocalAws,
 } from '../../../services/tools/local-runtime/aws/index.ts';
 import { moveClockForward, restoreClock } from '../../support/clock.ts';
-import { type Clients, clientsFor, drain, isTestEvent, receiveAll, sleep, tempStateDir } from './support.ts';
+import { type Clients, clientsFor, drain, isTestEvent, receiveAll, tempStateDir } from './support.ts';
 
 type Started = { aws: LocalAws; clients: Clients };
 
@@ -238,14 +238,13 @@ describe('local AWS harness persistence', () => {
         expect(item.Item?.value).toEqual({ S: '2026-11-28 01:00:00.000' });
 
         expect(await depth(clients, loadUrl)).toEqual({ ready: 1, inflight: 1, delayed: 1 });
-        const now = await receiveAll(clients.sqs, loadUrl, 30);
+        // Received and hidden for an hour: it stays hidden when the clock moves 5 minutes below.
+        const now = await receiveAll(clients.sqs, loadUrl, 3600);
         expect(now.map((m) => m.MessageId)).toEqual([acked.ready]);
-        // The in-flight one returns at its deadline with its receive count; the delayed one appears.
-        const later: Awaited<ReturnType<typeof receiveAll>> = [];
-        for (let waited = 0; later.length < 2 && waited < 20_000; waited += 250) {
-          await sleep(250);
-          later.push(...(await receiveAll(clients.sqs, loadUrl, 30)));
-        }
+        // The in-flight one returns at its deadline with its receive count; the delayed one appears
+        // (both 5 minutes after the writes: Date moves past them; the emulator compares with it).
+        moveClockForward(301_000);
+        const later = await receiveAll(clients.sqs, loadUrl, 30);
         expect(
           Object.fromEntries(later.map((m) => [m.MessageId, m.Attributes?.ApproximateReceiveCount])),
         ).toEqual({
@@ -254,8 +253,10 @@ describe('local AWS harness persistence', () => {
         });
       } finally {
         await stop(run);
+        restoreClock();
       }
     } finally {
+      restoreClock();
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       state.remove();
     }

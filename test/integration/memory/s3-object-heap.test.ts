@@ -56,4 +56,4 @@ test('the S3 stand-in retains a bounded few hundred bytes per stored object, wri
     putWithinBound: result.bytesPerPutObject < MAX_BYTES_PER_OBJECT,
     loadedWithinBound: result.bytesPerLoadedObject < MAX_BYTES_PER_OBJECT,
   }).toEqual({ putWithinBound: true, loadedWithinBound: true });
-}, 300_000);
+});

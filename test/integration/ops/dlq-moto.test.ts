@@ -70,7 +70,7 @@ describe(`totes dlq --aws against moto_server${MOTO_SERVER ? '' : ' (not install
     dynamo.destroy();
     for (const body of [notification, 'not a notification \u001b[2J'])
       await sqs.send(new SendMessageCommand({ QueueUrl: urls['totes-load-dlq'], MessageBody: body }));
-  }, 120_000);
+  });
 
   afterAll(async () => {
     sqs?.destroy();

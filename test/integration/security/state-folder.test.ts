@@ -145,7 +145,7 @@ describe('a running local stack cannot be turned against its host', () => {
     const pointer = path.join(box.stateDir, 'postgres.location');
     if (existsSync(pointer)) rmSync(readFileSync(pointer, 'utf8').trim(), { recursive: true, force: true });
     box.remove();
-  }, 120_000);
+  });
 
   test('two starts at once: the loser exits 2 with one line naming the holder, no initdb trace', async () => {
     expect(await loser!.exit).toBe(2);

@@ -179,6 +179,7 @@ describe('createSqsHandler', () => {
   });
 
   test('an attempt still in progress blocks a duplicate; once its mark expires a retry may run', async () => {
+    const STUCK_MS = 10 * 60_000;
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -197,16 +198,18 @@ describe('createSqsHandler', () => {
       return { ok: true };
     });
     const body = s3NotificationBody([{ bucket, key: key(30), eTag: 'e30' }]);
-    // The first attempt has 5 s left: its IN_PROGRESS mark expires then (as if it crashed).
-    const stuck = handler(sqsEvent([sqsRecord('s-1', body)]), lambdaContext(5_000));
+    // The first attempt has 10 minutes left: its IN_PROGRESS mark expires then (as if it crashed).
+    // Far longer than the duplicate below takes on a loaded machine (with 5 s, a slow one found the
+    // mark expired); the test moves the clock past it instead of waiting.
+    const stuck = handler(sqsEvent([sqsRecord('s-1', body)]), lambdaContext(STUCK_MS));
     // Its work has begun, so its mark is written (Powertools saves it before calling the function).
     await started;
     const blocked = await captureStdout(() => handler(sqsEvent([sqsRecord('s-2', body)]), lambdaContext()));
     expect(blocked.result).toEqual({ batchItemFailures: [{ itemIdentifier: 's-2' }] });
     const failure = await failures().get('transform', bucket, key(30));
     expect(failure?.errorClass).toBe('IdempotencyAlreadyInProgressError');
-    // Past the mark's expiry without waiting for it: only the clock (Date) moves on, 6 s.
-    moveClockForward(6_000);
+    // Past the mark's expiry without waiting for it: only the clock (Date) moves on.
+    moveClockForward(STUCK_MS + 1_000);
     try {
       const retried = await captureStdout(() =>
         handler(sqsEvent([sqsRecord('s-3', body, 2)]), lambdaContext()),

@@ -44,9 +44,8 @@ import { alarmsFor } from '../../../shared/config/alarms.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
 import { createTestDatabase } from '../../support/database.ts';
+import { testClient } from '../../support/mocked-aws.ts';
 
-const region = 'eu-west-2';
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const ACCOUNT = 'arn:aws:sqs:eu-west-2:123456789012';
 const url = (name: string) => `https://sqs.eu-west-2.amazonaws.com/123456789012/${name}`;
 const NOW = Date.parse('2026-11-30T06:00:30.000Z');
@@ -63,10 +62,10 @@ const BODY = JSON.stringify({
 });
 
 const clients = () => ({
-  sqs: new SQSClient({ region, credentials }),
-  dynamo: new DynamoDBClient({ region, credentials }),
-  cloudwatch: new CloudWatchClient({ region, credentials }),
-  events: new EventBridgeClient({ region, credentials }),
+  sqs: testClient(SQSClient),
+  dynamo: testClient(DynamoDBClient),
+  cloudwatch: testClient(CloudWatchClient),
+  events: testClient(EventBridgeClient),
 });
 const sqs = mockClient(SQSClient);
 const doc = mockClient(DynamoDBDocumentClient);

@@ -1,30 +1,14 @@
-import { Writable } from 'node:stream';
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { alarmsCommand } from '../../../services/tools/cli/commands/alarms.ts';
 import { CliError, UsageError } from '../../../services/tools/cli/errors.ts';
 import { type AlarmState, lastDatapoint } from '../../../services/tools/ops/alarms/index.ts';
 import { alarmsFor } from '../../../shared/config/alarms.ts';
+import { testClient } from '../../support/mocked-aws.ts';
+import { textSink } from '../../support/text-sink.ts';
 
 const cloudwatch = mockClient(CloudWatchClient);
-const client = () =>
-  new CloudWatchClient({
-    region: 'eu-west-2',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(chunk, _encoding, done) {
-        text += String(chunk);
-        done();
-      },
-    }),
-    text: () => text,
-  };
-}
+const client = () => testClient(CloudWatchClient);
 
 const deployedAlarm = (name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'): MetricAlarm => ({
   AlarmName: name,
@@ -52,8 +36,8 @@ describe('totes alarms --aws (CloudWatch DescribeAlarms)', () => {
         NextToken: 't2',
       })
       .resolvesOnce({ MetricAlarms: names.slice(3).map((n) => deployedAlarm(n, 'OK')) });
-    const out = sink();
-    const code = await alarmsCommand({ aws: true, prefix: 'acme' }, out.stream, sink().stream, client());
+    const out = textSink();
+    const code = await alarmsCommand({ aws: true, prefix: 'acme' }, out.stream, textSink().stream, client());
     const calls = cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(2);
     expect(calls[0]).toEqual({ AlarmNames: names, AlarmTypes: ['MetricAlarm'] });
@@ -74,11 +58,11 @@ describe('totes alarms --aws (CloudWatch DescribeAlarms)', () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves({
       MetricAlarms: names.slice(1).map((n, i) => deployedAlarm(n, i === 0 ? 'INSUFFICIENT_DATA' : 'OK')),
     });
-    const out = sink();
+    const out = textSink();
     const code = await alarmsCommand(
       { aws: true, prefix: 'acme', json: true },
       out.stream,
-      sink().stream,
+      textSink().stream,
       client(),
     );
     expect(code).toBe(0);
@@ -102,16 +86,26 @@ describe('totes alarms --aws (CloudWatch DescribeAlarms)', () => {
 
   it('exit 2 when no alarm of the prefix exists; no --webhook on AWS', async () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
-    const attempt = alarmsCommand({ aws: true, prefix: 'nope' }, sink().stream, sink().stream, client());
+    const attempt = alarmsCommand(
+      { aws: true, prefix: 'nope' },
+      textSink().stream,
+      textSink().stream,
+      client(),
+    );
     await expect(attempt).rejects.toThrow(CliError);
     await expect(
-      alarmsCommand({ aws: true, prefix: 'nope' }, sink().stream, sink().stream, client()),
+      alarmsCommand({ aws: true, prefix: 'nope' }, textSink().stream, textSink().stream, client()),
     ).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringMatching(/no CloudWatch alarm named nope-\*/),
     });
     await expect(
-      alarmsCommand({ aws: true, webhook: 'http://127.0.0.1:1/' }, sink().stream, sink().stream, client()),
+      alarmsCommand(
+        { aws: true, webhook: 'http://127.0.0.1:1/' },
+        textSink().stream,
+        textSink().stream,
+        client(),
+      ),
     ).rejects.toThrow(UsageError);
   });
 

@@ -25,6 +25,7 @@ import {
   redrive,
   showDlq,
 } from '../../../services/tools/ops/dlq/index.ts';
+import { testClient } from '../../support/mocked-aws.ts';
 
 const ACCOUNT = 'arn:aws:sqs:eu-west-2:123456789012';
 const url = (name: string) => `https://sqs.eu-west-2.amazonaws.com/123456789012/${name}`;
@@ -33,12 +34,11 @@ const docMock = mockClient(DynamoDBDocumentClient);
 const noSleep = { now: () => 0, sleep: async () => {} };
 
 function target(): OpsTarget {
-  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   return awsTarget({
     prefix: 'totes',
     backupDir: tmpdir(),
-    sqs: new SQSClient({ region: 'eu-west-2', credentials }),
-    dynamo: new DynamoDBClient({ region: 'eu-west-2', credentials }),
+    sqs: testClient(SQSClient),
+    dynamo: testClient(DynamoDBClient),
   });
 }
 

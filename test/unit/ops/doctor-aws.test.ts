@@ -17,6 +17,7 @@ import { doctorCommand } from '../../../services/tools/cli/commands/doctor.ts';
 import { CliError } from '../../../services/tools/cli/errors.ts';
 import { resourceChecks } from '../../../services/tools/ops/doctor/index.ts';
 import { pipelineResources } from '../../../shared/config/resources.ts';
+import { testClient } from '../../support/mocked-aws.ts';
 
 const ARN = 'arn:aws:sqs:eu-west-2:123456789012';
 const url = (name: string) => `https://sqs.eu-west-2.amazonaws.com/123456789012/${name}`;
@@ -25,11 +26,10 @@ const s3Mock = mockClient(S3Client);
 const dynamoMock = mockClient(DynamoDBClient);
 const secretsMock = mockClient(SecretsManagerClient);
 const resources = pipelineResources('totes', 'aws');
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const clients = () => ({
-  sqs: new SQSClient({ region: 'eu-west-2', credentials }),
-  s3: new S3Client({ region: 'eu-west-2', credentials }),
-  dynamodb: new DynamoDBClient({ region: 'eu-west-2', credentials }),
+  sqs: testClient(SQSClient),
+  s3: testClient(S3Client),
+  dynamodb: testClient(DynamoDBClient),
 });
 const options = { mode: 'aws' as const, resources, recreate: 'terraform apply' };
 

@@ -1,27 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { envCommand } from '../../../services/tools/cli/commands/env.ts';
 import { CliError } from '../../../services/tools/cli/errors.ts';
 import { resolvePrefix } from '../../../services/tools/cli/options.ts';
 import { writeRuntimeFiles } from '../../../services/tools/local-runtime/runtime-file.ts';
 import { lockStateFolder } from '../../../services/tools/local-runtime/state-lock.ts';
 import { pgVariables, renderExports, shellQuote } from '../../../services/tools/ops/env/variables.ts';
-
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(chunk, _encoding, done) {
-        text += String(chunk);
-        done();
-      },
-    }),
-    text: () => text,
-  };
-}
+import { textSink } from '../../support/text-sink.ts';
 
 /** What a POSIX shell makes of `eval "$(exports)"`, read back variable by variable. */
 function evalInShell(exports: string, names: readonly string[]): string[] {
@@ -57,7 +44,7 @@ describe('totes env', () => {
     afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 
     it('refuses when no stack runs there (exit 2), starting nothing', async () => {
-      const refused = await envCommand({ stateDir, pg: true }, sink().stream).then(
+      const refused = await envCommand({ stateDir, pg: true }, textSink().stream).then(
         () => undefined,
         (error: unknown) => error,
       );
@@ -97,7 +84,7 @@ describe('totes env', () => {
     });
 
     async function expectVariables(): Promise<void> {
-      const out = sink();
+      const out = textSink();
       await envCommand({ stateDir, pg: true }, out.stream);
       const names = [
         'WAREHOUSE_URL',
@@ -119,12 +106,12 @@ describe('totes env', () => {
         'warehouse',
         stateDir,
       ]);
-      const without = sink();
+      const without = textSink();
       await envCommand({ stateDir, pg: false, json: true }, without.stream);
       const json = JSON.parse(without.text()) as Record<string, string>;
       expect(json.TOTESYS_URL).toBe('postgres://totes:pw@127.0.0.1:1003/totesys');
       expect(Object.keys(json).filter((k) => k.startsWith('PG'))).toEqual([]);
-      const unset = sink();
+      const unset = textSink();
       await envCommand({ stateDir, pg: true, unset: true }, unset.stream);
       expect(unset.text()).toMatch(
         /^unset TOTES_STATE_DIR TOTESYS_URL WAREHOUSE_URL AWS_ENDPOINT_URL_S3 .* PGDATABASE\n$/,

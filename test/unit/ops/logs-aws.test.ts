@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import {
   CloudWatchLogsClient,
   FilterLogEventsCommand,
@@ -8,31 +7,16 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { logsCommand } from '../../../services/tools/cli/commands/logs.ts';
 import { CliError, UsageError } from '../../../services/tools/cli/errors.ts';
 import { type LogEvent, readAwsLogs } from '../../../services/tools/ops/logs/index.ts';
+import { testClient } from '../../support/mocked-aws.ts';
+import { textSink } from '../../support/text-sink.ts';
 
 const logs = mockClient(CloudWatchLogsClient);
 /** Recent enough for the default --since (1h). */
 const T = Date.now() - 60_000;
-const client = () =>
-  new CloudWatchLogsClient({
-    region: 'eu-west-2',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+const client = () => testClient(CloudWatchLogsClient);
 
 const line = (message: string, extra: object = {}) =>
   JSON.stringify({ level: 'INFO', message, timestamp: undefined, service: 'totes-load', ...extra });
-
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(chunk, _encoding, done) {
-        text += String(chunk);
-        done();
-      },
-    }),
-    text: () => text,
-  };
-}
 
 describe('totes logs --aws (CloudWatch Logs)', () => {
   beforeEach(() => logs.reset());
@@ -64,7 +48,7 @@ describe('totes logs --aws (CloudWatch Logs)', () => {
       ],
     });
 
-    const out = sink();
+    const out = textSink();
     await logsCommand(
       undefined,
       { aws: true, prefix: 'acme', since: '2h' },
@@ -96,7 +80,7 @@ describe('totes logs --aws (CloudWatch Logs)', () => {
         { eventId: 'b', timestamp: T + 2, message: line('broken', { runId: 'r9', level: 'ERROR' }) },
       ],
     });
-    const out = sink();
+    const out = textSink();
     await logsCommand(
       'load',
       { aws: true, run: 'r9', level: 'warn', json: true, since: '1h' },
@@ -155,7 +139,7 @@ describe('totes logs --aws (CloudWatch Logs)', () => {
         controller.abort();
         return { events: [] };
       });
-    const out = sink();
+    const out = textSink();
     await logsCommand(
       'load',
       { aws: true, follow: true, json: true, pollMs: 100 },
@@ -174,11 +158,11 @@ describe('totes logs --aws (CloudWatch Logs)', () => {
     const attempt = logsCommand(
       'load',
       { aws: true, prefix: 'nope' },
-      { out: sink().stream, logs: client() },
+      { out: textSink().stream, logs: client() },
     );
     await expect(attempt).rejects.toThrow(CliError);
     await expect(
-      logsCommand(undefined, { aws: true, prefix: 'nope' }, { out: sink().stream, logs: client() }),
+      logsCommand(undefined, { aws: true, prefix: 'nope' }, { out: textSink().stream, logs: client() }),
     ).rejects.toThrow(
       /no log group \/aws\/lambda\/nope-extract, \/aws\/lambda\/nope-transform, \/aws\/lambda\/nope-load/,
     );
@@ -189,20 +173,20 @@ describe('totes logs --aws (CloudWatch Logs)', () => {
     logs
       .on(FilterLogEventsCommand, { logGroupName: '/aws/lambda/totes-extract' })
       .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
-    const out = sink();
+    const out = textSink();
     await logsCommand(undefined, { aws: true, since: '1h' }, { out: out.stream, logs: client() });
     expect(out.text().trim().split('\n')).toHaveLength(2);
   });
 
   it('refuses an unknown stage, a bad --since and a bad --level', async () => {
     await expect(
-      logsCommand('loader', { aws: true }, { out: sink().stream, logs: client() }),
+      logsCommand('loader', { aws: true }, { out: textSink().stream, logs: client() }),
     ).rejects.toThrow(UsageError);
     await expect(
-      logsCommand(undefined, { aws: true, since: 'soon' }, { out: sink().stream, logs: client() }),
+      logsCommand(undefined, { aws: true, since: 'soon' }, { out: textSink().stream, logs: client() }),
     ).rejects.toThrow(/--since/);
     await expect(
-      logsCommand(undefined, { aws: true, level: 'loud' }, { out: sink().stream, logs: client() }),
+      logsCommand(undefined, { aws: true, level: 'loud' }, { out: textSink().stream, logs: client() }),
     ).rejects.toThrow(/--level/);
     expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(0);
   });

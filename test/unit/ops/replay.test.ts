@@ -2,7 +2,6 @@
  * `totes replay`: the window and generation rules (pure), and the AWS path on a mocked S3 client
  * (aws-sdk-client-mock): paginated listing per day, conditional writes, dry run, a lost race.
  */
-import { Writable } from 'node:stream';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -24,6 +23,8 @@ import {
   unitsInWindow,
 } from '../../../services/tools/ops/replay/index.ts';
 import { INGESTION_MANIFEST_FORMAT, manifestKey, parseLakeKey } from '../../../shared/lake/index.ts';
+import { testClient } from '../../support/mocked-aws.ts';
+import { textSink } from '../../support/text-sink.ts';
 
 const RUN_A = '20261130T140500123Z-aaaa0001';
 const RUN_B = '20261130T151000000Z-bbbb0002';
@@ -107,24 +108,8 @@ const notFound = Object.assign(new Error('NotFound'), {
   $metadata: { httpStatusCode: 404 },
 });
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(chunk, _encoding, done) {
-        text += String(chunk);
-        done();
-      },
-    }),
-    text: () => text,
-  };
-}
-
 describe('replay on AWS (mocked S3)', () => {
-  const client = new S3Client({
-    region: 'eu-west-2',
-    credentials: { accessKeyId: 't', secretAccessKey: 't' },
-  });
+  const client = testClient(S3Client);
   beforeEach(() => mockLake());
   function mockLake() {
     s3.reset();
@@ -226,8 +211,8 @@ describe('replay on AWS (mocked S3)', () => {
   });
 
   it('the command: --aws reads <prefix>-ingestion, prints one JSON document; a failed unit exits 1', async () => {
-    const out = sink();
-    const err = sink();
+    const out = textSink();
+    const err = textSink();
     const report = await replayCommand(
       {
         aws: true,
@@ -248,11 +233,11 @@ describe('replay on AWS (mocked S3)', () => {
     s3.on(GetObjectCommand, { Bucket: BUCKET, Key: manifestKey(RUN_B) }).rejects(
       Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }),
     );
-    const text = sink();
+    const text = textSink();
     await expect(
       replayCommand(
         { aws: true, prefix: 'acme', from: '2026-11-30T14:00Z', to: '2026-11-30T16:00Z' },
-        { out: text.stream, err: sink().stream },
+        { out: text.stream, err: textSink().stream },
         { s3: client },
       ),
     ).rejects.toThrow('replay: 1 of 2 unit(s) could not be replayed');
@@ -261,7 +246,7 @@ describe('replay on AWS (mocked S3)', () => {
   });
 
   it('usage errors: no window, a bad time, --aws with --state-dir', async () => {
-    const io = { out: sink().stream, err: sink().stream };
+    const io = { out: textSink().stream, err: textSink().stream };
     await expect(replayCommand({ aws: true, from: '2026-11-30' }, io, { s3: client })).rejects.toThrow(
       UsageError,
     );

@@ -1,20 +1,14 @@
-/** `totes run --once --aws`: Invoke, then follow the unit through S3 and the ledger (mocked AWS). */
-import { Writable } from 'node:stream';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runOnAwsCommand } from '../../../services/tools/cli/commands/run.ts';
 import { awsDeployment } from '../../../services/tools/ops/deployment/index.ts';
 import type { AwsRunSummary, LedgerReader } from '../../../services/tools/ops/run/aws-run.ts';
+import { deploymentTestClients, TEST_REGION, testClient } from '../../support/mocked-aws.ts';
+import { textSink } from '../../support/text-sink.ts';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const region = 'eu-west-2';
 const lambda = mockClient(LambdaClient);
 const s3 = mockClient(S3Client);
 const sqs = mockClient(SQSClient);
@@ -26,31 +20,10 @@ const PREFIX = `units/2026/11/30/${RUN}/`;
 const body = (text: string) => ({ transformToString: async () => text });
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(chunk, _encoding, done) {
-        text += String(chunk);
-        done();
-      },
-    }),
-    text: () => text,
-  };
-}
-
 function deployment() {
   return awsDeployment({
     prefix: 'acme',
-    clients: {
-      sqs: new SQSClient({ region, credentials }),
-      dynamo: new DynamoDBClient({ region, credentials }),
-      s3: new S3Client({ region, credentials }),
-      cloudwatch: new CloudWatchClient({ region, credentials }),
-      lambda: new LambdaClient({ region, credentials }),
-      secrets: new SecretsManagerClient({ region, credentials }),
-      events: new EventBridgeClient({ region, credentials }),
-    },
+    clients: deploymentTestClients(),
   });
 }
 
@@ -115,12 +88,12 @@ describe('totes run --once --aws', () => {
       ) as never,
     });
     const reader = ledger(2);
-    const out = sink();
-    const err = sink();
+    const out = textSink();
+    const err = textSink();
     const code = await runOnAwsCommand(
       { once: true, aws: true, prefix: 'acme', json: true, seedScale: 1, drainTimeout: 60, pollMs: 100 },
       out.stream,
-      { lambda: new LambdaClient({ region, credentials }), ledger: reader, deployment: deployment() },
+      { lambda: testClient(LambdaClient), ledger: reader, deployment: deployment() },
       err.stream,
     );
     expect(code).toBe(0);
@@ -130,8 +103,14 @@ describe('totes run --once --aws', () => {
       string,
       unknown
     >;
-    expect(event).toMatchObject({ source: 'aws.events', 'detail-type': 'Scheduled Event', region });
-    expect(event.resources).toEqual([`arn:aws:events:${region}:000000000000:rule/acme-extract-schedule`]);
+    expect(event).toMatchObject({
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      region: TEST_REGION,
+    });
+    expect(event.resources).toEqual([
+      `arn:aws:events:${TEST_REGION}:000000000000:rule/acme-extract-schedule`,
+    ]);
 
     const lists = s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input);
     expect(lists[0]).toMatchObject({ Bucket: 'acme-processed', Prefix: PREFIX });
@@ -182,13 +161,13 @@ describe('totes run --once --aws', () => {
         },
       ],
     });
-    const out = sink();
-    const err = sink();
+    const out = textSink();
+    const err = textSink();
     const code = await runOnAwsCommand(
       { once: true, aws: true, prefix: 'acme', seedScale: 1, drainTimeout: 0.3, pollMs: 100 },
       out.stream,
       {
-        lambda: new LambdaClient({ region, credentials }),
+        lambda: testClient(LambdaClient),
         ledger: ledger(Number.POSITIVE_INFINITY),
         deployment: deployment(),
       },
@@ -208,12 +187,12 @@ describe('totes run --once --aws', () => {
       FunctionError: 'Unhandled',
       Payload: encode({ errorType: 'Error', errorMessage: 'source unreachable' }) as never,
     });
-    const out = sink();
+    const out = textSink();
     const code = await runOnAwsCommand(
       { once: true, aws: true, seedScale: 1, drainTimeout: 60 },
       out.stream,
-      { lambda: new LambdaClient({ region, credentials }), ledger: ledger(1), deployment: deployment() },
-      sink().stream,
+      { lambda: testClient(LambdaClient), ledger: ledger(1), deployment: deployment() },
+      textSink().stream,
     );
     expect(code).toBe(1);
     expect(out.text()).toMatch(/^extract failed: source unreachable/);
@@ -224,12 +203,12 @@ describe('totes run --once --aws', () => {
     lambda
       .on(InvokeCommand)
       .resolves({ StatusCode: 200, Payload: encode({ status: 'unchanged', runId: RUN }) as never });
-    const out = sink();
+    const out = textSink();
     const code = await runOnAwsCommand(
       { once: true, aws: true, seedScale: 1, drainTimeout: 60 },
       out.stream,
-      { lambda: new LambdaClient({ region, credentials }), ledger: ledger(1), deployment: deployment() },
-      sink().stream,
+      { lambda: testClient(LambdaClient), ledger: ledger(1), deployment: deployment() },
+      textSink().stream,
     );
     expect(code).toBe(0);
     expect(out.text()).toContain(`run ${RUN}: unchanged`);

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import {
   DescribeRuleCommand,
   DisableRuleCommand,
@@ -17,26 +16,11 @@ import {
   schedulePausedCheck,
   writeScheduleState,
 } from '../../../services/tools/local-runtime/schedule-control.ts';
+import { testClient } from '../../support/mocked-aws.ts';
+import { textSink } from '../../support/text-sink.ts';
 
 const events = mockClient(EventBridgeClient);
-const client = () =>
-  new EventBridgeClient({
-    region: 'eu-west-2',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(chunk, _encoding, done) {
-        text += String(chunk);
-        done();
-      },
-    }),
-    text: () => text,
-  };
-}
+const client = () => testClient(EventBridgeClient);
 
 describe('totes schedule --aws (EventBridge)', () => {
   beforeEach(() => events.reset());
@@ -46,7 +30,7 @@ describe('totes schedule --aws (EventBridge)', () => {
     events
       .on(DescribeRuleCommand)
       .resolves({ Name: 'acme-extract-schedule', State: 'DISABLED', ScheduleExpression: 'rate(5 minutes)' });
-    const out = sink();
+    const out = textSink();
     const status = await scheduleCommand('pause', { aws: true, prefix: 'acme' }, out.stream, client());
     expect(events.commandCalls(DisableRuleCommand).map((c) => c.args[0].input)).toEqual([
       { Name: 'acme-extract-schedule' },
@@ -64,7 +48,7 @@ describe('totes schedule --aws (EventBridge)', () => {
   it('resumes with EnableRule, and status only describes', async () => {
     events.on(EnableRuleCommand).resolves({});
     events.on(DescribeRuleCommand).resolves({ State: 'ENABLED', ScheduleExpression: 'rate(5 minutes)' });
-    const out = sink();
+    const out = textSink();
     await scheduleCommand('resume', { aws: true }, out.stream, client());
     expect(events.commandCalls(EnableRuleCommand)[0]?.args[0].input).toEqual({
       Name: 'totes-extract-schedule',
@@ -84,19 +68,19 @@ describe('totes schedule --aws (EventBridge)', () => {
     events
       .on(DescribeRuleCommand)
       .rejects(new ResourceNotFoundException({ message: 'Rule x does not exist.', $metadata: {} }));
-    const attempt = scheduleCommand('status', { aws: true, prefix: 'nope' }, sink().stream, client());
+    const attempt = scheduleCommand('status', { aws: true, prefix: 'nope' }, textSink().stream, client());
     await expect(attempt).rejects.toThrow(CliError);
     await expect(
-      scheduleCommand('status', { aws: true, prefix: 'nope' }, sink().stream, client()),
+      scheduleCommand('status', { aws: true, prefix: 'nope' }, textSink().stream, client()),
     ).rejects.toThrow(/no EventBridge rule named nope-extract-schedule .*wrong --prefix or AWS_REGION/);
   });
 
   it('refuses --aws with --state-dir, and a malformed prefix', async () => {
     await expect(
-      scheduleCommand('status', { aws: true, stateDir: '/tmp/x' }, sink().stream, client()),
+      scheduleCommand('status', { aws: true, stateDir: '/tmp/x' }, textSink().stream, client()),
     ).rejects.toThrow(UsageError);
     await expect(
-      scheduleCommand('status', { aws: true, prefix: 'Bad_Prefix' }, sink().stream, client()),
+      scheduleCommand('status', { aws: true, prefix: 'Bad_Prefix' }, textSink().stream, client()),
     ).rejects.toThrow(/--prefix: "Bad_Prefix" is not a deployment prefix/);
   });
 });
@@ -110,7 +94,7 @@ describe('the local schedule record', () => {
 
   it('is running when absent, and pause / resume write it 0600', async () => {
     expect(readScheduleState(stateDir)).toEqual({ paused: false, changedAt: null });
-    const out = sink();
+    const out = textSink();
     const paused = await scheduleCommand('pause', { stateDir }, out.stream);
     expect(paused).toMatchObject({ target: 'local', state: 'PAUSED', runtimeRunning: false });
     const file = path.join(stateDir, 'schedule.json');
@@ -128,7 +112,7 @@ describe('the local schedule record', () => {
   it('counts an unreadable record as paused for the schedule, and as a one-line error for the command', async () => {
     writeFileSync(path.join(stateDir, 'schedule.json'), '{"paused": tru');
     expect(schedulePausedCheck(stateDir)()).toBe(true);
-    await expect(scheduleCommand('status', { stateDir }, sink().stream)).rejects.toThrow(
+    await expect(scheduleCommand('status', { stateDir }, textSink().stream)).rejects.toThrow(
       /schedule.json is not valid JSON/,
     );
     writeScheduleState(stateDir, false);

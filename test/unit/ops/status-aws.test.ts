@@ -5,10 +5,8 @@
  */
 import { Writable } from 'node:stream';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   GetQueueAttributesCommand,
@@ -24,9 +22,8 @@ import { awsDeployment } from '../../../services/tools/ops/deployment/index.ts';
 import { collectStatus, renderStatus } from '../../../services/tools/ops/status/collect.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { deploymentTestClients, TEST_REGION } from '../../support/mocked-aws.ts';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const region = 'eu-west-2';
 const sqs = mockClient(SQSClient);
 const doc = mockClient(DynamoDBDocumentClient);
 const cloudwatch = mockClient(CloudWatchClient);
@@ -40,15 +37,7 @@ function deployment(warehouseUrl?: string) {
     prefix: 'acme',
     ...(warehouseUrl ? { warehouseUrl } : {}),
     now: () => Date.parse('2026-11-30T06:00:00.000Z'),
-    clients: {
-      sqs: new SQSClient({ region, credentials }),
-      dynamo: new DynamoDBClient({ region, credentials }),
-      s3: new S3Client({ region, credentials }),
-      cloudwatch: new CloudWatchClient({ region, credentials }),
-      lambda: new LambdaClient({ region, credentials }),
-      secrets: new SecretsManagerClient({ region, credentials }),
-      events: new EventBridgeClient({ region, credentials }),
-    },
+    clients: deploymentTestClients(),
   });
 }
 
@@ -180,7 +169,7 @@ describe('totes status --aws', () => {
   it('prints exactly one JSON document with --json, through the command and the standard AWS chain', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
-      AWS_REGION: region,
+      AWS_REGION: TEST_REGION,
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
     });
