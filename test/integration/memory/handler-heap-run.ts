@@ -26,6 +26,7 @@ import { createTransformHandler } from '../../../services/lambdas/transform/hand
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
+import { settledHeap } from '../../support/settled-heap.ts';
 import { putProcessedUnit } from '../load/lake.ts';
 import { dimensionsFor, payment, salesOrder, unit } from '../load/units.ts';
 import {
@@ -57,16 +58,6 @@ export interface HandlerHeap {
   readonly heapAfterWarmup: number;
   readonly heapAtEnd: number;
   readonly seconds: number;
-}
-
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
-
-function settledHeap(): number {
-  // Two full collections: the first may only queue finalizers (WeakRefs, FinalizationRegistry).
-  gc!();
-  gc!();
-  return process.memoryUsage().heapUsed;
 }
 
 /** With HEAP_RUN_SNAPSHOTS=<dir>: heap snapshots around each run, for services/tools/bench/heap-diff.ts. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Disk } from '../../../services/tools/local-runtime/aws/s3-disk.ts';
 import { LocalS3Store } from '../../../services/tools/local-runtime/aws/s3-store.ts';
+import { settledHeap } from '../../support/settled-heap.ts';
 
 export interface S3ObjectHeapConfig {
   readonly warmup: number;
@@ -21,15 +22,6 @@ export interface S3ObjectHeap {
   readonly bytesPerPutObject: number;
   /** Heap retained per object by a store that loaded the folder (bytes). */
   readonly bytesPerLoadedObject: number;
-}
-
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
-
-function settledHeap(): number {
-  gc!();
-  gc!();
-  return process.memoryUsage().heapUsed;
 }
 
 const BUCKET = 'totes-processed';
