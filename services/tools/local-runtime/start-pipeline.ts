@@ -88,8 +88,13 @@ export async function startPipeline(options: StartPipelineOptions): Promise<void
       onEvent: (_kind, counts: SimulationCounts) => {
         sources.simulation = counts;
       },
-      // A failed event (the source restarting, a lock timeout) is shown, and simulation goes on.
-      onError: (error) => console.error('simulate event failed', error),
+      // A failed event (the source restarting, a lock timeout) is one line, and simulation goes
+      // on. Once stopping, none is shown: Ctrl-C reaches the embedded PostgreSQL too (same process
+      // group), so an event in flight then fails with "terminating connection", as expected.
+      onError: (error) => {
+        if (stop.signal.aborted) return;
+        say(`simulate event failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
     });
   }
 
