@@ -124,14 +124,20 @@ export async function releaseDependants(tx: DatabaseTransactionConnection, by: s
   if (open.length === 0) return 0;
   const wanted = new Map<string, number[]>();
   for (const d of open)
-    for (const n of d.depends_on) wanted.set(n.table, [...(wanted.get(n.table) ?? []), n.id]);
+    for (const n of d.depends_on) {
+      const ids = wanted.get(n.table);
+      if (ids) ids.push(n.id);
+      else wanted.set(n.table, [n.id]);
+    }
   const present = await presentRows(tx, wanted);
   const ready = open.filter((d) => canRelease(d.depends_on, present));
   // Per owner unit and fact table: one merge, its new surrogate ids added to the owner's record.
-  const groups = new Map<string, typeof ready>();
+  const groups = new Map<string, (typeof ready)[number][]>();
   for (const d of ready) {
     const key = JSON.stringify([d.unit_id, d.table_name]);
-    groups.set(key, [...(groups.get(key) ?? []), d]);
+    const group = groups.get(key);
+    if (group) group.push(d);
+    else groups.set(key, [d]);
   }
   for (const [key, rows] of groups) {
     const [unitId, table] = JSON.parse(key) as [string, FactTable];
