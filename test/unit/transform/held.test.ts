@@ -19,7 +19,7 @@ import {
 } from '../../../services/lambdas/transform/held.ts';
 import { validateTableObject } from '../../../services/lambdas/transform/validate.ts';
 import { INGESTION_TABLE_FORMAT } from '../../../shared/lake/index.ts';
-import type { SourceTableName } from '../../../shared/schema/totesys.ts';
+import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import { part, row } from './fixtures.ts';
 
 /** A transformer that collects what it holds, by table and id. */
@@ -113,15 +113,7 @@ describe('validation holds a row with a value its column does not allow', () => 
     runId: 'x',
     table,
     part: 1,
-    columns: [
-      { name: 'staff_id', type: 'int' },
-      { name: 'first_name', type: 'varchar' },
-      { name: 'last_name', type: 'varchar' },
-      { name: 'department_id', type: 'int' },
-      { name: 'email_address', type: 'varchar' },
-      { name: 'created_at', type: 'timestamp' },
-      { name: 'last_updated', type: 'timestamp' },
-    ],
+    columns: SOURCE_TABLES[table].columns.map(({ name, type }) => ({ name, type })),
     rows,
   });
   const good = row('staff', { staff_id: 1 });
