@@ -8,7 +8,7 @@
  * (package.json), it runs with glibc's malloc capped at 2 arenas (MALLOC_ARENA_MAX, unless set).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +27,13 @@ export interface MemorySample {
   /** Anonymous and file-backed resident bytes (/proc/self/smaps_rollup; Linux only). */
   readonly anonymous?: number;
   readonly fileBacked?: number;
+  /** glibc malloc's `mallinfo2()` (glibc Linux only): held in arenas, mmapped, in use, free. */
+  readonly mallocArena?: number;
+  readonly mallocMmapped?: number;
+  readonly mallocInUse?: number;
+  readonly mallocFree?: number;
+  /** Resident bytes of the `[heap]` mapping (the main malloc arena). */
+  readonly mainArenaRss?: number;
 }
 
 export interface SoakPoint {
@@ -55,6 +62,10 @@ export interface SoakResult {
   readonly lakeMb: number;
   /** MALLOC_ARENA_MAX of the soaked process, when the soak set it. */
   readonly mallocArenaMax?: string;
+  /** `totes start --malloc-trim` of the soaked process (seconds; "0" = off). */
+  readonly mallocTrimSeconds?: string;
+  /** Slope of malloc's bytes in use (live native allocations), when the probe measured it. */
+  readonly mallocInUseMbPerMinute?: number;
 }
 
 const MB = 1024 * 1024;
@@ -111,6 +122,14 @@ export function summariseSoak(
           ),
         }
       : {}),
+    ...(steady.length > 0 && steady.every((s) => s.mallocInUse !== undefined)
+      ? {
+          mallocInUseMbPerMinute: round(
+            slope(steady.map((s) => ({ x: minuteOf(s), y: s.mallocInUse! / MB }))),
+            2,
+          ),
+        }
+      : {}),
     peakRssMb: round(Math.max(...samples.map((s) => s.rss)) / MB),
     lakeMb: round(options.lakeBytes / MB),
   };
@@ -130,6 +149,8 @@ export interface SoakOptions {
   readonly warmupMinutes: number;
   readonly stateDir: string;
   readonly sampleSeconds?: number;
+  /** Where to keep the probe's raw samples (JSON lines); by default they go with the state folder. */
+  readonly samplesFile?: string;
   readonly progress?: (line: string) => void;
 }
 
@@ -139,6 +160,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const probeFile = path.join(options.stateDir, 'memory-probe.jsonl');
   const mallocArenaMax = process.env.MALLOC_ARENA_MAX ?? '2';
+  const mallocTrimSeconds = process.env.TOTES_MALLOC_TRIM ?? '60';
   const stackDir = path.join(options.stateDir, 'state');
   const child = spawn(
     process.execPath,
@@ -167,8 +189,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as MemorySample);
+  if (options.samplesFile) copyFileSync(probeFile, options.samplesFile);
   rmSync(options.stateDir, { recursive: true, force: true });
-  return { ...summariseSoak(samples, { ...options, lakeBytes }), mallocArenaMax };
+  return { ...summariseSoak(samples, { ...options, lakeBytes }), mallocArenaMax, mallocTrimSeconds };
 }
 
 const BEGIN = '<!-- soak:begin (npm run bench -- --soak MINUTES [--soak-only]) -->';
@@ -200,6 +223,18 @@ export function renderSoakSection(r: SoakResult, startedAt: string, loadAverage:
     ...(r.mallocArenaMax === undefined
       ? []
       : [`- glibc malloc: MALLOC_ARENA_MAX=${r.mallocArenaMax}, as \`npm start\` sets it`]),
+    ...(r.mallocTrimSeconds === undefined
+      ? []
+      : [
+          r.mallocTrimSeconds === '0'
+            ? '- `malloc_trim(0)` off (`TOTES_MALLOC_TRIM=0`)'
+            : `- \`malloc_trim(0)\` every ${r.mallocTrimSeconds} s (\`totes start --malloc-trim\`, the default 60)`,
+        ]),
+    ...(r.mallocInUseMbPerMinute === undefined
+      ? []
+      : [
+          `- glibc malloc's bytes in use (\`mallinfo2()\`: live native allocations) ${r.mallocInUseMbPerMinute} MB/min after the warm-up`,
+        ]),
     END,
   ].join('\n');
 }
