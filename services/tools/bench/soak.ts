@@ -177,10 +177,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     },
   );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let timer: NodeJS.Timeout | undefined;
   const ended = await Promise.race([
-    new Promise<'time'>((resolve) => setTimeout(() => resolve('time'), options.minutes * 60_000)),
+    new Promise<'time'>((resolve) => {
+      timer = setTimeout(() => resolve('time'), options.minutes * 60_000);
+    }),
     exited.then(() => 'exited' as const),
   ]);
+  // An early exit must not leave the bench waiting out the soak's timer.
+  clearTimeout(timer);
   if (ended === 'exited') throw new Error('soak: `totes start` stopped before the end of the soak');
   const lakeBytes = folderBytes(path.join(stackDir, 'aws', 's3'));
   child.kill('SIGINT');

@@ -35,7 +35,8 @@ export function describeTrim(t: TrimOutcome): string {
   const mb = (n: number) => (n / MB).toFixed(1);
   return (
     `malloc_trim(0) returned ${t.released ? 1 : 0} in ${t.ms.toFixed(1)} ms: ` +
-    `RSS ${mb(t.rssBefore)} -> ${mb(t.rssAfter)} MB, free memory held by malloc ${mb(t.freeBefore)} -> ${mb(t.freeAfter)} MB`
+    `RSS ${mb(t.rssBefore)} -> ${mb(t.rssAfter)} MB; malloc's free chunks ${mb(t.freeBefore)} MB before, ${mb(t.freeAfter)} MB after ` +
+    '(a trimmed free chunk stays counted, its pages are given back)'
   );
 }
 
@@ -64,6 +65,11 @@ export class MallocTrimmer {
   /** How many trims ran. */
   get trims(): number {
     return this.#trims;
+  }
+
+  /** Whether its timer holds the process open (it must not: Ctrl-C ends `totes start`, not this). */
+  get keepsProcessAlive(): boolean {
+    return this.#timer.hasRef();
   }
 
   /** One trim now (the timer's, or a caller's after a burst of work). */
