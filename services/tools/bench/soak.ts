@@ -57,6 +57,8 @@ export interface SoakResult {
   readonly heapMbPerMinute: number;
   /** Slope of RSS minus the resident V8 heap, when the probe measured it. */
   readonly outsideHeapMbPerMinute?: number;
+  /** The most RSS outside the V8 heap after the warm-up: the bound, if it is one. */
+  readonly peakOutsideHeapMb?: number;
   readonly peakRssMb: number;
   /** Size of the state folder's lake (s3/) at the end. */
   readonly lakeMb: number;
@@ -120,6 +122,7 @@ export function summariseSoak(
             slope(steady.map((s) => ({ x: minuteOf(s), y: outsideHeap(s)! / MB }))),
             2,
           ),
+          peakOutsideHeapMb: round(Math.max(...steady.map((s) => outsideHeap(s)!)) / MB),
         }
       : {}),
     ...(steady.length > 0 && steady.every((s) => s.mallocInUse !== undefined)
@@ -222,7 +225,8 @@ export function renderSoakSection(r: SoakResult, startedAt: string, loadAverage:
     row('end', r.end),
     '',
     `- slope after the warm-up: RSS ${r.rssMbPerMinute} MB/min, heap ${r.heapMbPerMinute} MB/min` +
-      `${r.outsideHeapMbPerMinute === undefined ? '' : `, RSS outside the V8 heap ${r.outsideHeapMbPerMinute} MB/min`}; peak RSS ${r.peakRssMb} MB`,
+      `${r.outsideHeapMbPerMinute === undefined ? '' : `, RSS outside the V8 heap ${r.outsideHeapMbPerMinute} MB/min`}; peak RSS ${r.peakRssMb} MB` +
+      `${r.peakOutsideHeapMb === undefined ? '' : `, peak RSS outside the V8 heap after the warm-up ${r.peakOutsideHeapMb} MB`}`,
     '- "RSS outside the V8 heap" = RSS minus the resident V8 heap (`v8.getHeapStatistics().total_physical_size`): native allocations, Buffers, code and mapped files; the embedded PostgreSQL is a separate process, in none of these figures',
     `- lake on disk at the end: ${r.lakeMb} MB`,
     ...(r.mallocArenaMax === undefined
