@@ -198,6 +198,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as MemorySample);
   if (options.samplesFile) copyFileSync(probeFile, options.samplesFile);
+  // As root the embedded PostgreSQL's data lives outside the state folder (postgres-location.ts):
+  // delete it with the folder, or every soak leaves a cluster in /var/tmp.
+  const pointer = path.join(stackDir, 'postgres.location');
+  const outsideData = existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : '';
+  if (/^\/var\/tmp\/totes-postgres-[0-9a-f]{16}$/.test(outsideData))
+    rmSync(outsideData, { recursive: true, force: true });
   rmSync(options.stateDir, { recursive: true, force: true });
   return { ...summariseSoak(samples, { ...options, lakeBytes }), mallocArenaMax, mallocTrimSeconds };
 }
