@@ -14,7 +14,9 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 function int64Reference(values: readonly bigint[]): string {
   const out = new DataView(new ArrayBuffer(values.length * 8));
-  values.forEach((v, i) => out.setBigInt64(i * 8, v, true));
+  values.forEach((v, i) => {
+    out.setBigInt64(i * 8, v, true);
+  });
   return hex(new Uint8Array(out.buffer));
 }
 
