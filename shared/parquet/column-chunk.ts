@@ -1,8 +1,8 @@
 /**
  * Writes one column chunk of a row group: an optional dictionary page and one DATA_PAGE_V2
  * (definition levels RLE/bit-packed, uncompressed as V2 wants them; values PLAIN or
- * RLE_DICTIONARY, snappy-compressed). The page header and footer Thrift, the RLE/bit-packed hybrid
- * and snappy are hyparquet-writer's (pinned version, its `src/*.js` exports); what this file
+ * RLE_DICTIONARY, snappy-compressed by ./snappy.ts). The page header and footer Thrift and the
+ * RLE/bit-packed hybrid are hyparquet-writer's (pinned version, its `src/*.js` exports); what this file
  * leaves out is what we measured to cost and no reader of ours uses: min/max statistics (only
  * null_count is kept), the dictionary trial of every column, and the per-value conversion copies.
  */
@@ -10,10 +10,11 @@ import type { ColumnChunk } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
-import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
+
 import type { ColumnValues } from './column-values.ts';
 import { type Dictionary, dictionaryOf } from './dictionary.ts';
 import { plainBytes } from './plain.ts';
+import { snappyCompress } from './snappy.ts';
 
 type Header = Parameters<typeof writePageHeader>[1];
 
