@@ -136,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
       soak: { type: 'string', default: process.env.TOTES_BENCH_SOAK ?? '0' },
       'soak-rate': { type: 'string', default: process.env.TOTES_BENCH_SOAK_RATE ?? '20' },
       'soak-only': { type: 'boolean', default: false },
+      'soak-samples': { type: 'string' },
       only: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -154,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
         '  --soak M      also run `totes start` for M minutes and report RSS/heap over time (default 0 = off; $TOTES_BENCH_SOAK)',
         '  --soak-rate R simulated events a second during the soak (default 20; $TOTES_BENCH_SOAK_RATE)',
         '  --soak-only   run only the soak; replaces only the soak section of BENCHMARKS.md',
+        "  --soak-samples FILE  keep the soak probe's raw samples (JSON lines) in FILE",
         '  --only console  only the web console first-paint probe, at the smallest --scale up to 1 (default 1); writes nothing',
       ].join('\n'),
     );
@@ -210,6 +212,7 @@ async function main(argv: string[]): Promise<number> {
       rate: soakRate,
       warmupMinutes: Math.min(2, soakMinutes / 2),
       stateDir: path.join(scratch, 'soak'),
+      ...(values['soak-samples'] ? { samplesFile: path.resolve(values['soak-samples']) } : {}),
     });
     progress(
       `soak: RSS ${result.afterWarmup.rssMb} -> ${result.end.rssMb} MB (${result.rssMbPerMinute} MB/min), heap ${result.afterWarmup.heapUsedMb} -> ${result.end.heapUsedMb} MB (${result.heapMbPerMinute} MB/min)`,

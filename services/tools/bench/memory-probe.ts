@@ -6,10 +6,13 @@
  * (/proc/self/smaps_rollup): growth outside the V8 heap and outside Buffers is anonymous memory
  * (malloc) when it is native allocations, file-backed when it is mapped code or files. `heapPhysical`
  * is the resident part of the V8 heap (`heapTotal` is what V8 reserved, partly not resident):
- * RSS minus it is what the process holds outside the V8 heap.
+ * RSS minus it is what the process holds outside the V8 heap. On glibc Linux each line also has
+ * glibc malloc's own account (`mallinfo2()`: held, in use, free) and the resident size of the
+ * main arena's `[heap]` mapping, which tell live native allocations from freed memory malloc keeps.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
+import { loadGlibcMalloc } from '../local-runtime/native-memory/glibc-malloc.ts';
 
 const file = process.env.TOTES_MEMORY_PROBE_FILE;
 const everyMs = Number(process.env.TOTES_MEMORY_PROBE_MS ?? 10_000);
@@ -26,6 +29,31 @@ export function residentParts(rollup: string): { anonymous: number; fileBacked: 
   return { anonymous, fileBacked: rss - anonymous };
 }
 
+/** Resident bytes of the `[heap]` mapping (glibc's main arena) in /proc/self/smaps. */
+export function mainArenaResident(smaps: string): number | undefined {
+  const at = smaps.search(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s+\[heap\]$/m);
+  if (at < 0) return undefined;
+  const match = /^Rss:\s+(\d+) kB$/m.exec(smaps.slice(at));
+  return match ? Number(match[1]) * 1024 : undefined;
+}
+
+function readMallocParts() {
+  const malloc = loadGlibcMalloc();
+  if (!malloc) return undefined;
+  const info = malloc.info();
+  let heapMapping: number | undefined;
+  try {
+    heapMapping = mainArenaResident(readFileSync('/proc/self/smaps', 'utf8'));
+  } catch {}
+  return {
+    mallocArena: info.arena,
+    mallocMmapped: info.mmapped,
+    mallocInUse: info.inUse,
+    mallocFree: info.free,
+    ...(heapMapping === undefined ? {} : { mainArenaRss: heapMapping }),
+  };
+}
+
 function readResidentParts() {
   try {
     return residentParts(readFileSync('/proc/self/smaps_rollup', 'utf8'));
@@ -39,7 +67,7 @@ if (file) {
     const m = process.memoryUsage();
     appendFileSync(
       file,
-      `${JSON.stringify({ at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, heapPhysical: getHeapStatistics().total_physical_size, ...readResidentParts() })}\n`,
+      `${JSON.stringify({ at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, heapPhysical: getHeapStatistics().total_physical_size, ...readResidentParts(), ...readMallocParts() })}\n`,
       { mode: 0o600 },
     );
   };

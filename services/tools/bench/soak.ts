@@ -8,7 +8,7 @@
  * (package.json), it runs with glibc's malloc capped at 2 arenas (MALLOC_ARENA_MAX, unless set).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +27,13 @@ export interface MemorySample {
   /** Anonymous and file-backed resident bytes (/proc/self/smaps_rollup; Linux only). */
   readonly anonymous?: number;
   readonly fileBacked?: number;
+  /** glibc malloc's `mallinfo2()` (glibc Linux only): held in arenas, mmapped, in use, free. */
+  readonly mallocArena?: number;
+  readonly mallocMmapped?: number;
+  readonly mallocInUse?: number;
+  readonly mallocFree?: number;
+  /** Resident bytes of the `[heap]` mapping (the main malloc arena). */
+  readonly mainArenaRss?: number;
 }
 
 export interface SoakPoint {
@@ -50,11 +57,17 @@ export interface SoakResult {
   readonly heapMbPerMinute: number;
   /** Slope of RSS minus the resident V8 heap, when the probe measured it. */
   readonly outsideHeapMbPerMinute?: number;
+  /** The most RSS outside the V8 heap after the warm-up: the bound, if it is one. */
+  readonly peakOutsideHeapMb?: number;
   readonly peakRssMb: number;
   /** Size of the state folder's lake (s3/) at the end. */
   readonly lakeMb: number;
   /** MALLOC_ARENA_MAX of the soaked process, when the soak set it. */
   readonly mallocArenaMax?: string;
+  /** `totes start --malloc-trim` of the soaked process (seconds; "0" = off). */
+  readonly mallocTrimSeconds?: string;
+  /** Slope of malloc's bytes in use (live native allocations), when the probe measured it. */
+  readonly mallocInUseMbPerMinute?: number;
 }
 
 const MB = 1024 * 1024;
@@ -109,6 +122,15 @@ export function summariseSoak(
             slope(steady.map((s) => ({ x: minuteOf(s), y: outsideHeap(s)! / MB }))),
             2,
           ),
+          peakOutsideHeapMb: round(Math.max(...steady.map((s) => outsideHeap(s)!)) / MB),
+        }
+      : {}),
+    ...(steady.length > 0 && steady.every((s) => s.mallocInUse !== undefined)
+      ? {
+          mallocInUseMbPerMinute: round(
+            slope(steady.map((s) => ({ x: minuteOf(s), y: s.mallocInUse! / MB }))),
+            2,
+          ),
         }
       : {}),
     peakRssMb: round(Math.max(...samples.map((s) => s.rss)) / MB),
@@ -130,6 +152,8 @@ export interface SoakOptions {
   readonly warmupMinutes: number;
   readonly stateDir: string;
   readonly sampleSeconds?: number;
+  /** Where to keep the probe's raw samples (JSON lines); by default they go with the state folder. */
+  readonly samplesFile?: string;
   readonly progress?: (line: string) => void;
 }
 
@@ -139,6 +163,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const probeFile = path.join(options.stateDir, 'memory-probe.jsonl');
   const mallocArenaMax = process.env.MALLOC_ARENA_MAX ?? '2';
+  const mallocTrimSeconds = process.env.TOTES_MALLOC_TRIM ?? '60';
   const stackDir = path.join(options.stateDir, 'state');
   const child = spawn(
     process.execPath,
@@ -155,10 +180,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     },
   );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let timer: NodeJS.Timeout | undefined;
   const ended = await Promise.race([
-    new Promise<'time'>((resolve) => setTimeout(() => resolve('time'), options.minutes * 60_000)),
+    new Promise<'time'>((resolve) => {
+      timer = setTimeout(() => resolve('time'), options.minutes * 60_000);
+    }),
     exited.then(() => 'exited' as const),
   ]);
+  // An early exit must not leave the bench waiting out the soak's timer.
+  clearTimeout(timer);
   if (ended === 'exited') throw new Error('soak: `totes start` stopped before the end of the soak');
   const lakeBytes = folderBytes(path.join(stackDir, 'aws', 's3'));
   child.kill('SIGINT');
@@ -167,8 +197,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as MemorySample);
+  if (options.samplesFile) copyFileSync(probeFile, options.samplesFile);
+  // As root the embedded PostgreSQL's data lives outside the state folder (postgres-location.ts):
+  // delete it with the folder, or every soak leaves a cluster in /var/tmp.
+  const pointer = path.join(stackDir, 'postgres.location');
+  const outsideData = existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : '';
+  if (/^\/var\/tmp\/totes-postgres-[0-9a-f]{16}$/.test(outsideData))
+    rmSync(outsideData, { recursive: true, force: true });
   rmSync(options.stateDir, { recursive: true, force: true });
-  return { ...summariseSoak(samples, { ...options, lakeBytes }), mallocArenaMax };
+  return { ...summariseSoak(samples, { ...options, lakeBytes }), mallocArenaMax, mallocTrimSeconds };
 }
 
 const BEGIN = '<!-- soak:begin (npm run bench -- --soak MINUTES [--soak-only]) -->';
@@ -194,12 +231,25 @@ export function renderSoakSection(r: SoakResult, startedAt: string, loadAverage:
     row('end', r.end),
     '',
     `- slope after the warm-up: RSS ${r.rssMbPerMinute} MB/min, heap ${r.heapMbPerMinute} MB/min` +
-      `${r.outsideHeapMbPerMinute === undefined ? '' : `, RSS outside the V8 heap ${r.outsideHeapMbPerMinute} MB/min`}; peak RSS ${r.peakRssMb} MB`,
+      `${r.outsideHeapMbPerMinute === undefined ? '' : `, RSS outside the V8 heap ${r.outsideHeapMbPerMinute} MB/min`}; peak RSS ${r.peakRssMb} MB` +
+      `${r.peakOutsideHeapMb === undefined ? '' : `, peak RSS outside the V8 heap after the warm-up ${r.peakOutsideHeapMb} MB`}`,
     '- "RSS outside the V8 heap" = RSS minus the resident V8 heap (`v8.getHeapStatistics().total_physical_size`): native allocations, Buffers, code and mapped files; the embedded PostgreSQL is a separate process, in none of these figures',
     `- lake on disk at the end: ${r.lakeMb} MB`,
     ...(r.mallocArenaMax === undefined
       ? []
       : [`- glibc malloc: MALLOC_ARENA_MAX=${r.mallocArenaMax}, as \`npm start\` sets it`]),
+    ...(r.mallocTrimSeconds === undefined
+      ? []
+      : [
+          r.mallocTrimSeconds === '0'
+            ? '- `malloc_trim(0)` off (`TOTES_MALLOC_TRIM=0`)'
+            : `- \`malloc_trim(0)\` every ${r.mallocTrimSeconds} s (\`totes start --malloc-trim\`, the default 60)`,
+        ]),
+    ...(r.mallocInUseMbPerMinute === undefined
+      ? []
+      : [
+          `- glibc malloc's bytes in use (\`mallinfo2()\`: live native allocations) ${r.mallocInUseMbPerMinute} MB/min after the warm-up`,
+        ]),
     END,
   ].join('\n');
 }

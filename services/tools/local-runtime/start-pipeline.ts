@@ -3,6 +3,7 @@ import type { DatabasePool } from 'slonik';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { type SimulationCounts, simulate } from '../simulator/simulate.ts';
 import { LiveDisplay, type LiveSources, renderSnapshot, takeSnapshot } from './live-view.ts';
+import { DEFAULT_MALLOC_TRIM_SECONDS, MallocTrimmer } from './native-memory/malloc-trimmer.ts';
 import { LocalStack, type LocalStackOptions } from './stack.ts';
 
 export interface StartPipelineOptions extends LocalStackOptions {
@@ -19,6 +20,13 @@ export interface StartPipelineOptions extends LocalStackOptions {
    */
   readonly console?: (stack: LocalStack) => Promise<{ readonly url: string; close(): Promise<void> }>;
   readonly out?: NodeJS.WriteStream;
+  /**
+   * Seconds between two `malloc_trim(0)` calls (native-memory/malloc-trimmer.ts; glibc Linux only,
+   * a no-op elsewhere); 0 turns it off. Default 60.
+   */
+  readonly mallocTrimSeconds?: number;
+  /** Debug lines (the first trim's outcome); `totes start` passes stderr when TOTES_DEBUG is set. */
+  readonly debug?: (line: string) => void;
   /** Stops the pipeline (tests); SIGINT / SIGTERM do the same for a user. */
   readonly signal?: AbortSignal;
 }
@@ -38,10 +46,17 @@ export async function startPipeline(options: StartPipelineOptions): Promise<void
   let source: DatabasePool | undefined;
   let simulation: Promise<unknown> | undefined;
   let webConsole: { readonly url: string; close(): Promise<void> } | undefined;
+  // Memory freed by the handlers and the stand-ins goes back to the kernel instead of staying in
+  // glibc's arenas for as long as the process runs (days, for `npm start`).
+  const trimmer = MallocTrimmer.start({
+    everyMs: (options.mallocTrimSeconds ?? DEFAULT_MALLOC_TRIM_SECONDS) * 1000,
+    ...(options.debug ? { debug: options.debug } : {}),
+  });
 
   const shutdown = () => {
     stopping ??= (async () => {
       stop.abort();
+      trimmer?.stop();
       await simulation?.catch(() => {});
       await webConsole?.close().catch(() => {});
       await source?.end();

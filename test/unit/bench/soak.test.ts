@@ -56,8 +56,9 @@ describe('soak figures', () => {
     expect(r.afterWarmup.outsideHeapMb).toBe(102);
     expect(r.end.outsideHeapMb).toBe(108);
     expect(r.outsideHeapMbPerMinute).toBe(2);
+    expect(r.peakOutsideHeapMb).toBe(108);
     expect(renderSoakSection(r, '2026-11-30T07:00:00Z', [1, 2, 3])).toContain(
-      'RSS outside the V8 heap 2 MB/min',
+      'RSS outside the V8 heap 2 MB/min; peak RSS 408 MB, peak RSS outside the V8 heap after the warm-up 108 MB',
     );
     // Samples of an older probe have no heapPhysical: no figure rather than a wrong one.
     const old = summariseSoak([sample(0, 40, 10), sample(3, 400, 50)], {
@@ -68,6 +69,27 @@ describe('soak figures', () => {
     });
     expect(old.outsideHeapMbPerMinute).toBeUndefined();
     expect(old.end.outsideHeapMb).toBeUndefined();
+  });
+
+  test("glibc malloc's bytes in use: their slope after the warm-up, and the trim setting, in the section", () => {
+    // 40 MB in use after the warm-up, 0.5 MB/min more: live native allocations that grow.
+    const samples = [0, 1, 2, 3, 4].map((m) => ({ ...sample(m, 300, 50), mallocInUse: (40 + 0.5 * m) * MB }));
+    const r = summariseSoak(samples, { minutes: 4, rate: 20, warmupMinutes: 1, lakeBytes: 0 });
+    expect(r.mallocInUseMbPerMinute).toBe(0.5);
+    const on = renderSoakSection({ ...r, mallocArenaMax: '2', mallocTrimSeconds: '60' }, 'now', [1, 2, 3]);
+    expect(on).toContain("- glibc malloc's bytes in use (`mallinfo2()`: live native allocations) 0.5 MB/min");
+    expect(on).toContain('- `malloc_trim(0)` every 60 s');
+    const off = renderSoakSection({ ...r, mallocTrimSeconds: '0' }, 'now', [1, 2, 3]);
+    expect(off).toContain('- `malloc_trim(0)` off (`TOTES_MALLOC_TRIM=0`)');
+    // A probe without glibc (or an older probe) has no malloc figures: none is shown.
+    expect(
+      summariseSoak([sample(0, 40, 10), sample(3, 400, 50)], {
+        minutes: 3,
+        rate: 20,
+        warmupMinutes: 1,
+        lakeBytes: 0,
+      }).mallocInUseMbPerMinute,
+    ).toBeUndefined();
   });
 
   test('the BENCHMARKS.md section is replaced alone, or appended', () => {

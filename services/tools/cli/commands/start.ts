@@ -5,6 +5,7 @@ import { SecretScrubber } from '../../console/redact.ts';
 import { PortInUseError, startConsoleServer } from '../../console/server.ts';
 import { addFaultOptions, type FaultOptions, faultsFromOptions } from '../../local-runtime/faults/cli.ts';
 import { BundlesMissingError } from '../../local-runtime/lambda/handlers.ts';
+import { DEFAULT_MALLOC_TRIM_SECONDS } from '../../local-runtime/native-memory/malloc-trimmer.ts';
 import { type LocalStack, RuntimeBusyError } from '../../local-runtime/stack.ts';
 import { startPipeline } from '../../local-runtime/start-pipeline.ts';
 import { evaluateAlarms } from '../../ops/alarms/index.ts';
@@ -47,6 +48,7 @@ interface StartOptions
   readonly simulateRate?: string;
   readonly simulateSeed?: number;
   readonly bundles?: boolean;
+  readonly mallocTrim: number;
 }
 
 function simulateRate(options: StartOptions, sourceGiven: boolean): number {
@@ -112,6 +114,10 @@ export async function runStart(options: StartOptions): Promise<void> {
       ...(timeouts ? { timeouts } : {}),
       ...(options.console === false ? {} : { console: serveConsole(options) }),
       ...(options.bundles ? { handlers: 'bundles' as const } : {}),
+      mallocTrimSeconds: options.mallocTrim,
+      ...(process.env.TOTES_DEBUG
+        ? { debug: (line: string) => process.stderr.write(`totes: ${line}\n`) }
+        : {}),
       alarms: async (stack) => (await evaluateAlarms(stack)).map((a) => ({ name: a.name, state: a.state })),
     });
   } catch (error) {
@@ -153,7 +159,14 @@ export function register(program: Command): void {
         'business events written to the source per second, e.g. 2 or 120/min; 0 turns simulate off (default: 2 on the embedded source, off for --source-url)',
       ),
     )
-    .option('--simulate-seed <n>', 'seed of the simulated events (default random)', nonNegativeInteger);
+    .option('--simulate-seed <n>', 'seed of the simulated events (default random)', nonNegativeInteger)
+    .addOption(
+      envOption(
+        '--malloc-trim <seconds>',
+        "seconds between two calls of glibc's malloc_trim(0), which hands memory freed by the process back to the kernel (Linux with glibc only); 0 turns it off",
+        { parse: nonNegativeInteger, default: DEFAULT_MALLOC_TRIM_SECONDS },
+      ),
+    );
   addBundlesOption(command);
   addConsoleListenOptions(command, '--console-port');
   command.option('--no-console', 'do not serve the web console');
