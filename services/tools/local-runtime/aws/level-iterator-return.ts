@@ -27,7 +27,10 @@ interface IteratorClass {
   prototype: Partial<Closable> & { return?: unknown };
 }
 
-type AbstractLevelModule = Record<'AbstractIterator' | 'AbstractKeyIterator' | 'AbstractValueIterator', IteratorClass>;
+type AbstractLevelModule = Record<
+  'AbstractIterator' | 'AbstractKeyIterator' | 'AbstractValueIterator',
+  IteratorClass
+>;
 
 const installed = new WeakSet<object>();
 
@@ -43,7 +46,9 @@ function dynalitesAbstractLevel(): AbstractLevelModule {
  * resolves to `{ done: true, value }`. Idempotent (abstract-level's `close()` is). Returns how many
  * iterator classes it gave a `return` to (0 when already installed or abstract-level has its own).
  */
-export function installLevelIteratorReturn(abstractLevel: AbstractLevelModule = dynalitesAbstractLevel()): number {
+export function installLevelIteratorReturn(
+  abstractLevel: AbstractLevelModule = dynalitesAbstractLevel(),
+): number {
   let count = 0;
   for (const cls of [
     abstractLevel.AbstractIterator,
