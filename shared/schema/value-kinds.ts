@@ -54,7 +54,27 @@ export function decimalParts(value: string): DecimalParts | undefined {
 }
 
 export function isDecimal(value: unknown): value is string {
-  return typeof value === 'string' && scanDecimal(value) !== undefined;
+  return typeof value === 'string' && isDecimalText(value);
+}
+
+const isDigitCode = (code: number) => code >= 48 && code <= 57;
+
+/**
+ * Whether `value` is written '-?digits(.digits)?' (scanDecimal's grammar), without building a scan:
+ * validation checks every decimal of a unit and needs only the answer (an object per value was
+ * garbage the transform had to collect).
+ */
+function isDecimalText(value: string): boolean {
+  const length = value.length;
+  let i = length > 0 && value.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  const wholeStart = i;
+  while (i < length && isDigitCode(value.charCodeAt(i))) i++;
+  if (i === wholeStart) return false;
+  if (i === length) return true;
+  if (value.charCodeAt(i) !== 46) return false; // '.'
+  const fractionStart = ++i;
+  while (i < length && isDigitCode(value.charCodeAt(i))) i++;
+  return i === length && i > fractionStart;
 }
 
 /** Integer digits of decimal parts, leading zeros ignored ('0.29' → 0, '-123.4' → 3). */

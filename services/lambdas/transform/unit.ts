@@ -168,10 +168,12 @@ function putImmutable(
   );
 }
 
-function chunk<T>(rows: readonly T[], size: number): T[][] {
+function chunk<T>(rows: readonly T[], size: number): (readonly T[])[] {
+  // Most parts fit one file: passed on as they are, not copied.
+  if (rows.length <= size) return rows.length > 0 ? [rows] : [];
   const out: T[][] = [];
   for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out.length > 0 ? out : [];
+  return out;
 }
 
 /**
