@@ -148,9 +148,13 @@ export function fitsDecimal(value: string, precision: number, scale: number): bo
 
 const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
+/** Days of each month of a common year, by month number (a constant: checked for every date read). */
+const MONTH_DAYS: readonly number[] = [31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Days in `month` (1–12) of `year` in the proleptic Gregorian calendar (PostgreSQL's `date`). */
 export function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (month === 2) return isLeapYear(year) ? 29 : 28;
+  return MONTH_DAYS[month] ?? 31;
 }
 
 /**
