@@ -1,6 +1,7 @@
 /**
- * Exact Parquet for the lake: write with hyparquet-writer against an explicit schema, read with
- * hyparquet back into exact JS values. No value ever passes through a binary float.
+ * Exact Parquet for the lake: write against an explicit schema (pages encoded here, Thrift
+ * headers, footer and snappy from hyparquet-writer), read with hyparquet back into exact JS values.
+ * No value ever passes through a binary float.
  *
  * Value representation on both sides (the same as the ingestion JSON):
  *   int32     → number            utf8    → string            boolean → boolean
@@ -16,8 +17,10 @@
  * whose file holds a value beyond 38 digits is UTF8 decimal text in that file. Dates of
  * years 0001–9999 by calendar arithmetic (value-kinds), never Date.UTC.
  *
- * Files by concern (as Powertools splits a package): types.ts, errors.ts, values.ts (exact
- * encodings of the value kinds in shared/schema/value-kinds.ts), writer.ts, reader.ts.
+ * Files by concern (as Powertools splits a package; README.md has the table): types.ts, errors.ts,
+ * values.ts (exact encodings of the value kinds in shared/schema/value-kinds.ts), writer.ts (file
+ * frame, row groups, footer), column-values.ts, dictionary.ts, plain.ts, column-chunk.ts (the page
+ * encoder), reader.ts.
  */
 
 export { ParquetValueError } from './errors.ts';

@@ -24,11 +24,11 @@ export function decimalShape(value: string): { readonly scale: number; readonly 
 }
 
 /**
- * '12.3' at scale 3 → 12300n. Throws when the value would need rounding or exceeds the precision.
- * Up to 15 significant digits the unscaled integer is computed as an exact JS integer (below 2^53)
- * and turned into a bigint once; wider values go through the digits' text. Never a binary fraction.
+ * '12.3' at scale 3 → 12300 (a JS integer when the unscaled value has at most 15 digits, so below
+ * 2^53 and exact; a bigint beyond). Throws when the value would need rounding or exceeds the
+ * precision. Never a binary fraction: the digits are scanned, not parsed as a float.
  */
-export function decimalToScaledBigInt(value: string, scale: number, precision: number): bigint {
+export function decimalToScaled(value: string, scale: number, precision: number): number | bigint {
   const decimal = scan(value);
   if (decimal.scale > scale) {
     throw new ParquetValueError(
@@ -41,18 +41,22 @@ export function decimalToScaledBigInt(value: string, scale: number, precision: n
   if (unscaledDigits > precision) {
     throw new ParquetValueError(`${value} does not fit DECIMAL(${precision},${scale})`);
   }
-  let unscaled: bigint;
   if (unscaledDigits <= 15) {
-    unscaled = BigInt(decimal.digits * 10 ** padding);
-  } else {
-    const point = value.indexOf('.');
-    const digits =
-      point < 0
-        ? value.slice(decimal.negative ? 1 : 0)
-        : value.slice(decimal.negative ? 1 : 0, point) + value.slice(point + 1);
-    unscaled = BigInt(digits + '0'.repeat(padding));
+    const unscaled = decimal.digits * 10 ** padding;
+    return decimal.negative && unscaled !== 0 ? -unscaled : unscaled;
   }
+  const point = value.indexOf('.');
+  const digits =
+    point < 0
+      ? value.slice(decimal.negative ? 1 : 0)
+      : value.slice(decimal.negative ? 1 : 0, point) + value.slice(point + 1);
+  const unscaled = BigInt(digits + '0'.repeat(padding));
   return decimal.negative ? -unscaled : unscaled;
+}
+
+/** As `decimalToScaled`, always a bigint: '12.3' at scale 3 → 12300n. */
+export function decimalToScaledBigInt(value: string, scale: number, precision: number): bigint {
+  return BigInt(decimalToScaled(value, scale, precision));
 }
 
 /** 1234n at scale 2 → '12.34'; -5n at scale 2 → '-0.05'. */
@@ -77,11 +81,16 @@ export function timeToMillis(value: string): number {
   return millis;
 }
 
-export function timestampToMillis(value: string): bigint {
+/** Milliseconds since 1970 as an exact JS integer (years 0001–9999 stay far below 2^53). */
+export function timestampMillis(value: string): number {
   const millis = kinds.timestampToMillis(value);
   if (millis === undefined)
     throw new ParquetValueError(`${JSON.stringify(value)} is not a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp`);
-  return BigInt(millis);
+  return millis;
+}
+
+export function timestampToMillis(value: string): bigint {
+  return BigInt(timestampMillis(value));
 }
 
 export const { daysToDate, millisToTime, millisToTimestamp } = kinds;

@@ -1,10 +1,14 @@
 /**
- * Writes Parquet with hyparquet-writer against an explicit schema; every value is checked and
- * encoded exactly by ./values.ts (the value kinds of shared/schema/value-kinds.ts).
+ * Writes Parquet against an explicit schema; every value is checked and converted exactly by
+ * ./column-values.ts (the value kinds of shared/schema/value-kinds.ts), the pages are written by
+ * ./column-chunk.ts and the footer by hyparquet-writer.
  */
-import type { SchemaElement } from 'hyparquet';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { isInt32 } from '../schema/value-kinds.ts';
+import type { ColumnChunk, RowGroup, SchemaElement } from 'hyparquet';
+import { ByteWriter } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { writeColumnChunk } from './column-chunk.ts';
+import { columnValues } from './column-values.ts';
+import { isDictionaryCandidate } from './dictionary.ts';
 import { ParquetValueError } from './errors.ts';
 import {
   DEFAULT_ROW_GROUP_SIZE,
@@ -13,13 +17,11 @@ import {
   type ParquetTableSchema,
   type ResolvedColumn,
 } from './types.ts';
-import {
-  dateToDays,
-  decimalShape,
-  decimalToScaledBigInt,
-  timestampToMillis,
-  timeToMillis,
-} from './values.ts';
+import { decimalShape } from './values.ts';
+
+/** 'PAR1', little-endian: the first and last four bytes of every Parquet file. */
+const PARQUET_MAGIC = 0x31524150;
+const CREATED_BY = 'totes-pipeline (hyparquet-writer footer)';
 
 /**
  * Fixes `scale: 'data'` columns (unbounded numerics) to the largest scale present in `rows`
@@ -118,92 +120,22 @@ export function parquetSchema(columns: readonly ResolvedColumn[]): SchemaElement
   return [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)];
 }
 
-type Encode = (value: string | number | boolean) => unknown;
-
-/**
- * The encoder of one column's non-null values, chosen once per column (not per value): it checks
- * the value's kind and returns what hyparquet-writer takes, or throws a ParquetValueError.
- */
-function encoderFor(column: ResolvedColumn): Encode {
-  const { type } = column;
-  const refuse = (value: unknown, expected: string): never => {
-    throw new ParquetValueError(`column ${column.name}: ${JSON.stringify(value)} is not ${expected}`);
-  };
-  switch (type.kind) {
-    case 'int32':
-      return (value) => (isInt32(value) ? value : refuse(value, 'a 32-bit integer'));
-    case 'utf8':
-      return (value) => (typeof value === 'string' ? value : refuse(value, 'a string'));
-    case 'boolean':
-      return (value) => (typeof value === 'boolean' ? value : refuse(value, 'a boolean'));
-    case 'date':
-      return (value) => (typeof value === 'string' ? dateToDays(value) : refuse(value, 'a date string'));
-    case 'time-millis':
-      return (value) => (typeof value === 'string' ? timeToMillis(value) : refuse(value, 'a time string'));
-    case 'timestamp-millis':
-      return (value) =>
-        typeof value === 'string' ? timestampToMillis(value) : refuse(value, 'a timestamp string');
-    case 'decimal': {
-      const { scale, precision } = type;
-      return (value) =>
-        typeof value === 'string'
-          ? decimalToScaledBigInt(value, scale, precision)
-          : refuse(value, 'a decimal string');
-    }
-    default:
-      return (value) => refuse(value, 'a supported type');
-  }
-}
-
-/**
- * The values of column `index` of `rows[start, end)`, encoded, in one pre-sized array (one pass,
- * no intermediate array per column).
- */
-function encodeColumn(
-  column: ResolvedColumn,
-  index: number,
-  rows: readonly ParquetRow[],
-  start: number,
-  end: number,
-): unknown[] {
-  const encode = encoderFor(column);
-  const out: unknown[] = new Array(end - start);
-  try {
-    for (let r = start; r < end; r++) {
-      const value = rows[r]![index];
-      if (value === null || value === undefined) {
-        if (!column.nullable) {
-          throw new ParquetValueError(`column ${column.name}: null is not a value (the column is required)`);
-        }
-        out[r - start] = null;
-      } else out[r - start] = encode(value);
-    }
-  } catch (error) {
-    if (error instanceof ParquetValueError && !error.message.startsWith('column ')) {
-      throw new ParquetValueError(`column ${column.name}: ${error.message}`);
-    }
-    throw error;
-  }
-  return out;
-}
-
 /**
  * An incremental writer: callers hand rows over in batches (one row group at a time keeps memory
- * bounded by the row group, not the table); the encoded file is held compressed.
+ * bounded by the row group, not the table); the encoded file is held compressed. Each column
+ * chunk is written by ./column-chunk.ts, the footer by hyparquet-writer's `writeMetadata`.
  */
 export function createParquetWriter(
   columns: readonly ResolvedColumn[],
   options: { readonly rowGroupSize?: number; readonly kvMetadata?: Record<string, string> } = {},
 ): ParquetFileWriter {
   const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
-  const writer = new ByteWriter();
-  const parquet = new ParquetWriter({
-    writer,
-    schema: parquetSchema(columns) as never,
-    codec: 'SNAPPY',
-    createdBy: 'totes-pipeline (hyparquet-writer)',
-    kvMetadata: Object.entries(options.kvMetadata ?? {}).map(([key, value]) => ({ key, value })),
-  });
+  const schema = parquetSchema(columns);
+  const dictionaryCandidates = columns.map(isDictionaryCandidate);
+  const kvMetadata = Object.entries(options.kvMetadata ?? {}).map(([key, value]) => ({ key, value }));
+  const file = new ByteWriter();
+  file.appendUint32(PARQUET_MAGIC);
+  const rowGroups: RowGroup[] = [];
   let rowCount = 0;
   return {
     columns,
@@ -221,18 +153,38 @@ export function createParquetWriter(
             );
           }
         }
-        const columnData = columns.map((column, index) => ({
-          name: column.name,
-          data: encodeColumn(column, index, rows, start, end) as never[],
-          nullable: column.nullable,
-        }));
-        parquet.write({ columnData, rowGroupSize: end - start });
+        const groupStart = file.offset;
+        const chunks: ColumnChunk[] = columns.map((column, index) =>
+          writeColumnChunk(
+            file,
+            column.name,
+            columnValues(column, index, rows, start, end),
+            dictionaryCandidates[index]!,
+          ),
+        );
+        let uncompressed = 0n;
+        for (const chunk of chunks) uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
+        rowGroups.push({
+          columns: chunks,
+          total_byte_size: uncompressed,
+          num_rows: BigInt(end - start),
+          total_compressed_size: BigInt(file.offset - groupStart),
+        });
         rowCount += end - start;
       }
     },
     finish() {
-      parquet.finish();
-      return new Uint8Array(writer.getBuffer());
+      const metadata = {
+        version: 2,
+        created_by: CREATED_BY,
+        schema,
+        num_rows: BigInt(rowCount),
+        row_groups: rowGroups,
+        key_value_metadata: kvMetadata,
+      };
+      writeMetadata(file, metadata as unknown as Parameters<typeof writeMetadata>[1]);
+      file.appendUint32(PARQUET_MAGIC);
+      return new Uint8Array(file.getBuffer());
     },
   };
 }
