@@ -54,7 +54,27 @@ export function decimalParts(value: string): DecimalParts | undefined {
 }
 
 export function isDecimal(value: unknown): value is string {
-  return typeof value === 'string' && scanDecimal(value) !== undefined;
+  return typeof value === 'string' && isDecimalText(value);
+}
+
+const isDigitCode = (code: number) => code >= 48 && code <= 57;
+
+/**
+ * Whether `value` is written '-?digits(.digits)?' (scanDecimal's grammar), without building a scan:
+ * validation checks every decimal of a unit and needs only the answer (an object per value was
+ * garbage the transform had to collect).
+ */
+function isDecimalText(value: string): boolean {
+  const length = value.length;
+  let i = length > 0 && value.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  const wholeStart = i;
+  while (i < length && isDigitCode(value.charCodeAt(i))) i++;
+  if (i === wholeStart) return false;
+  if (i === length) return true;
+  if (value.charCodeAt(i) !== 46) return false; // '.'
+  const fractionStart = ++i;
+  while (i < length && isDigitCode(value.charCodeAt(i))) i++;
+  return i === length && i > fractionStart;
 }
 
 /** Integer digits of decimal parts, leading zeros ignored ('0.29' → 0, '-123.4' → 3). */
@@ -128,9 +148,13 @@ export function fitsDecimal(value: string, precision: number, scale: number): bo
 
 const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
+/** Days of each month of a common year, by month number (a constant: checked for every date read). */
+const MONTH_DAYS: readonly number[] = [31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Days in `month` (1–12) of `year` in the proleptic Gregorian calendar (PostgreSQL's `date`). */
 export function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (month === 2) return isLeapYear(year) ? 29 : 28;
+  return MONTH_DAYS[month] ?? 31;
 }
 
 /**

@@ -74,6 +74,25 @@ export function dimDateRow(date: string): ParquetRow {
   });
 }
 
+const digit = (text: string, at: number) => text.charCodeAt(at) - 48;
+
+/**
+ * 'YYYY-MM-DD' as the integer YYYYMMDD. The unit's referenced dates are kept as these (a small
+ * integer per fact date instead of hashing a fresh string: every fact row references two to four
+ * dates); they sort as the text does. Only dates already checked get here (checkDate, or cut from
+ * a validated timestamp).
+ */
+export function dateNumber(date: string): number {
+  const year = digit(date, 0) * 1000 + digit(date, 1) * 100 + digit(date, 2) * 10 + digit(date, 3);
+  return year * 10_000 + (digit(date, 5) * 10 + digit(date, 6)) * 100 + digit(date, 8) * 10 + digit(date, 9);
+}
+
+/** The 'YYYY-MM-DD' of a `dateNumber`. */
+export function numberDate(n: number): string {
+  const pad = (value: number, width: number) => String(value).padStart(width, '0');
+  return `${pad(Math.floor(n / 10_000), 4)}-${pad(Math.floor(n / 100) % 100, 2)}-${pad(n % 100, 2)}`;
+}
+
 const currencyNames = new Intl.DisplayNames(['en'], { type: 'currency' });
 
 /** CLDR's English name (GBP → British Pound); a code it cannot name fails loudly. */
@@ -144,7 +163,8 @@ export class UnitTransformer {
   private readonly counterparties = new Map<number, [Row, string]>();
   private readonly staff = new Map<number, [Row, string]>();
   private readonly dimensions = new Map<VersionedDimension, Map<number, DimensionEntry>>();
-  private readonly dates = new Set<string>();
+  /** Every date a fact references, as YYYYMMDD (`dateNumber`). */
+  private readonly dates = new Set<number>();
   /** Per fact source table, each id's version(s) (last_updated) already emitted in this unit. */
   private readonly factVersions = new Map<SourceTableName, Map<number, string | Set<string>>>();
   private newest: string | null = null;
@@ -428,7 +448,7 @@ export class UnitTransformer {
         this.holdOrThrow(table, row, part.key, error);
         continue;
       }
-      for (const position of builder.dateKeys) this.dates.add(built[position] as string);
+      for (const position of builder.dateKeys) this.dates.add(dateNumber(built[position] as string));
       rows.push(built);
     }
     return { table: factTable, rows, duplicates };
@@ -442,9 +462,20 @@ export class UnitTransformer {
     this.joinCounterparties();
     this.joinStaff();
     return DIMENSION_OUTPUT_ORDER.map((table) => {
-      if (table === 'dim_date') return { table, rows: [...this.dates].sort().map(dimDateRow) };
+      if (table === 'dim_date') {
+        const days = Int32Array.from(this.dates).sort();
+        return { table, rows: Array.from(days, (n) => dimDateRow(numberDate(n))) };
+      }
       const entries = this.dimensions.get(table);
-      const rows = entries ? [...entries.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e.row) : [];
+      if (!entries) return { table, rows: [] };
+      // By id. Ids are 32-bit integers (validated), so they sort natively as an Int32Array, with no
+      // [id, entry] pair per row (dim_transaction has a row per transaction of the unit).
+      const ids = new Int32Array(entries.size);
+      let i = 0;
+      for (const id of entries.keys()) ids[i++] = id;
+      ids.sort();
+      const rows = new Array<ParquetRow>(ids.length);
+      for (i = 0; i < ids.length; i++) rows[i] = entries.get(ids[i]!)!.row;
       return { table, rows };
     });
   }

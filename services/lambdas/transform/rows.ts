@@ -9,7 +9,7 @@
 import type { SourceValue } from '../../../shared/lake/index.ts';
 import type { ParquetRow, ParquetValue } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
-import { dateToDays, fitsDecimal, timeToMillis } from '../../../shared/schema/value-kinds.ts';
+import { dateToDays, fitsDecimal } from '../../../shared/schema/value-kinds.ts';
 import { type LakeColumn, lakeColumns } from '../../../shared/schema/warehouse/lake.ts';
 import type { TableSpec } from '../../../shared/schema/warehouse/spec.ts';
 import { WrongValueTypeError } from './errors.ts';
@@ -70,18 +70,14 @@ function fetcher(spec: TableSpec, column: LakeColumn): Fetch {
     case 'time-of': {
       const table = sourceTable(undefined);
       const index = sourceIndex(table, source.column, at);
-      if (source.kind === 'date-of') {
-        return (sources, where) => checkDate((sources[table]![index] as string).slice(0, 10), where);
-      }
-      return (sources, where) => {
-        const value = sources[table]![index] as string;
-        const time = value.slice(11);
-        if (timeToMillis(time) === undefined)
-          throw new WrongValueTypeError(
-            `${placeOf(where)}: ${JSON.stringify(value)} is not a valid timestamp`,
-          );
-        return time;
-      };
+      // The source column is a timestamp, which validation (validate.ts) has checked whole: a
+      // real day and a valid time of day in exactly 'YYYY-MM-DD HH:MM:SS.mmm'. Its parts are cut
+      // out as they are, not checked a second time (that was two date and two time parses per
+      // fact row, about 4% of the transform at scale 10).
+      if (SOURCE_TABLES[table].columns[index]!.type !== 'timestamp')
+        throw new Error(`${at}: ${table}.${source.column} is not a timestamp`);
+      if (source.kind === 'date-of') return (sources) => (sources[table]![index] as string).slice(0, 10);
+      return (sources) => (sources[table]![index] as string).slice(11);
     }
     case 'derived':
       return (_sources, where, derived) => {

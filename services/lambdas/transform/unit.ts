@@ -50,6 +50,7 @@ import { UnitTransformer } from './derive.ts';
 import { NotAManifestError } from './errors.ts';
 import { HeldRows, heldRow, namedRow } from './held.ts';
 import { PARQUET_SCHEMAS } from './parquet-schemas.ts';
+import { TransactionGroups } from './transaction-groups.ts';
 import { parseJson, validateManifest, validateTableObject } from './validate.ts';
 
 export interface TransformUnitOptions {
@@ -168,10 +169,12 @@ function putImmutable(
   );
 }
 
-function chunk<T>(rows: readonly T[], size: number): T[][] {
+function chunk<T>(rows: readonly T[], size: number): (readonly T[])[] {
+  // Most parts fit one file: passed on as they are, not copied.
+  if (rows.length <= size) return rows.length > 0 ? [rows] : [];
   const out: T[][] = [];
   for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out.length > 0 ? out : [];
+  return out;
 }
 
 /**
@@ -242,7 +245,7 @@ export async function transformUnit(
   );
   const refusal = derivationRefusal();
   /** Split units: transaction id → the first group whose payments reference it. */
-  const transactionGroup = new Map<number, number>();
+  const transactionGroups = new TransactionGroups();
   const column = (table: WarehouseTable, name: string) =>
     PARQUET_SCHEMAS[table].columns.findIndex((c) => c.name === name);
   const paymentTransaction = column('fact_payment', 'transaction_id');
@@ -324,7 +327,7 @@ export async function transformUnit(
         if (split && facts.table === 'fact_payment') {
           for (const row of facts.rows) {
             const id = row[paymentTransaction] as number;
-            if (!transactionGroup.has(id)) transactionGroup.set(id, group);
+            transactionGroups.add(id, group);
           }
         }
         await encode(facts.table, facts.rows, group);
@@ -341,7 +344,7 @@ export async function transformUnit(
       // Each dim_transaction row travels with the payments that reference it (unreferenced: group 1).
       const byGroup = new Map<number, ParquetRow[]>();
       for (const row of dimensionRows) {
-        const group = transactionGroup.get(row[dimTransactionId] as number) ?? 1;
+        const group = transactionGroups.groupOf(row[dimTransactionId] as number) ?? 1;
         const rowsOfGroup = byGroup.get(group);
         if (rowsOfGroup) rowsOfGroup.push(row);
         else byGroup.set(group, [row]);

@@ -97,6 +97,18 @@ describe('validateTableObject', () => {
       WrongValueTypeError,
       /timestamp/,
     ],
+    [
+      'a timestamp outside the day (derivation takes its parts unchecked)',
+      { rows: [row('currency', { currency_id: 1, created_at: '2022-11-03 24:00:00.000' })] },
+      WrongValueTypeError,
+      /created_at \(timestamp\) holds "2022-11-03 24:00:00.000"/,
+    ],
+    [
+      'a timestamp on no calendar day',
+      { rows: [row('currency', { currency_id: 1, last_updated: '2023-02-29 10:00:00.000' })] },
+      WrongValueTypeError,
+      /timestamp/,
+    ],
     ['a short row', { rows: [[1, 'GBP']] }, WrongValueTypeError, /row 0 is not an array of 4 values/],
     [
       'a row count that differs from the manifest',
