@@ -1,6 +1,7 @@
 import type { RequestListener, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { installLevelIteratorReturn } from './level-iterator-return.ts';
 
 /** dynalite ships no types; this is the part of its API used here. */
 type Dynalite = (options: {
@@ -25,6 +26,8 @@ export async function startDynamoDb(
   path?: string,
   options: { wrapListener?: (listener: RequestListener) => RequestListener } = {},
 ): Promise<DynamoDbServer> {
+  // Without it every Query and Scan leaves a LevelDB iterator open (native memory, for good).
+  installLevelIteratorReturn();
   const server = dynalite({
     ...(path === undefined ? {} : { path }),
     createTableMs: 0,
