@@ -30,11 +30,11 @@ export {
   dateToDays,
   daysToDate,
   decimalScale,
-  decimalToScaledBigInt,
+  decimalToScaled,
   millisToTime,
   millisToTimestamp,
   scaledBigIntToDecimal,
-  timestampToMillis,
+  timestampMillis,
   timeToMillis,
 } from './values.ts';
 export {

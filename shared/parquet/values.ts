@@ -54,11 +54,6 @@ export function decimalToScaled(value: string, scale: number, precision: number)
   return decimal.negative ? -unscaled : unscaled;
 }
 
-/** As `decimalToScaled`, always a bigint: '12.3' at scale 3 → 12300n. */
-export function decimalToScaledBigInt(value: string, scale: number, precision: number): bigint {
-  return BigInt(decimalToScaled(value, scale, precision));
-}
-
 /** 1234n at scale 2 → '12.34'; -5n at scale 2 → '-0.05'. */
 export function scaledBigIntToDecimal(unscaled: bigint, scale: number): string {
   const negative = unscaled < 0n;
@@ -87,10 +82,6 @@ export function timestampMillis(value: string): number {
   if (millis === undefined)
     throw new ParquetValueError(`${JSON.stringify(value)} is not a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp`);
   return millis;
-}
-
-export function timestampToMillis(value: string): bigint {
-  return BigInt(timestampMillis(value));
 }
 
 export const { daysToDate, millisToTime, millisToTimestamp } = kinds;
