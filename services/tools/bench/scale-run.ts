@@ -31,6 +31,7 @@ import { z } from 'zod';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { SOURCE_TABLES_IN_DEPENDENCY_ORDER, sourceDdlStatements } from '../../../shared/schema/totesys.ts';
 import { PIPELINE_SCHEMA } from '../../../shared/schema/warehouse.ts';
+import { stateTableInput } from '../local-runtime/aws/create-resources.ts';
 import { LOCAL_CREDENTIALS } from '../local-runtime/aws/index.ts';
 import { dropDatabase, startEmbeddedPostgres } from '../local-runtime/embedded-postgres.ts';
 import { runOnce } from '../local-runtime/run-once.ts';
@@ -183,18 +184,7 @@ async function createBenchResources(stack: LocalStack): Promise<void> {
     for (const bucket of ['bench-ingestion', 'bench-processed'])
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await dynamo.send(
-      new CreateTableCommand({
-        TableName: 'bench-state',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
+      new CreateTableCommand(stateTableInput({ name: 'bench-state', partitionKey: 'pk', sortKey: 'sk' })),
     );
     await new Promise((resolve) => setTimeout(resolve, 200)); // dynalite: CREATING → ACTIVE
   } finally {

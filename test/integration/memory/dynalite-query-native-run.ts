@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { stateTableInput } from '../../../services/tools/local-runtime/aws/create-resources.ts';
 import { startDynamoDb } from '../../../services/tools/local-runtime/aws/dynamodb-server.ts';
 import { loadGlibcMalloc } from '../../../services/tools/local-runtime/native-memory/glibc-malloc.ts';
 import { settledHeap } from '../../support/settled-heap.ts';
@@ -42,18 +43,7 @@ async function main(config: DynaliteQueryConfig): Promise<DynaliteQueryNative> {
   });
   try {
     await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
-      }),
+      new CreateTableCommand(stateTableInput({ name: TABLE, partitionKey: 'pk', sortKey: 'sk' })),
     );
     // A partition like the state table's watermarks (one item per source table).
     for (let i = 0; i < 20; i++) {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildApp } from 'fauxqs';
+import { stateTableInput } from '../../../services/tools/local-runtime/aws/create-resources.ts';
 import { SnsStore } from '../../../services/tools/local-runtime/aws/fauxqs-internals.ts';
 import { installRequestContext } from '../../../services/tools/local-runtime/aws/request-context.ts';
 import { installS3Guards } from '../../../services/tools/local-runtime/aws/s3-guards.ts';
@@ -79,18 +80,7 @@ export async function startLocalAwsForTests(): Promise<LocalAws> {
     },
     async createStateTable(name) {
       await dynamoDb.send(
-        new CreateTableCommand({
-          TableName: name,
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
+        new CreateTableCommand(stateTableInput({ name: name, partitionKey: 'pk', sortKey: 'sk' })),
       );
     },
     async stop() {

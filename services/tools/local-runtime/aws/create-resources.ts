@@ -40,18 +40,7 @@ export async function createResources(
     AttributeDefinitions: [{ AttributeName: idempotency.partitionKey, AttributeType: 'S' }],
     KeySchema: [{ AttributeName: idempotency.partitionKey, KeyType: 'HASH' }],
   });
-  await ensureTable(clients.dynamodb, {
-    TableName: state.name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: state.partitionKey, AttributeType: 'S' },
-      { AttributeName: state.sortKey, AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: state.partitionKey, KeyType: 'HASH' },
-      { AttributeName: state.sortKey, KeyType: 'RANGE' },
-    ],
-  });
+  await ensureTable(clients.dynamodb, stateTableInput(state));
   // TTL (`expiration`, `expires_at`): dynalite has no UpdateTimeToLive, so it is not enabled
   // locally; expired items simply stay. Code must never rely on TTL deletion for correctness
   // (Powertools compares the expiry itself). On AWS the Terraform enables TTL on both tables.
@@ -121,6 +110,24 @@ async function queueArn(sqs: SQSClient, url: string): Promise<string> {
     new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
   );
   return Attributes!.QueueArn!;
+}
+
+/** The pipeline state table (`pk` / `sk` strings) as declared in shared/config/resources.ts, named `table.name`. */
+export function stateTableInput(
+  table: Pick<PipelineResources['tables']['state'], 'partitionKey' | 'sortKey'> & { readonly name: string },
+): CreateTableCommandInput {
+  return {
+    TableName: table.name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: table.partitionKey, AttributeType: 'S' },
+      { AttributeName: table.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: table.partitionKey, KeyType: 'HASH' },
+      { AttributeName: table.sortKey, KeyType: 'RANGE' },
+    ],
+  };
 }
 
 async function ensureTable(dynamodb: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
