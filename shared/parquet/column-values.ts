@@ -29,6 +29,19 @@ const refuse = (value: unknown, expected: string): never => {
   throw new ParquetValueError(`${JSON.stringify(value)} is not ${expected}`);
 };
 
+// Bounds of the numbers a date/time/timestamp may be given as: years 0001–9999 as the text forms.
+const MIN_DAYS = -719_162; // 0001-01-01
+const MAX_DAYS = 2_932_896; // 9999-12-31
+const DAY_MS = 86_400_000;
+const isDays = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= MIN_DAYS && (value as number) <= MAX_DAYS;
+const isTimeMillis = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) < DAY_MS;
+const isTimestampMillis = (value: unknown): value is number =>
+  Number.isInteger(value) &&
+  (value as number) >= MIN_DAYS * DAY_MS &&
+  (value as number) < (MAX_DAYS + 1) * DAY_MS;
+
 /** Marks a null: counted when the column is nullable, refused when it is required. */
 function nullAt(levels: Uint8Array | undefined, nullCount: number): number {
   if (!levels) throw new ParquetValueError('null is not a value (the column is required)');
@@ -100,7 +113,12 @@ function convert(
           continue;
         }
         if (levels) levels[r - start] = 1;
-        out[n++] = typeof value === 'string' ? dateToDays(value) : refuse(value, 'a date string');
+        out[n++] =
+          typeof value === 'string'
+            ? dateToDays(value)
+            : isDays(value)
+              ? value
+              : refuse(value, 'a date string or days since 1970');
       }
       return done({ type: 'INT32', values: out.subarray(0, n) });
     }
@@ -114,7 +132,12 @@ function convert(
           continue;
         }
         if (levels) levels[r - start] = 1;
-        out[n++] = typeof value === 'string' ? timeToMillis(value) : refuse(value, 'a time string');
+        out[n++] =
+          typeof value === 'string'
+            ? timeToMillis(value)
+            : isTimeMillis(value)
+              ? value
+              : refuse(value, 'a time string or ms since midnight');
       }
       return done({ type: 'INT32', values: out.subarray(0, n) });
     }
@@ -153,7 +176,13 @@ function convert(
           continue;
         }
         if (levels) levels[r - start] = 1;
-        out.push(typeof value === 'string' ? timestampMillis(value) : refuse(value, 'a timestamp string'));
+        out.push(
+          typeof value === 'string'
+            ? timestampMillis(value)
+            : isTimestampMillis(value)
+              ? value
+              : refuse(value, 'a timestamp string or ms since 1970'),
+        );
       }
       return done({ type: 'INT64', values: out });
     }

@@ -5,11 +5,21 @@
  * the warehouse type is narrower than the source's (a varchar holding a date, an unbounded numeric
  * going into numeric(10,2), a nullable source column into a NOT NULL one). Positions are resolved
  * once per table, not per row; the row comes out in the lake's column order for the Parquet writer.
+ *
+ * Dates, times and timestamps taken from source columns leave here as the numbers the Parquet
+ * writer stores (days since 1970, ms since midnight, ms since 1970: shared/parquet/index.ts), read
+ * once from the source text; a string here would be parsed a second time by the encoder.
  */
 import type { SourceValue } from '../../../shared/lake/index.ts';
 import type { ParquetRow, ParquetValue } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
-import { dateToDays, fitsDecimal } from '../../../shared/schema/value-kinds.ts';
+import {
+  dateToDays,
+  fitsDecimal,
+  timestampDays,
+  timestampTimeMillis,
+  timestampToMillis,
+} from '../../../shared/schema/value-kinds.ts';
 import { type LakeColumn, lakeColumns } from '../../../shared/schema/warehouse/lake.ts';
 import type { TableSpec } from '../../../shared/schema/warehouse/spec.ts';
 import { WrongValueTypeError } from './errors.ts';
@@ -32,9 +42,10 @@ export function placeOf(where: Where): string {
   return typeof where === 'string' ? where : where();
 }
 
-/** 'YYYY-MM-DD' naming a real calendar day, or WrongValueTypeError. */
-export function checkDate(value: string, where: Where, column?: string): string {
-  if (dateToDays(value) !== undefined) return value;
+/** Days since 1970 of a 'YYYY-MM-DD' naming a real calendar day, or WrongValueTypeError. */
+export function checkDate(value: string, where: Where, column?: string): number {
+  const days = dateToDays(value);
+  if (days !== undefined) return days;
   const place = column === undefined ? placeOf(where) : `${placeOf(where)}: ${column}`;
   throw new WrongValueTypeError(`${place}: ${JSON.stringify(value)} is not a calendar date 'YYYY-MM-DD'`);
 }
@@ -76,8 +87,8 @@ function fetcher(spec: TableSpec, column: LakeColumn): Fetch {
       // fact row, about 4% of the transform at scale 10).
       if (SOURCE_TABLES[table].columns[index]!.type !== 'timestamp')
         throw new Error(`${at}: ${table}.${source.column} is not a timestamp`);
-      if (source.kind === 'date-of') return (sources) => (sources[table]![index] as string).slice(0, 10);
-      return (sources) => (sources[table]![index] as string).slice(11);
+      if (source.kind === 'date-of') return (sources) => timestampDays(sources[table]![index] as string)!;
+      return (sources) => timestampTimeMillis(sources[table]![index] as string)!;
     }
     case 'derived':
       return (_sources, where, derived) => {
@@ -146,12 +157,14 @@ export interface RowBuilder {
 const Step = {
   /** A source column copied as it is (no check applies): `row[index]`. */
   Copy: 0,
-  /** The 'YYYY-MM-DD' of a validated source timestamp. */
+  /** The day (days since 1970) of a validated source timestamp. */
   DateOf: 1,
-  /** The 'HH:MM:SS.mmm' of a validated source timestamp. */
+  /** The time of day (ms since midnight) of a validated source timestamp. */
   TimeOf: 2,
+  /** A validated source timestamp copied as ms since 1970 (null stays null). */
+  Timestamp: 3,
   /** Anything else (a check, a derived value): the column's fetch function. */
-  Fetch: 3,
+  Fetch: 4,
 } as const;
 type Step = (typeof Step)[keyof typeof Step];
 
@@ -178,7 +191,16 @@ function columnStep(spec: TableSpec, column: LakeColumn): ColumnStep {
   ) {
     const table = (source.kind === 'column' ? source.table : undefined) ?? spec.source!;
     const index = sourceIndex(table, source.column, `${spec.name}.${column.name}`);
-    const step = source.kind === 'column' ? Step.Copy : source.kind === 'date-of' ? Step.DateOf : Step.TimeOf;
+    const isTimestamp =
+      column.type.kind === 'timestamp' && SOURCE_TABLES[table].columns[index]!.type === 'timestamp';
+    const step =
+      source.kind === 'date-of'
+        ? Step.DateOf
+        : source.kind === 'time-of'
+          ? Step.TimeOf
+          : isTimestamp
+            ? Step.Timestamp
+            : Step.Copy;
     return { step, table, index, fetch };
   }
   return { step: Step.Fetch, table: undefined, index: -1, fetch };
@@ -213,11 +235,18 @@ export function rowBuilder(spec: TableSpec): RowBuilder {
             break;
           }
           case Step.DateOf:
-            row[i] = (sources[table!]![index] as string).slice(0, 10);
+            row[i] = timestampDays(sources[table!]![index] as string)!;
             break;
           case Step.TimeOf:
-            row[i] = (sources[table!]![index] as string).slice(11);
+            row[i] = timestampTimeMillis(sources[table!]![index] as string)!;
             break;
+          case Step.Timestamp: {
+            const source = sources[table!];
+            if (!source) return fetch(sources, where, derived) as never;
+            const value = source[index] as string | null;
+            row[i] = value === null ? null : timestampToMillis(value)!;
+            break;
+          }
           default:
             row[i] = fetch(sources, where, derived);
         }

@@ -175,6 +175,33 @@ describe('write and read back', () => {
     expect(() => writeParquet(schema, [row(forty), row('1e3')])).toThrow(/"1e3" is not a decimal/);
   });
 
+  test('dates, times and timestamps given as their numbers write the same file as their text', () => {
+    const text: ParquetRow[] = [];
+    const numbers: ParquetRow[] = [];
+    const days = [-719_162, -1, 0, 19_782, 2_932_896]; // 0001-01-01 … 9999-12-31
+    for (const [i, d] of days.entries()) {
+      const time = `${String(i * 5).padStart(2, '0')}:59:59.${String(i * 111).padStart(3, '0')}`;
+      const stamp = `${daysToDate(d)} ${time}`;
+      const head = [i, null, true] as const;
+      const tail = ['1.00', '1'] as const;
+      text.push([...head, daysToDate(d), time, stamp, ...tail]);
+      numbers.push([...head, d, timeToMillis(time), timestampMillis(stamp), ...tail]);
+    }
+    expect(writeParquet(schema, numbers).buffer).toEqual(writeParquet(schema, text).buffer);
+    const row = numbers[0]!;
+    const bad = (index: number, value: number) => () => {
+      const copy = [...row];
+      copy[index] = value;
+      writeParquet(schema, [copy]);
+    };
+    expect(bad(3, -719_163)).toThrow(/column day: -719163 is not a date string or days since 1970/);
+    expect(bad(3, 1.5)).toThrow(/column day/);
+    expect(bad(4, 86_400_000)).toThrow(/column at: 86400000 is not a time string or ms since midnight/);
+    expect(bad(4, -1)).toThrow(/column at/);
+    expect(bad(5, 2_932_897 * 86_400_000)).toThrow(/column version: .* is not a timestamp string/);
+    expect(bad(5, 0.5)).toThrow(/column version/);
+  });
+
   test('a null in a required column, a wrong type or a bad date is refused with the column named', () => {
     const good: ParquetRow = [
       1,
