@@ -277,19 +277,6 @@ export function timestampToMillis(value: string): number | undefined {
   return days * DAY_MS + time;
 }
 
-/**
- * The date part of a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp as days since 1970-01-01, and its time
- * part as milliseconds since midnight, read in place (no substring); undefined when not valid.
- * The transform cuts a fact's date and time columns out of a validated timestamp with these.
- */
-export function timestampDays(value: string): number | undefined {
-  return value.length === 23 ? daysAt(value, 0) : undefined;
-}
-
-export function timestampTimeMillis(value: string): number | undefined {
-  return value.length === 23 ? timeMillisAt(value, 11) : undefined;
-}
-
 export function millisToTimestamp(millis: bigint | number): string {
   const ms = Number(millis);
   const days = Math.floor(ms / DAY_MS);
