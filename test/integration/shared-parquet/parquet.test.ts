@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { parquetMetadata } from 'hyparquet';
 import {
   dateToDays,
   daysToDate,
@@ -173,6 +174,49 @@ describe('write and read back', () => {
     expect(duck.rows[0]!.day).toBe('0001-01-01');
     // Still only decimals: anything else is refused with the column named.
     expect(() => writeParquet(schema, [row(forty), row('1e3')])).toThrow(/"1e3" is not a decimal/);
+  });
+
+  test('a chunk snappy does not shrink is written UNCOMPRESSED; both codecs in one file read back exactly', async () => {
+    // 30,000 scattered ids (PLAIN INT32: never shrink) beside repeating times (shrink well).
+    const rows: ParquetRow[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      rows.push([
+        i * 7919,
+        i % 5 === 0 ? null : `customer ${i % 97}`,
+        i % 3 === 0,
+        19_000 + (i % 50),
+        (i % 60) * 1000,
+        1_700_000_000_000 + (i % 60) * 1000,
+        `${i % 10}.00`,
+        `${i}`,
+      ]);
+    }
+    const { buffer } = writeParquet(schema, rows);
+    const metadata = parquetMetadata(
+      buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer,
+    );
+    const codecs = Object.fromEntries(
+      metadata.row_groups[0]!.columns.map((c) => [c.meta_data!.path_in_schema[0], c.meta_data!.codec]),
+    );
+    expect(codecs.id).toBe('UNCOMPRESSED');
+    expect(codecs.version).toBe('SNAPPY');
+    expect(codecs.at).toBe('SNAPPY');
+    const back = await readParquet(buffer);
+    const text = rows.map((r) => [r[0], r[1], r[2], daysToDate(r[3] as number), r[4], r[5], r[6], r[7]]);
+    expect(
+      back.rows.map((r) => [
+        r.id,
+        r.name,
+        r.paid,
+        r.day,
+        timeToMillis(r.at as string),
+        timestampMillis(r.version as string),
+        r.price,
+        r.amount,
+      ]),
+    ).toEqual(text);
+    const duck = await readWithDuckDb(buffer);
+    expect(duck.rows).toEqual(back.rows);
   });
 
   test('dates, times and timestamps given as their numbers write the same file as their text', () => {
