@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -116,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'totes-latency-'));
   const server = await startEmbeddedPostgres(path.join(dir, 'postgres'));
   let stack: LocalStack | undefined;
-  const perCycle: { totalMs: number; spans: Span[] }[] = [];
+  const perCycle: { totalMs: number; busyShare: number; spans: Span[] }[] = [];
   try {
     const sourceUrl = await server.ensureDatabase('totesys');
     const warehouseUrl = await server.ensureDatabase('warehouse');
@@ -149,11 +150,15 @@ async function main(argv: string[]): Promise<number> {
       const before = await ledgerRows();
       spans = [];
       const t0 = now();
+      const elu0 = nodePerformance.eventLoopUtilization();
       const firing = traced('extract handler (fire → outcome)', () => stack!.schedule.fire());
       let totalMs: number | undefined;
+      let busyShare = Number.NaN;
       while (totalMs === undefined) {
-        if ((await ledgerRows()) > before) totalMs = now() - t0;
-        else await new Promise((resolve) => setTimeout(resolve, 5));
+        if ((await ledgerRows()) > before) {
+          totalMs = now() - t0;
+          busyShare = nodePerformance.eventLoopUtilization(elu0).utilization;
+        } else await new Promise((resolve) => setTimeout(resolve, 5));
       }
       const list = spans;
       spans = undefined;
@@ -162,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
       if (cycle > 0)
         perCycle.push({
           totalMs,
+          busyShare,
           spans: list.map((s) => ({ ...s, start: s.start - t0, end: s.end - t0 })),
         });
     }
@@ -185,7 +191,11 @@ async function main(argv: string[]): Promise<number> {
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 
-function report(cycles: { totalMs: number; spans: Span[] }[], cpu: NodeJS.CpuUsage, json: boolean): void {
+function report(
+  cycles: { totalMs: number; busyShare: number; spans: Span[] }[],
+  cpu: NodeJS.CpuUsage,
+  json: boolean,
+): void {
   // Hops are named by what they do and their order of first appearance within the cycle.
   const hops = new Map<string, { starts: number[]; ends: number[]; durations: number[]; count: number[] }>();
   for (const [index, cycle] of cycles.entries()) {
@@ -223,6 +233,9 @@ function report(cycles: { totalMs: number; spans: Span[] }[], cpu: NodeJS.CpuUsa
     p95Ms: Math.round(pct(totals, 95)),
     samplesMs: cycles.map((c) => Math.round(c.totalMs)),
     cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+    // How much of each cycle the one event loop (emulators and the three handlers) was busy:
+    // near 1, only less work on it shortens the cycle; well below 1, waiting does.
+    eventLoopBusyMedian: Math.round(median(cycles.map((c) => c.busyShare)) * 100) / 100,
     hops: rows,
   };
   if (json) {
@@ -233,6 +246,7 @@ function report(cycles: { totalMs: number; spans: Span[] }[], cpu: NodeJS.CpuUsa
     `latency over ${summary.cycles} cycles: p50 ${summary.p50Ms} ms, p95 ${summary.p95Ms} ms; samples ${summary.samplesMs.join(', ')}`,
   );
   console.log(`CPU (user+sys) of this process during the cycles: ${summary.cpuSeconds} s`);
+  console.log(`event loop busy during a cycle (median share): ${summary.eventLoopBusyMedian}`);
   console.log(
     '| hop | cycles | start (median ms) | end (median ms) | duration (median ms) |\n|---|---:|---:|---:|---:|',
   );
