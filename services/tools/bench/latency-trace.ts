@@ -117,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'totes-latency-'));
   const server = await startEmbeddedPostgres(path.join(dir, 'postgres'));
   let stack: LocalStack | undefined;
-  const perCycle: { totalMs: number; busyShare: number; spans: Span[] }[] = [];
+  const perCycle: { totalMs: number; busyShare: number; cpuMs: number; spans: Span[] }[] = [];
   try {
     const sourceUrl = await server.ensureDatabase('totesys');
     const warehouseUrl = await server.ensureDatabase('warehouse');
@@ -151,13 +151,17 @@ async function main(argv: string[]): Promise<number> {
       spans = [];
       const t0 = now();
       const elu0 = nodePerformance.eventLoopUtilization();
+      const cycleCpu0 = process.cpuUsage();
       const firing = traced('extract handler (fire → outcome)', () => stack!.schedule.fire());
       let totalMs: number | undefined;
       let busyShare = Number.NaN;
+      let cpuMs = Number.NaN;
       while (totalMs === undefined) {
         if ((await ledgerRows()) > before) {
           totalMs = now() - t0;
           busyShare = nodePerformance.eventLoopUtilization(elu0).utilization;
+          const used = process.cpuUsage(cycleCpu0);
+          cpuMs = (used.user + used.system) / 1000;
         } else await new Promise((resolve) => setTimeout(resolve, 5));
       }
       const list = spans;
@@ -168,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
         perCycle.push({
           totalMs,
           busyShare,
+          cpuMs,
           spans: list.map((s) => ({ ...s, start: s.start - t0, end: s.end - t0 })),
         });
     }
@@ -192,7 +197,7 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 
 function report(
-  cycles: { totalMs: number; busyShare: number; spans: Span[] }[],
+  cycles: { totalMs: number; busyShare: number; cpuMs: number; spans: Span[] }[],
   cpu: NodeJS.CpuUsage,
   json: boolean,
 ): void {
@@ -236,6 +241,15 @@ function report(
     // How much of each cycle the one event loop (emulators and the three handlers) was busy:
     // near 1, only less work on it shortens the cycle; well below 1, waiting does.
     eventLoopBusyMedian: Math.round(median(cycles.map((c) => c.busyShare)) * 100) / 100,
+    // CPU (user+sys, every thread of the process) from fire to the ledger row: the work on the
+    // critical path, less sensitive than wall time to other processes on a shared machine.
+    cycleCpuMsP50: Math.round(median(cycles.map((c) => c.cpuMs))),
+    cycleCpuMsP95: Math.round(
+      pct(
+        cycles.map((c) => c.cpuMs).sort((a, b) => a - b),
+        95,
+      ),
+    ),
     hops: rows,
   };
   if (json) {
@@ -247,6 +261,9 @@ function report(
   );
   console.log(`CPU (user+sys) of this process during the cycles: ${summary.cpuSeconds} s`);
   console.log(`event loop busy during a cycle (median share): ${summary.eventLoopBusyMedian}`);
+  console.log(
+    `CPU of this process from fire to ledger row: p50 ${summary.cycleCpuMsP50} ms, p95 ${summary.cycleCpuMsP95} ms`,
+  );
   console.log(
     '| hop | cycles | start (median ms) | end (median ms) | duration (median ms) |\n|---|---:|---:|---:|---:|',
   );
