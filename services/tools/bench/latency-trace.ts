@@ -21,13 +21,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pg from 'pg';
-import { sql } from 'slonik';
-import { z } from 'zod';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
-import { PIPELINE_SCHEMA } from '../../../shared/schema/warehouse.ts';
 import { startEmbeddedPostgres } from '../local-runtime/embedded-postgres.ts';
 import { runOnce } from '../local-runtime/run-once.ts';
 import { LocalStack } from '../local-runtime/stack.ts';
+import { ledgerRows, waitForLedgerRow } from './ledger-clock.ts';
 
 interface Span {
   readonly what: string;
@@ -100,8 +98,6 @@ function patchPg(): void {
   };
 }
 
-const COUNT = sql.type(z.object({ count: z.coerce.number() }));
-
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -133,10 +129,6 @@ async function main(argv: string[]): Promise<number> {
     });
     await runOnce(stack);
     const warehouse = await createDatabasePool(warehouseUrl, { applicationName: 'latency-trace' });
-    const ledgerRows = () =>
-      warehouse.oneFirst(
-        COUNT`/*clock*/ SELECT count(*) FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}`,
-      );
     // A CPU profile of the cycles only (not the seed or the full load), for profile-summary.ts.
     const profiler = values['cpu-prof'] ? new Session() : undefined;
     if (profiler) {
@@ -147,23 +139,20 @@ async function main(argv: string[]): Promise<number> {
     const cpu0 = process.cpuUsage();
     for (let cycle = 0; cycle <= cycles; cycle++) {
       await simulateEvents(source, { events: 35, seed: 7000 + cycle });
-      const before = await ledgerRows();
+      const before = await ledgerRows(warehouse);
       spans = [];
       const t0 = now();
       const elu0 = nodePerformance.eventLoopUtilization();
       const cycleCpu0 = process.cpuUsage();
       const firing = traced('extract handler (fire → outcome)', () => stack!.schedule.fire());
-      let totalMs: number | undefined;
       let busyShare = Number.NaN;
       let cpuMs = Number.NaN;
-      while (totalMs === undefined) {
-        if ((await ledgerRows()) > before) {
-          totalMs = now() - t0;
+      const totalMs =
+        (await waitForLedgerRow(warehouse, before, 120_000, () => {
           busyShare = nodePerformance.eventLoopUtilization(elu0).utilization;
           const used = process.cpuUsage(cycleCpu0);
           cpuMs = (used.user + used.system) / 1000;
-        } else await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+        })) - t0;
       const list = spans;
       spans = undefined;
       await firing;
