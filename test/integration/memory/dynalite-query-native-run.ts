@@ -12,6 +12,7 @@ import { CreateTableCommand, DynamoDBClient, PutItemCommand, QueryCommand } from
 import { stateTableInput } from '../../../services/tools/local-runtime/aws/create-resources.ts';
 import { startDynamoDb } from '../../../services/tools/local-runtime/aws/dynamodb-server.ts';
 import { loadGlibcMalloc } from '../../../services/tools/local-runtime/native-memory/glibc-malloc.ts';
+import { measurementConfig, reportToParent } from '../../support/measurement-child.ts';
 import { settledHeap } from '../../support/settled-heap.ts';
 
 export interface DynaliteQueryConfig {
@@ -88,18 +89,4 @@ async function main(config: DynaliteQueryConfig): Promise<DynaliteQueryNative> {
   }
 }
 
-const config = JSON.parse(process.argv[2] ?? '{}') as DynaliteQueryConfig;
-main(config).then(
-  (result) => {
-    if (process.send) process.send({ result }, () => process.exit(0));
-    else console.error(JSON.stringify(result));
-  },
-  (error: unknown) => {
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    if (process.send) process.send({ error: text }, () => process.exit(1));
-    else {
-      console.error(text);
-      process.exit(1);
-    }
-  },
-);
+reportToParent(() => main(measurementConfig<DynaliteQueryConfig>()));

@@ -11,13 +11,13 @@
  * by far and pass the second with room for the allocator's noise. Only where glibc's malloc can be
  * read (Linux with glibc 2.33+); reported skipped elsewhere.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from '@jest/globals';
 import {
   currentMallocPlatform,
   hasGlibcMalloc,
 } from '../../../services/tools/local-runtime/native-memory/glibc-malloc.ts';
+import { killMeasurementChildren, runMeasurementChild } from '../../support/measurement-child.ts';
 import type { DynaliteQueryConfig, DynaliteQueryNative } from './dynalite-query-native-run.ts';
 
 const RUNNER = fileURLToPath(new URL('./dynalite-query-native-run.ts', import.meta.url));
@@ -26,36 +26,10 @@ const MAX_NATIVE_GROWTH = 16 * MB;
 const MAX_HEAP_GROWTH = 2 * MB;
 const withGlibc = hasGlibcMalloc(currentMallocPlatform()) ? test : test.skip;
 
-const running = new Set<ChildProcess>();
+afterAll(killMeasurementChildren);
 
-afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-function measure(config: DynaliteQueryConfig): Promise<DynaliteQueryNative> {
-  return new Promise((resolve, reject) => {
-    const child = fork(RUNNER, [JSON.stringify(config)], {
-      execArgv: ['--expose-gc'],
-      env: { ...process.env, MALLOC_ARENA_MAX: '2' },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    running.add(child);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    let answer: { result?: DynaliteQueryNative; error?: string } | undefined;
-    child.on('message', (message) => {
-      answer = message as typeof answer;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      running.delete(child);
-      if (answer?.result && code === 0) resolve(answer.result);
-      else reject(new Error(`dynalite query runner exited ${code}: ${answer?.error ?? stderr.slice(-2000)}`));
-    });
-  });
-}
+const measure = (config: DynaliteQueryConfig) =>
+  runMeasurementChild<DynaliteQueryNative>(RUNNER, config, { env: { MALLOC_ARENA_MAX: '2' } });
 
 withGlibc(
   'a Query against dynalite on LevelDB leaves no native memory behind',

@@ -26,6 +26,7 @@ import { createTransformHandler } from '../../../services/lambdas/transform/hand
 import { dynamoDbDocumentClient } from '../../../shared/aws/clients.ts';
 import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
+import { measurementConfig, reportToParent } from '../../support/measurement-child.ts';
 import { settledHeap } from '../../support/settled-heap.ts';
 import { putProcessedUnit } from '../load/lake.ts';
 import { dimensionsFor, payment, salesOrder, unit } from '../load/units.ts';
@@ -220,21 +221,4 @@ async function runAll(
   return results;
 }
 
-const config = JSON.parse(process.argv[2] ?? '{}') as HeapRunConfig;
-main(config).then(
-  (results) => {
-    if (process.send) process.send({ results });
-    else console.error(JSON.stringify(results));
-    process.exitCode = 0;
-  },
-  (error: unknown) => {
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.exitCode = 1;
-    // Exit once the report is sent, whatever handle a failed run may still hold open.
-    if (process.send) process.send({ error: text }, () => process.exit(1));
-    else {
-      console.error(text);
-      process.exit(1);
-    }
-  },
-);
+reportToParent(() => main(measurementConfig<HeapRunConfig>()));

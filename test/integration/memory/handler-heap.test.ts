@@ -20,16 +20,15 @@
  * child, kept alive by the emulators' listening sockets, idled until the test's timeout: what
  * looked like a slow extract in `.ci/run` was that hang.)
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { killMeasurementChildren, runMeasurementChild } from '../../support/measurement-child.ts';
 import type { HandlerHeap, HeapRunConfig } from './handler-heap-run.ts';
 
 const RUNNER = fileURLToPath(new URL('./handler-heap-run.ts', import.meta.url));
 const MAX_GROWTH_BYTES = 0.8 * 1024 * 1024;
 
-const running = new Set<ChildProcess>();
 let source: TestDatabase;
 let warehouse: TestDatabase;
 
@@ -40,40 +39,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // A run cut short by the test timeout leaves its child behind otherwise.
-  for (const child of running) child.kill('SIGKILL');
+  killMeasurementChildren();
   await source?.drop();
   await warehouse?.drop();
 });
 
-function runHandlers(config: HeapRunConfig): Promise<HandlerHeap[]> {
-  return new Promise((resolve, reject) => {
-    const child = fork(RUNNER, [JSON.stringify(config)], {
-      execArgv: ['--expose-gc'],
-      // The handlers log every invocation; only the result message matters here.
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    running.add(child);
-    let answer: { results?: HandlerHeap[]; error?: string } | undefined;
-    child.on('message', (message) => {
-      answer = message as typeof answer;
-      // A failed run reports at once; do not wait for a child that may never exit on its own.
-      if (answer?.error) {
-        child.kill('SIGKILL');
-        reject(new Error(`heap runner failed: ${answer.error}`));
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      running.delete(child);
-      if (answer?.results && code === 0) resolve(answer.results);
-      else reject(new Error(`heap runner exited ${code}: ${answer?.error ?? stderr.slice(-2000)}`));
-    });
-  });
-}
+const runHandlers = (config: HeapRunConfig) => runMeasurementChild<HandlerHeap[]>(RUNNER, config);
 
 test('the heap of each handler stays flat over many warm invocations', async () => {
   const results = await runHandlers({

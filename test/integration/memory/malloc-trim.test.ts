@@ -7,9 +7,8 @@
  * - `totes start` run directly (not through `npm start`) runs with MALLOC_ARENA_MAX=2 in its own
  *   environment, as the same process (same pid: it replaced itself, no wrapper left).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +21,10 @@ import {
   hasGlibcMalloc,
   loadGlibcMalloc,
 } from '../../../services/tools/local-runtime/native-memory/glibc-malloc.ts';
+import { waitForRuntimeFile } from '../../support/runtime-file.ts';
+import { spawnTotes, type TotesChild } from '../../support/totes-child.ts';
 
 const RUNNER = fileURLToPath(new URL('./malloc-trim-run.ts', import.meta.url));
-const TOTES_BIN = fileURLToPath(new URL('../../../services/tools/cli/bin/totes.js', import.meta.url));
 const MB = 1024 * 1024;
 const glibc = hasGlibcMalloc(currentMallocPlatform());
 
@@ -70,22 +70,17 @@ describe('glibc malloc through the FFI', () => {
 
 describe('`totes start` run directly', () => {
   const stateRoot = mkdtempSync(path.join(tmpdir(), 'totes-malloc-start-'));
-  let child: ChildProcess | undefined;
+  let child: TotesChild | undefined;
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT');
-      await once(child, 'exit');
-    }
+    child?.kill('SIGINT');
+    await child?.exited;
     rmSync(stateRoot, { recursive: true, force: true });
   });
 
   test('runs with MALLOC_ARENA_MAX=2 in its own environment, as the same process', async () => {
     const stateDir = path.join(stateRoot, 'state');
-    const { WAREHOUSE_URL: _w, TOTESYS_URL: _t, MALLOC_ARENA_MAX: _m, ...env } = process.env;
-    child = spawn(
-      process.execPath,
+    const start = spawnTotes(
       [
-        TOTES_BIN,
         'start',
         '--state-dir',
         stateDir,
@@ -97,57 +92,28 @@ describe('`totes start` run directly', () => {
         '3600',
         '--no-console',
       ],
-      { env, stdio: ['ignore', 'ignore', 'pipe'] },
+      // Its own databases, and no MALLOC_ARENA_MAX of ours: the setting must come from the start itself.
+      { env: { WAREHOUSE_URL: undefined, TOTESYS_URL: undefined, MALLOC_ARENA_MAX: undefined } },
     );
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const exit = once(child, 'exit');
+    child = start;
     // runtime.json is written as soon as the state folder's lock is taken, with the holder's pid.
-    const runtimeFile = path.join(stateDir, 'runtime.json');
-    const holderPid = async (): Promise<number> => {
-      const { watch } = await import('node:fs/promises');
-      const read = () => {
-        try {
-          return (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { pid?: number }).pid;
-        } catch {
-          return undefined;
-        }
-      };
-      while (!existsSync(stateDir)) {
-        if (child!.exitCode !== null) throw new Error(`totes start exited: ${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      const controller = new AbortController();
-      const changed = (async () => {
-        for await (const _event of watch(stateDir, { signal: controller.signal })) if (read()) return;
-      })().catch(() => undefined);
-      try {
-        let pid = read();
-        while (pid === undefined) {
-          await Promise.race([changed, exit, new Promise((resolve) => setTimeout(resolve, 1000))]);
-          if (child!.exitCode !== null) throw new Error(`totes start exited: ${stderr}`);
-          pid = read();
-        }
-        return pid;
-      } finally {
-        controller.abort();
-      }
-    };
-    const pid = await holderPid();
+    const info = await waitForRuntimeFile(
+      stateDir,
+      (written) => typeof written.pid === 'number',
+      start.exited,
+      () => `totes start exited: ${start.stderr()}`,
+    );
     // The process that holds the lock is the one started: it replaced itself, no wrapper.
-    expect(pid).toBe(child.pid);
+    expect(info.pid).toBe(start.process.pid);
     if (process.platform === 'linux') {
-      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      const environ = readFileSync(`/proc/${info.pid}/environ`, 'utf8').split('\0');
       if (currentMallocPlatform().glibcVersionRuntime !== undefined)
         expect(environ).toContain('MALLOC_ARENA_MAX=2');
       else expect(environ.filter((e) => e.startsWith('MALLOC_ARENA_MAX='))).toEqual([]);
     }
-    child.kill('SIGINT');
-    const [code] = await exit;
+    start.kill('SIGINT');
     // 128 + SIGINT, as every `totes start` ends on Ctrl-C (async-exit-hook): the code of the one process.
-    expect(code).toBe(130);
-    expect(stderr).not.toMatch(/\n\s+at /);
+    expect((await start.exited).code).toBe(130);
+    expect(start.stderr()).not.toMatch(/\n\s+at /);
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Disk } from '../../../services/tools/local-runtime/aws/s3-disk.ts';
 import { LocalS3Store } from '../../../services/tools/local-runtime/aws/s3-store.ts';
+import { measurementConfig, reportToParent } from '../../support/measurement-child.ts';
 import { settledHeap } from '../../support/settled-heap.ts';
 
 export interface S3ObjectHeapConfig {
@@ -64,16 +65,4 @@ function main(config: S3ObjectHeapConfig): S3ObjectHeap {
   }
 }
 
-const config = JSON.parse(process.argv[2] ?? '{}') as S3ObjectHeapConfig;
-try {
-  const result = main(config);
-  if (process.send) process.send({ result }, () => process.exit(0));
-  else console.error(JSON.stringify(result));
-} catch (error) {
-  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  if (process.send) process.send({ error: text }, () => process.exit(1));
-  else {
-    console.error(text);
-    process.exit(1);
-  }
-}
+reportToParent(() => main(measurementConfig<S3ObjectHeapConfig>()));

@@ -9,43 +9,17 @@
  * retains 195 and 192 (the key string itself is ~110 of them). The bound, 400 bytes, fails the
  * first and passes the second with room for V8's noise.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from '@jest/globals';
+import { killMeasurementChildren, runMeasurementChild } from '../../support/measurement-child.ts';
 import type { S3ObjectHeap, S3ObjectHeapConfig } from './s3-object-heap-run.ts';
 
 const RUNNER = fileURLToPath(new URL('./s3-object-heap-run.ts', import.meta.url));
 const MAX_BYTES_PER_OBJECT = 400;
 
-const running = new Set<ChildProcess>();
+afterAll(killMeasurementChildren);
 
-afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-function measure(config: S3ObjectHeapConfig): Promise<S3ObjectHeap> {
-  return new Promise((resolve, reject) => {
-    const child = fork(RUNNER, [JSON.stringify(config)], {
-      execArgv: ['--expose-gc'],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    running.add(child);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    let answer: { result?: S3ObjectHeap; error?: string } | undefined;
-    child.on('message', (message) => {
-      answer = message as typeof answer;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      running.delete(child);
-      if (answer?.result && code === 0) resolve(answer.result);
-      else reject(new Error(`s3 heap runner exited ${code}: ${answer?.error ?? stderr.slice(-2000)}`));
-    });
-  });
-}
+const measure = (config: S3ObjectHeapConfig) => runMeasurementChild<S3ObjectHeap>(RUNNER, config);
 
 test('the S3 stand-in retains a bounded few hundred bytes per stored object, written or loaded', async () => {
   const result = await measure({ warmup: 500, objects: 5_000 });

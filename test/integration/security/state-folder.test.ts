@@ -31,6 +31,7 @@ import {
   stateFolderHolder,
 } from '../../../services/tools/local-runtime/state-lock.ts';
 import { runTotes, TOTES_BIN } from '../../support/cli.ts';
+import { waitForRuntimeFile } from '../../support/runtime-file.ts';
 import { modeOf, type Sandbox, sandbox } from './support.ts';
 
 const asRoot = process.getuid?.() === 0;
@@ -67,35 +68,14 @@ function startTotes(stateDir: string): Started {
   return { child, exit, stderr: () => stderr };
 }
 
-/** Resolves when `runtime.json` says the stack is running (watching the folder, not sleeping). */
-async function runningInfo(stateDir: string, exits: Promise<unknown>[]): Promise<Record<string, unknown>> {
-  const file = path.join(stateDir, 'runtime.json');
-  const read = () => {
-    try {
-      const info = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      return info.phase === 'running' ? info : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  while (!existsSync(stateDir)) await new Promise((resolve) => setTimeout(resolve, 100));
-  const { watch } = await import('node:fs/promises');
-  const controller = new AbortController();
-  try {
-    const changed = (async () => {
-      for await (const _event of watch(stateDir, { signal: controller.signal })) if (read()) return;
-    })().catch(() => undefined);
-    const bothDied = Promise.all(exits).then(() => undefined);
-    while (!read()) {
-      await Promise.race([changed, bothDied, new Promise((resolve) => setTimeout(resolve, 1000))]);
-      if (!read() && (await Promise.race([bothDied.then(() => true), Promise.resolve(false)])))
-        throw new Error('no start reached running');
-    }
-    return read()!;
-  } finally {
-    controller.abort();
-  }
-}
+/** Resolves when `runtime.json` says the stack is running; rejects once both starts have exited. */
+const runningInfo = (stateDir: string, exits: Promise<unknown>[]) =>
+  waitForRuntimeFile(
+    stateDir,
+    (info) => info.phase === 'running',
+    Promise.all(exits),
+    () => 'no start reached running',
+  );
 
 function walk(dir: string): string[] {
   const found: string[] = [];
