@@ -20,6 +20,7 @@ import { dependantReason, type MissingRows, missingFor, missingRows, withheldRow
 import { BadUnitError } from './errors.ts';
 import { claimUnit, recordFactRows, removeFactRows } from './generations.ts';
 import { mergeStatement, type Row, type StagedRow, stageRow } from './merge.ts';
+import { canSkipKeyTriggers, checkNewRows, restoreKeyTriggers, skipKeyTriggers } from './new-row-keys.ts';
 import {
   closeEarlierGenerations,
   type Dependant,
@@ -95,7 +96,19 @@ export interface ApplyOptions {
    * DEFAULT_BULK_MIN_ROWS.
    */
   readonly bulkMinRows?: number;
+  /**
+   * How a large unit's keys are checked set-based: 'auto' (default) checks only the unit's new
+   * rows with the keys in force (new-row-keys.ts) when the role may, else drops and re-adds them
+   * (bulk-keys.ts) when it owns the tables; 'whole-table' always takes bulk-keys.ts's way.
+   */
+  readonly setBasedKeys?: 'auto' | 'whole-table';
 }
+
+/** How this unit's foreign keys are checked (see bulk-keys.ts and new-row-keys.ts). */
+type KeyCheck =
+  | { readonly mode: 'per-row' }
+  | { readonly mode: 'whole-table'; readonly keys: readonly ForeignKey[] }
+  | { readonly mode: 'new-rows'; readonly keys: ReadonlyMap<string, readonly ForeignKey[]> };
 
 const LEDGER = sql.identifier([PIPELINE_SCHEMA, 'load_ledger']);
 /** A newest source update as 'YYYY-MM-DD HH:MM:SS.mmm' text, or null when nothing carried one. */
@@ -131,21 +144,32 @@ function expectedRows(manifest: ProcessedManifest): Map<WarehouseTable, number> 
 }
 
 /**
- * The foreign keys to check set-based for this unit (see bulk-keys.ts), with every lock they need
- * already taken; none for an ordinary unit.
+ * How this unit's fact tables' keys are checked, with every lock the check needs already taken:
+ * per row for an ordinary unit; for a large one, only its new rows with the keys in force when the
+ * role may skip the key triggers (new-row-keys.ts: no DDL, no exclusive lock, a cost proportional
+ * to the unit), else dropped and re-added (bulk-keys.ts).
  */
-async function prepareBulkKeys(
+async function prepareKeyCheck(
   tx: DatabaseTransactionConnection,
   expected: ReadonlyMap<WarehouseTable, number>,
   minRows: number,
-): Promise<ForeignKey[]> {
+  setBasedKeys: 'auto' | 'whole-table',
+): Promise<KeyCheck> {
   const large = FACT_TABLES.filter((t) => (expected.get(t) ?? 0) >= minRows);
-  if (large.length === 0) return [];
-  const bulk = chooseBulkTables(expected, await factTableStates(tx, large), minRows);
-  if (bulk.length === 0) return [];
+  if (large.length === 0) return { mode: 'per-row' };
+  const states = await factTableStates(tx, large);
+  if (setBasedKeys === 'auto' && (await canSkipKeyTriggers(tx))) {
+    const plain = states.filter((s) => s.plainKeys).map((s) => s.table);
+    if (plain.length === 0) return { mode: 'per-row' };
+    const keys = new Map<string, ForeignKey[]>();
+    for (const k of await foreignKeysOf(tx, plain)) keys.set(k.table, [...(keys.get(k.table) ?? []), k]);
+    return { mode: 'new-rows', keys };
+  }
+  const bulk = chooseBulkTables(expected, states, minRows);
+  if (bulk.length === 0) return { mode: 'per-row' };
   const keys = await foreignKeysOf(tx, bulk);
   await lockForBulk(tx, keys, LOAD_ORDER);
-  return keys;
+  return { mode: 'whole-table', keys };
 }
 
 async function applyInTransaction(
@@ -153,6 +177,7 @@ async function applyInTransaction(
   unit: ProcessedUnit,
   chunkRows: number,
   bulkMinRows: number,
+  setBasedKeys: 'auto' | 'whole-table',
 ): Promise<ApplyResult> {
   const { manifest } = unit;
   const generation = generationOf(manifest);
@@ -170,7 +195,8 @@ async function applyInTransaction(
       throw new BadUnitError(`unit ${manifest.unitId}: unknown table ${table}`);
   }
   // Before anything below writes: its locks are taken up front, all in one statement.
-  const bulkKeys = await prepareBulkKeys(tx, expected, bulkMinRows);
+  const keyCheck = await prepareKeyCheck(tx, expected, bulkMinRows, setBasedKeys);
+  const bulkKeys = keyCheck.mode === 'whole-table' ? keyCheck.keys : [];
   // A replay's generation replaces the earlier one's rows (generations.ts): every fact row the
   // earlier generation inserted goes first (also of a table this generation has no rows for).
   const replacing = generation > 1;
@@ -211,6 +237,8 @@ async function applyInTransaction(
     let inserted = 0;
     let updated = 0;
     const insertedIds: number[] = [];
+    const newRowKeys = keyCheck.mode === 'new-rows' ? keyCheck.keys.get(table) : undefined;
+    if (newRowKeys) await skipKeyTriggers(tx);
     const holds =
       spec.role === 'fact' && missing.size > 0
         ? (row: Row) => {
@@ -230,6 +258,10 @@ async function applyInTransaction(
       updated += result.updated;
       if (result.newest) newest.push(result.newest);
       if (result.ids) insertedIds.push(...result.ids);
+    }
+    if (newRowKeys && spec.role === 'fact') {
+      await restoreKeyTriggers(tx);
+      await checkNewRows(tx, newRowKeys, spec.surrogateKey, insertedIds);
     }
     if (spec.role === 'fact') await recordFactRows(tx, manifest.unitId, spec.name, insertedIds);
     const listed = expected.get(table) ?? 0;
@@ -268,5 +300,6 @@ export async function applyProcessedUnit(
   validateProcessedManifest(unit.manifest, 'processed manifest', BadUnitError);
   const chunkRows = options.chunkRows ?? 5_000;
   const bulkMinRows = options.bulkMinRows ?? DEFAULT_BULK_MIN_ROWS;
-  return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows, bulkMinRows), 0);
+  const setBasedKeys = options.setBasedKeys ?? 'auto';
+  return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows, bulkMinRows, setBasedKeys), 0);
 }
