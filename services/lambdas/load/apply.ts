@@ -20,7 +20,13 @@ import { dependantReason, type MissingRows, missingFor, missingRows, withheldRow
 import { BadUnitError } from './errors.ts';
 import { claimUnit, recordFactRows, removeFactRows } from './generations.ts';
 import { mergeStatement, type Row, type StagedRow, stageRow } from './merge.ts';
-import { canSkipKeyTriggers, checkNewRows, restoreKeyTriggers, skipKeyTriggers } from './new-row-keys.ts';
+import {
+  canSkipKeyTriggers,
+  checkNewRows,
+  chooseNewRowTables,
+  restoreKeyTriggers,
+  skipKeyTriggers,
+} from './new-row-keys.ts';
 import {
   closeEarlierGenerations,
   type Dependant,
@@ -159,7 +165,7 @@ async function prepareKeyCheck(
   if (large.length === 0) return { mode: 'per-row' };
   const states = await factTableStates(tx, large);
   if (setBasedKeys === 'auto' && (await canSkipKeyTriggers(tx))) {
-    const plain = states.filter((s) => s.plainKeys).map((s) => s.table);
+    const plain = chooseNewRowTables(expected, states, minRows);
     if (plain.length === 0) return { mode: 'per-row' };
     const keys = new Map<string, ForeignKey[]>();
     for (const k of await foreignKeysOf(tx, plain)) keys.set(k.table, [...(keys.get(k.table) ?? []), k]);

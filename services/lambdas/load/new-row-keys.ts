@@ -28,7 +28,25 @@
  */
 import { type DatabaseTransactionConnection, sql } from 'slonik';
 import { z } from 'zod';
-import type { ForeignKey } from './bulk-keys.ts';
+import type { FactTable, WarehouseTable } from '../../../shared/schema/warehouse.ts';
+import type { FactTableState, ForeignKey } from './bulk-keys.ts';
+
+/**
+ * The pure rule: which fact tables of a unit get their new rows' keys checked set-based (for a
+ * role that may skip the key triggers). At least `minRows` rows in the unit, as for bulk-keys.ts
+ * (incremental units keep the per-row checks); no bound on what the table holds (the check reads
+ * only the unit's rows); plain keys only; and no trigger or rule of the table's own, since the
+ * inserts run with every trigger of the table off.
+ */
+export function chooseNewRowTables(
+  unitRows: ReadonlyMap<WarehouseTable, number>,
+  states: readonly FactTableState[],
+  minRows: number,
+): FactTable[] {
+  return states
+    .filter((s) => s.plainKeys && s.keyTriggersOnly && (unitRows.get(s.table) ?? 0) >= minRows)
+    .map((s) => s.table);
+}
 
 const SETTING = z.object({ setting: z.string() });
 const ALLOWED = z.object({ allowed: z.boolean() });

@@ -149,4 +149,19 @@ describe('set-based foreign-key checks of the new rows only (keys in force)', ()
       await deleter.end();
     }
   });
+
+  it('never skips a trigger of the table its own: such a table keeps the per-row checks', async () => {
+    const db = await fresh('new_rows_user_trigger');
+    const noRows = sql.type(z.object({}));
+    await db.pool.query(noRows`CREATE TABLE seen (id int)`);
+    await db.pool.query(noRows`
+      CREATE FUNCTION note_order() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO seen VALUES (NEW.sales_order_id); RETURN NEW; END $$`);
+    await db.pool.query(noRows`
+      CREATE TRIGGER note_order AFTER INSERT ON fact_sales_order FOR EACH ROW EXECUTE FUNCTION note_order()`);
+    await applyProcessedUnit(db.pool, part(1, 1, 150), { bulkMinRows: 100 });
+    expect(
+      await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM seen`),
+    ).toBe(150);
+  });
 });
