@@ -49,9 +49,10 @@ import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
  *    row by row) and merged in the same statement: dim_date ON CONFLICT DO NOTHING; other dimensions
  *    newest-wins through pipeline.dimension_version; facts ON CONFLICT ON CONSTRAINT
  *    <fact>_version_key DO NOTHING. Dimensions (dim_date included) go before facts.
- *    A large unit (a first full load, a large backlog: bulk-keys.ts) has its fact tables'
- *    foreign keys dropped before the facts and added back after them in the same transaction, so
- *    each key is checked in one pass over the table instead of by a trigger query per row.
+ *    A large unit (a first full load, a large backlog) has its fact tables' keys checked
+ *    set-based instead of by a trigger query per row: for its new rows only, keys in force, when
+ *    the role may skip the key triggers (new-row-keys.ts); else, for a role that owns the tables,
+ *    by dropping the keys before the facts and adding them back after them (bulk-keys.ts).
  * 3. Quarantine (quarantine.ts): facts that need a dimension row the unit held back and the
  *    warehouse lacks are held as dependants instead of merged; dependants of any unit whose rows
  *    are now present are released; the unit's held rows and dependants are recorded.

@@ -1,5 +1,7 @@
 /**
- * Set-based foreign-key checks for large units (a first full load, a large backlog).
+ * Set-based foreign-key checks for large units (a first full load, a large backlog), for a role
+ * that owns the tables but may not skip the key triggers; a role that may takes new-row-keys.ts's
+ * way (only the unit's rows checked, keys in force, no exclusive lock) instead.
  *
  * A fact row carries up to nine foreign keys, and PostgreSQL checks each one with its own per-row
  * trigger query: `EXPLAIN ANALYZE` of a 5,000-row fact merge spends 81% of the statement in those
