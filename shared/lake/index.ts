@@ -53,3 +53,4 @@ export {
   type WriteRequest,
   writeOnce,
 } from './write.ts';
+export { DEFAULT_WRITE_WINDOW, WriteWindow, type WriteWindowLimits } from './write-window.ts';

@@ -24,6 +24,9 @@
  * - A failed object is logged (with the extract run id), recorded in the state table
  *   (shared/failures), and counted: metric `RecordsFailed` (dimension `stage`), which the alarms
  *   watch. A later success deletes the failure record (best effort).
+ * - Each attempt's start is recorded in the state table before its work begins (an attempt that
+ *   never ends leaves it, for `totes dlq inspect`); the start record and the idempotency mark are
+ *   written side by side, the work waiting for both (object-processor.ts).
  *
  * Handler-level failures (configuration missing, a client that cannot be built): the middleware
  * would turn a thrown error into "every record failed" AND a successful invocation, which hides an

@@ -3,6 +3,11 @@
  * object's identity (bucket + key + versionId/eTag/sequencer, the stage as key prefix), never the
  * SQS messageId. A failure is logged with the run id, recorded in the state table
  * (shared/failures), and rethrown; a success clears an earlier failure record (best effort).
+ *
+ * The attempt's start record and the idempotency claim (Powertools' in-progress record) are two
+ * independent DynamoDB writes: they go out side by side, and the work waits for the start record
+ * before it begins, so it is still recorded before the work (an attempt that never ends leaves it)
+ * at the cost of one round trip on the critical path instead of two (issue 18 goal 5).
  */
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -64,9 +69,13 @@ export function objectProcessor<TResult extends JsonValue>(
       lambdaContext,
     };
     let executed = false;
+    // Settles (never rejects) once the attempt's start record is written or could not be.
+    let startRecorded: Promise<void> = Promise.resolve();
     const idempotent = makeIdempotent(
       async (_identity: ObjectIdentity): Promise<TResult> => {
         executed = true;
+        // Recorded before the work: an attempt that never ends (timeout, dead container) leaves it.
+        await startRecorded;
         return processObject(ref, ctx);
       },
       { persistenceStore: rt.persistenceStore, config: rt.idempotencyConfig, keyPrefix: `totes-${stage}` },
@@ -74,21 +83,23 @@ export function objectProcessor<TResult extends JsonValue>(
     const started = performance.now();
     try {
       assertConfiguredBucket(ref.bucket, rt.expectedBucket);
-      // Recorded before the work: an attempt that never ends (timeout, dead container) leaves it.
-      try {
-        await rt.failures.recordStart({
+      startRecorded = rt.failures
+        .recordStart({
           stage,
           bucket: ref.bucket,
           key: ref.key,
           messageId: record.messageId,
           attempt: ctx.attempt,
           timeoutSeconds: Math.round(lambdaContext.getRemainingTimeInMillis() / 1000),
+        })
+        .catch((startError: unknown) => {
+          child.warn('could not record the start of the attempt', { error: startError as Error });
         });
-      } catch (startError) {
-        child.warn('could not record the start of the attempt', { error: startError as Error });
-      }
+      // Side by side with the start record (the work itself waits for it, above).
       await idempotent(identity);
     } catch (error) {
+      // The start record lands before the failure record (and never after a clear).
+      await startRecorded;
       const described = describeError(error);
       child.error('object failed', { attempt: ctx.attempt, ...described, error: error as Error });
       try {
@@ -117,7 +128,9 @@ export function objectProcessor<TResult extends JsonValue>(
       durationMs: Math.round(performance.now() - started),
     });
     // This attempt's start, and any earlier failure (an earlier attempt, or an earlier message
-    // before a redrive), no longer apply. Best effort.
+    // before a redrive), no longer apply. Best effort. A duplicate never waited for its start
+    // record: it must land before the clear, or it would outlive it.
+    await startRecorded;
     try {
       await rt.failures.clear(stage, ref.bucket, ref.key);
     } catch (clearError) {

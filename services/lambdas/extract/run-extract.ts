@@ -23,7 +23,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DatabasePool } from 'slonik';
-import { type IngestionManifest, newRunId } from '../../../shared/lake/index.ts';
+import { type IngestionManifest, newRunId, type WriteWindowLimits } from '../../../shared/lake/index.ts';
 import { addMetric, EXTRACT_METRICS } from '../../../shared/metrics/index.ts';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import {
@@ -116,7 +116,12 @@ export interface ExtractOptions {
   /** Most versions remembered per table to avoid re-emitting them. Default 5,000. */
   readonly maxTail?: number;
   readonly multipartThresholdBytes?: number;
-  /** Test seam: called after each table object is written (a throw simulates a crash). */
+  /** Table-object PUTs in flight at once (default 4 objects, 16 MiB: shared/lake/write-window.ts). */
+  readonly writeWindow?: WriteWindowLimits;
+  /**
+   * Test seam: called after each table object is handed to the write window, before the run reads
+   * on (a throw simulates a crash; the PUTs already started land, no manifest is written).
+   */
   readonly afterObjectWritten?: (key: string) => void | Promise<void>;
 }
 
@@ -424,8 +429,25 @@ async function extractSnapshot(
     partSize,
     maxUnitRows: options.maxUnitRows ?? DEFAULT_MAX_UNIT_ROWS,
     multipartThresholdBytes: options.multipartThresholdBytes,
+    writeWindow: options.writeWindow,
     afterObjectWritten: options.afterObjectWritten,
   });
+  try {
+    return await readIntoUnits(reader, options, progress, partSize, units);
+  } catch (error) {
+    // A failed run leaves no PUT running behind it (the lease is released after this returns).
+    await units.settle();
+    throw error;
+  }
+}
+
+async function readIntoUnits(
+  reader: SnapshotReader,
+  options: ExtractOptions,
+  progress: Map<SourceTableName, TableProgress>,
+  partSize: number,
+  units: UnitSequence,
+): Promise<{ extractedAt: string; units: WrittenUnit[]; backlog: boolean }> {
   // The run's row budget: rows read from the source's cursors (changed rows, before the tail).
   let remaining = options.maxRunRows ?? DEFAULT_MAX_RUN_ROWS;
   if (!Number.isSafeInteger(remaining) || remaining < 1) {

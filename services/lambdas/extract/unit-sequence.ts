@@ -8,7 +8,7 @@
  * Unit run ids: the run's own id for the first, `<runId>-0002`, `<runId>-0003`, … for the next
  * ones, so every unit has its own prefix `units/YYYY/MM/DD/<unit run id>/` in both buckets.
  */
-import type { IngestionManifest, SourceValue } from '../../../shared/lake/index.ts';
+import type { IngestionManifest, SourceValue, WriteWindowLimits } from '../../../shared/lake/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import { PartnerTracker, primaryKeyIndex } from './join-partners.ts';
 import type { SnapshotReader } from './source-reader.ts';
@@ -18,6 +18,9 @@ export interface UnitSequenceOptions {
   readonly partSize: number;
   readonly maxUnitRows: number;
   readonly multipartThresholdBytes?: number | undefined;
+  /** Table-object PUTs in flight at once (shared/lake/write-window.ts; default 4 objects, 16 MiB). */
+  readonly writeWindow?: WriteWindowLimits | undefined;
+  /** Called after each table object is handed to the write window (its PUT has started). */
   readonly afterObjectWritten?: ((key: string) => void | Promise<void>) | undefined;
 }
 
@@ -129,12 +132,18 @@ export class UnitSequence {
     this.changedInUnit = 0;
   }
 
+  /** Waits for the open unit's PUTs still in flight, failed or not (a failed run calls it). */
+  settle(): Promise<void> {
+    return this.writer.settle();
+  }
+
   private newWriter(): UnitWriter {
     return new UnitWriter(
       this.s3,
       this.bucket,
       unitRunId(this.runId, this.units.length + 1),
       this.options.multipartThresholdBytes,
+      this.options.writeWindow,
     );
   }
 

@@ -21,6 +21,13 @@ import { BadUnitError } from './errors.ts';
 import { claimUnit, recordFactRows, removeFactRows } from './generations.ts';
 import { mergeStatement, type Row, type StagedRow, stageRow } from './merge.ts';
 import {
+  canSkipKeyTriggers,
+  checkNewRows,
+  chooseNewRowTables,
+  restoreKeyTriggers,
+  skipKeyTriggers,
+} from './new-row-keys.ts';
+import {
   closeEarlierGenerations,
   type Dependant,
   presentRows,
@@ -42,9 +49,10 @@ import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
  *    row by row) and merged in the same statement: dim_date ON CONFLICT DO NOTHING; other dimensions
  *    newest-wins through pipeline.dimension_version; facts ON CONFLICT ON CONSTRAINT
  *    <fact>_version_key DO NOTHING. Dimensions (dim_date included) go before facts.
- *    A large unit (a first full load, a large backlog: bulk-keys.ts) has its fact tables'
- *    foreign keys dropped before the facts and added back after them in the same transaction, so
- *    each key is checked in one pass over the table instead of by a trigger query per row.
+ *    A large unit (a first full load, a large backlog) has its fact tables' keys checked
+ *    set-based instead of by a trigger query per row: for its new rows only, keys in force, when
+ *    the role may skip the key triggers (new-row-keys.ts); else, for a role that owns the tables,
+ *    by dropping the keys before the facts and adding them back after them (bulk-keys.ts).
  * 3. Quarantine (quarantine.ts): facts that need a dimension row the unit held back and the
  *    warehouse lacks are held as dependants instead of merged; dependants of any unit whose rows
  *    are now present are released; the unit's held rows and dependants are recorded.
@@ -95,7 +103,19 @@ export interface ApplyOptions {
    * DEFAULT_BULK_MIN_ROWS.
    */
   readonly bulkMinRows?: number;
+  /**
+   * How a large unit's keys are checked set-based: 'auto' (default) checks only the unit's new
+   * rows with the keys in force (new-row-keys.ts) when the role may, else drops and re-adds them
+   * (bulk-keys.ts) when it owns the tables; 'whole-table' always takes bulk-keys.ts's way.
+   */
+  readonly setBasedKeys?: 'auto' | 'whole-table';
 }
+
+/** How this unit's foreign keys are checked (see bulk-keys.ts and new-row-keys.ts). */
+type KeyCheck =
+  | { readonly mode: 'per-row' }
+  | { readonly mode: 'whole-table'; readonly keys: readonly ForeignKey[] }
+  | { readonly mode: 'new-rows'; readonly keys: ReadonlyMap<string, readonly ForeignKey[]> };
 
 const LEDGER = sql.identifier([PIPELINE_SCHEMA, 'load_ledger']);
 /** A newest source update as 'YYYY-MM-DD HH:MM:SS.mmm' text, or null when nothing carried one. */
@@ -131,21 +151,32 @@ function expectedRows(manifest: ProcessedManifest): Map<WarehouseTable, number> 
 }
 
 /**
- * The foreign keys to check set-based for this unit (see bulk-keys.ts), with every lock they need
- * already taken; none for an ordinary unit.
+ * How this unit's fact tables' keys are checked, with every lock the check needs already taken:
+ * per row for an ordinary unit; for a large one, only its new rows with the keys in force when the
+ * role may skip the key triggers (new-row-keys.ts: no DDL, no exclusive lock, a cost proportional
+ * to the unit), else dropped and re-added (bulk-keys.ts).
  */
-async function prepareBulkKeys(
+async function prepareKeyCheck(
   tx: DatabaseTransactionConnection,
   expected: ReadonlyMap<WarehouseTable, number>,
   minRows: number,
-): Promise<ForeignKey[]> {
+  setBasedKeys: 'auto' | 'whole-table',
+): Promise<KeyCheck> {
   const large = FACT_TABLES.filter((t) => (expected.get(t) ?? 0) >= minRows);
-  if (large.length === 0) return [];
-  const bulk = chooseBulkTables(expected, await factTableStates(tx, large), minRows);
-  if (bulk.length === 0) return [];
+  if (large.length === 0) return { mode: 'per-row' };
+  const states = await factTableStates(tx, large);
+  if (setBasedKeys === 'auto' && (await canSkipKeyTriggers(tx))) {
+    const plain = chooseNewRowTables(expected, states, minRows);
+    if (plain.length === 0) return { mode: 'per-row' };
+    const keys = new Map<string, ForeignKey[]>();
+    for (const k of await foreignKeysOf(tx, plain)) keys.set(k.table, [...(keys.get(k.table) ?? []), k]);
+    return { mode: 'new-rows', keys };
+  }
+  const bulk = chooseBulkTables(expected, states, minRows);
+  if (bulk.length === 0) return { mode: 'per-row' };
   const keys = await foreignKeysOf(tx, bulk);
   await lockForBulk(tx, keys, LOAD_ORDER);
-  return keys;
+  return { mode: 'whole-table', keys };
 }
 
 async function applyInTransaction(
@@ -153,6 +184,7 @@ async function applyInTransaction(
   unit: ProcessedUnit,
   chunkRows: number,
   bulkMinRows: number,
+  setBasedKeys: 'auto' | 'whole-table',
 ): Promise<ApplyResult> {
   const { manifest } = unit;
   const generation = generationOf(manifest);
@@ -170,7 +202,8 @@ async function applyInTransaction(
       throw new BadUnitError(`unit ${manifest.unitId}: unknown table ${table}`);
   }
   // Before anything below writes: its locks are taken up front, all in one statement.
-  const bulkKeys = await prepareBulkKeys(tx, expected, bulkMinRows);
+  const keyCheck = await prepareKeyCheck(tx, expected, bulkMinRows, setBasedKeys);
+  const bulkKeys = keyCheck.mode === 'whole-table' ? keyCheck.keys : [];
   // A replay's generation replaces the earlier one's rows (generations.ts): every fact row the
   // earlier generation inserted goes first (also of a table this generation has no rows for).
   const replacing = generation > 1;
@@ -211,6 +244,8 @@ async function applyInTransaction(
     let inserted = 0;
     let updated = 0;
     const insertedIds: number[] = [];
+    const newRowKeys = keyCheck.mode === 'new-rows' ? keyCheck.keys.get(table) : undefined;
+    if (newRowKeys) await skipKeyTriggers(tx);
     const holds =
       spec.role === 'fact' && missing.size > 0
         ? (row: Row) => {
@@ -230,6 +265,10 @@ async function applyInTransaction(
       updated += result.updated;
       if (result.newest) newest.push(result.newest);
       if (result.ids) insertedIds.push(...result.ids);
+    }
+    if (newRowKeys && spec.role === 'fact') {
+      await restoreKeyTriggers(tx);
+      await checkNewRows(tx, newRowKeys, spec.surrogateKey, insertedIds);
     }
     if (spec.role === 'fact') await recordFactRows(tx, manifest.unitId, spec.name, insertedIds);
     const listed = expected.get(table) ?? 0;
@@ -268,5 +307,6 @@ export async function applyProcessedUnit(
   validateProcessedManifest(unit.manifest, 'processed manifest', BadUnitError);
   const chunkRows = options.chunkRows ?? 5_000;
   const bulkMinRows = options.bulkMinRows ?? DEFAULT_BULK_MIN_ROWS;
-  return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows, bulkMinRows), 0);
+  const setBasedKeys = options.setBasedKeys ?? 'auto';
+  return pool.transaction((tx) => applyInTransaction(tx, unit, chunkRows, bulkMinRows, setBasedKeys), 0);
 }

@@ -1,5 +1,7 @@
 /**
- * Set-based foreign-key checks for large units (a first full load, a large backlog).
+ * Set-based foreign-key checks for large units (a first full load, a large backlog), for a role
+ * that owns the tables but may not skip the key triggers; a role that may takes new-row-keys.ts's
+ * way (only the unit's rows checked, keys in force, no exclusive lock) instead.
  *
  * A fact row carries up to nine foreign keys, and PostgreSQL checks each one with its own per-row
  * trigger query: `EXPLAIN ANALYZE` of a 5,000-row fact merge spends 81% of the statement in those
@@ -81,6 +83,11 @@ export interface FactTableState {
   readonly privileged: boolean;
   /** Every foreign key of the table is one this module re-creates exactly. */
   readonly plainKeys: boolean;
+  /**
+   * The table has no trigger or rule of its own (only the keys' internal triggers): the new-rows
+   * check (new-row-keys.ts) switches triggers off for the inserts, so it must skip nothing else.
+   */
+  readonly keyTriggersOnly: boolean;
 }
 
 /** The pure rule: which fact tables of a unit get their keys checked set-based. */
@@ -102,6 +109,7 @@ const STATE = z.object({
   live_rows: z.number(),
   privileged: z.boolean(),
   plain_keys: z.boolean(),
+  key_triggers_only: z.boolean(),
 });
 
 /**
@@ -120,16 +128,19 @@ export async function factTableStates(
       pg_has_role(rel.relowner, 'USAGE') AND coalesce(bool_and(has_table_privilege(con.confrelid, 'REFERENCES')), true)
         AS privileged,
       coalesce(bool_and(cardinality(con.conkey) = 1 AND con.confupdtype = 'a' AND con.confdeltype = 'a'
-        AND con.confmatchtype = 's' AND NOT con.condeferrable AND con.convalidated), true) AS plain_keys
+        AND con.confmatchtype = 's' AND NOT con.condeferrable AND con.convalidated), true) AS plain_keys,
+      NOT rel.relhasrules AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = rel.oid AND NOT tg.tgisinternal)
+        AS key_triggers_only
     FROM unnest(${sql.array([...tables], 'text')}::regclass[]) AS t(oid)
     JOIN pg_class rel ON rel.oid = t.oid
     LEFT JOIN pg_constraint con ON con.conrelid = rel.oid AND con.contype = 'f'
-    GROUP BY rel.oid, rel.relname, rel.relowner`);
+    GROUP BY rel.oid, rel.relname, rel.relowner, rel.relhasrules`);
   return rows.map((r) => ({
     table: r.table as FactTable,
     liveRows: r.live_rows,
     privileged: r.privileged,
     plainKeys: r.plain_keys,
+    keyTriggersOnly: r.key_triggers_only,
   }));
 }
 

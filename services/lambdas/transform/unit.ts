@@ -25,6 +25,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_MAX_OBJECT_BYTES } from '../../../shared/config/env.ts';
 import {
+  DEFAULT_WRITE_WINDOW,
   generationOf,
   type IngestionManifest,
   isManifestKey,
@@ -39,6 +40,7 @@ import {
   processedPartManifestKey,
   readMetadata,
   readText,
+  WriteWindow,
   writeOnce,
 } from '../../../shared/lake/index.ts';
 import { type ParquetRow, writeParquet } from '../../../shared/parquet/index.ts';
@@ -254,9 +256,11 @@ export async function transformUnit(
   const rows: Partial<Record<WarehouseTable, number>> = {};
   const parts = new Map<WarehouseTable, number>();
   const fault = derivationFault();
-  let putInFlight: Promise<unknown> = Promise.resolve();
-  // Each file goes to S3 as soon as it is encoded: memory holds one part's rows and one file, never
-  // the unit's Parquet (issue 18). Files written before a failure are listed by no manifest.
+  // Each file goes to S3 as soon as it is encoded, through a bounded write window (at most 4 files,
+  // 16 MiB in flight: shared/lake/write-window.ts) while the next part is read and encoded: memory
+  // holds one part's rows and a bounded number of files, never the unit's Parquet (issue 18).
+  // Every PUT is settled before any manifest; files written before a failure are listed by none.
+  const puts = new WriteWindow(DEFAULT_WRITE_WINDOW);
   const encode = async (table: WarehouseTable, tableRows: readonly ParquetRow[], group = 0) => {
     for (const slice of chunk(withDerivationFault(fault, table, tableRows), maxRowsPerFile)) {
       const part = (parts.get(table) ?? 0) + 1;
@@ -266,19 +270,10 @@ export async function transformUnit(
         rowGroupSize,
         kvMetadata: { 'totes.run-id': runId, 'totes.source-key': ref.key },
       });
-      // At most one PUT in flight: this file goes up while the next part is read and encoded
-      // (memory: one more file); every PUT is settled before any manifest.
-      await putInFlight;
-      putInFlight = putImmutable(
-        s3,
-        processedBucket,
-        key,
-        buffer,
-        'application/vnd.apache.parquet',
-        source,
-        runId,
+      // Throws the failure of an earlier file's PUT.
+      await puts.add(buffer.byteLength, () =>
+        putImmutable(s3, processedBucket, key, buffer, 'application/vnd.apache.parquet', source, runId),
       );
-      putInFlight.catch(() => undefined); // awaited (and thrown) by the next encode or before the manifests
       written.push({ table, key, rows: slice.length, group });
       rows[table] = (rows[table] ?? 0) + slice.length;
     }
@@ -353,10 +348,10 @@ export async function transformUnit(
         await encode(table, byGroup.get(group) ?? [], group);
     }
     written.push(...factObjects);
-    await putInFlight; // every file is in S3 before a manifest names it
+    await puts.drain(); // every file is in S3 before a manifest names it
   } catch (error) {
-    // A failed unit leaves nothing running behind it: the read and the PUT in flight settle first.
-    await Promise.allSettled([putInFlight, next]);
+    // A failed unit leaves nothing running behind it: the read and the PUTs in flight settle first.
+    await Promise.allSettled([puts.settle(), next]);
     throw error;
   }
 

@@ -14,19 +14,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pg from 'pg';
-import { sql } from 'slonik';
-import { z } from 'zod';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
-import { PIPELINE_SCHEMA } from '../../../shared/schema/warehouse.ts';
 import { startEmbeddedPostgres } from '../local-runtime/embedded-postgres.ts';
 import { runOnce } from '../local-runtime/run-once.ts';
 import { LocalStack } from '../local-runtime/stack.ts';
+import { ledgerRows, waitForLedgerRow } from './ledger-clock.ts';
 
 interface Span {
   readonly what: string;
@@ -99,8 +98,6 @@ function patchPg(): void {
   };
 }
 
-const COUNT = sql.type(z.object({ count: z.coerce.number() }));
-
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -116,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'totes-latency-'));
   const server = await startEmbeddedPostgres(path.join(dir, 'postgres'));
   let stack: LocalStack | undefined;
-  const perCycle: { totalMs: number; spans: Span[] }[] = [];
+  const perCycle: { totalMs: number; busyShare: number; cpuMs: number; spans: Span[] }[] = [];
   try {
     const sourceUrl = await server.ensureDatabase('totesys');
     const warehouseUrl = await server.ensureDatabase('warehouse');
@@ -132,10 +129,6 @@ async function main(argv: string[]): Promise<number> {
     });
     await runOnce(stack);
     const warehouse = await createDatabasePool(warehouseUrl, { applicationName: 'latency-trace' });
-    const ledgerRows = () =>
-      warehouse.oneFirst(
-        COUNT`/*clock*/ SELECT count(*) FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}`,
-      );
     // A CPU profile of the cycles only (not the seed or the full load), for profile-summary.ts.
     const profiler = values['cpu-prof'] ? new Session() : undefined;
     if (profiler) {
@@ -146,15 +139,20 @@ async function main(argv: string[]): Promise<number> {
     const cpu0 = process.cpuUsage();
     for (let cycle = 0; cycle <= cycles; cycle++) {
       await simulateEvents(source, { events: 35, seed: 7000 + cycle });
-      const before = await ledgerRows();
+      const before = await ledgerRows(warehouse);
       spans = [];
       const t0 = now();
+      const elu0 = nodePerformance.eventLoopUtilization();
+      const cycleCpu0 = process.cpuUsage();
       const firing = traced('extract handler (fire → outcome)', () => stack!.schedule.fire());
-      let totalMs: number | undefined;
-      while (totalMs === undefined) {
-        if ((await ledgerRows()) > before) totalMs = now() - t0;
-        else await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      let busyShare = Number.NaN;
+      let cpuMs = Number.NaN;
+      const totalMs =
+        (await waitForLedgerRow(warehouse, before, 120_000, () => {
+          busyShare = nodePerformance.eventLoopUtilization(elu0).utilization;
+          const used = process.cpuUsage(cycleCpu0);
+          cpuMs = (used.user + used.system) / 1000;
+        })) - t0;
       const list = spans;
       spans = undefined;
       await firing;
@@ -162,6 +160,8 @@ async function main(argv: string[]): Promise<number> {
       if (cycle > 0)
         perCycle.push({
           totalMs,
+          busyShare,
+          cpuMs,
           spans: list.map((s) => ({ ...s, start: s.start - t0, end: s.end - t0 })),
         });
     }
@@ -185,7 +185,11 @@ async function main(argv: string[]): Promise<number> {
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 
-function report(cycles: { totalMs: number; spans: Span[] }[], cpu: NodeJS.CpuUsage, json: boolean): void {
+function report(
+  cycles: { totalMs: number; busyShare: number; cpuMs: number; spans: Span[] }[],
+  cpu: NodeJS.CpuUsage,
+  json: boolean,
+): void {
   // Hops are named by what they do and their order of first appearance within the cycle.
   const hops = new Map<string, { starts: number[]; ends: number[]; durations: number[]; count: number[] }>();
   for (const [index, cycle] of cycles.entries()) {
@@ -223,6 +227,18 @@ function report(cycles: { totalMs: number; spans: Span[] }[], cpu: NodeJS.CpuUsa
     p95Ms: Math.round(pct(totals, 95)),
     samplesMs: cycles.map((c) => Math.round(c.totalMs)),
     cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+    // How much of each cycle the one event loop (emulators and the three handlers) was busy:
+    // near 1, only less work on it shortens the cycle; well below 1, waiting does.
+    eventLoopBusyMedian: Math.round(median(cycles.map((c) => c.busyShare)) * 100) / 100,
+    // CPU (user+sys, every thread of the process) from fire to the ledger row: the work on the
+    // critical path, less sensitive than wall time to other processes on a shared machine.
+    cycleCpuMsP50: Math.round(median(cycles.map((c) => c.cpuMs))),
+    cycleCpuMsP95: Math.round(
+      pct(
+        cycles.map((c) => c.cpuMs).sort((a, b) => a - b),
+        95,
+      ),
+    ),
     hops: rows,
   };
   if (json) {
@@ -233,6 +249,10 @@ function report(cycles: { totalMs: number; spans: Span[] }[], cpu: NodeJS.CpuUsa
     `latency over ${summary.cycles} cycles: p50 ${summary.p50Ms} ms, p95 ${summary.p95Ms} ms; samples ${summary.samplesMs.join(', ')}`,
   );
   console.log(`CPU (user+sys) of this process during the cycles: ${summary.cpuSeconds} s`);
+  console.log(`event loop busy during a cycle (median share): ${summary.eventLoopBusyMedian}`);
+  console.log(
+    `CPU of this process from fire to ledger row: p50 ${summary.cycleCpuMsP50} ms, p95 ${summary.cycleCpuMsP95} ms`,
+  );
   console.log(
     '| hop | cycles | start (median ms) | end (median ms) | duration (median ms) |\n|---|---:|---:|---:|---:|',
   );

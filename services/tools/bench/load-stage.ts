@@ -1,6 +1,7 @@
 /**
  * Measures applyProcessedUnit on N fact rows (default 100,000 sales orders + as many payments
- * optional): `node services/tools/bench/load-stage.ts [rows] [chunkRows] [bulkMinRows|off]`. Uses WAREHOUSE_URL (a
+ * optional): `node services/tools/bench/load-stage.ts [rows] [chunkRows] [bulkMinRows|off] [auto|whole-table]`
+ * (the last: how a large unit's keys are checked set-based, apply.ts `setBasedKeys`). Uses WAREHOUSE_URL (a
  * throwaway database: the tables are truncated) or starts an embedded PostgreSQL in a temp folder.
  *
  * Last, the same rows as the two parts of a split unit (each with every shared dimension, half of
@@ -25,7 +26,8 @@ const chunkRows = Number(process.argv[3] ?? 5_000);
 /** Fact rows from which a table's keys are checked set-based (bulk-keys.ts); 'off' = never. */
 const bulkMinRows =
   process.argv[4] === 'off' ? Number.MAX_SAFE_INTEGER : Number(process.argv[4] ?? DEFAULT_BULK_MIN_ROWS);
-const options = { chunkRows, bulkMinRows };
+const setBasedKeys = process.argv[5] === 'whole-table' ? 'whole-table' : 'auto';
+const options = { chunkRows, bulkMinRows, setBasedKeys } as const;
 const pad = (n: number) => String(n).padStart(2, '0');
 
 function day(i: number): string {
@@ -239,6 +241,12 @@ async function main(): Promise<void> {
         dim_currency, dim_design, pipeline.load_ledger, pipeline.dimension_version CASCADE`);
       await parts(`two parts of ${rows} fact rows side by side, empty warehouse`, 'pair-a', 1);
       await parts('two more parts side by side, shared dimensions already committed', 'pair-b', rows + 1);
+      // The table grows with every part of a first load: a part's key check into a table holding
+      // 2 × rows (the whole-table path re-reads them all; the new-rows path only its own).
+      await time(
+        `one more part of ${rows} into a table holding ${2 * rows}`,
+        benchUnit('bench-3', '2024-01-01 00:00:00.000', 2 * rows + 1),
+      );
     } finally {
       await second.end();
       await watcher.end();

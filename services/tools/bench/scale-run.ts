@@ -30,12 +30,12 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
 import { SOURCE_TABLES_IN_DEPENDENCY_ORDER, sourceDdlStatements } from '../../../shared/schema/totesys.ts';
-import { PIPELINE_SCHEMA } from '../../../shared/schema/warehouse.ts';
 import { stateTableInput } from '../local-runtime/aws/create-resources.ts';
 import { LOCAL_CREDENTIALS } from '../local-runtime/aws/index.ts';
 import { dropDatabase, startEmbeddedPostgres } from '../local-runtime/embedded-postgres.ts';
 import { runOnce } from '../local-runtime/run-once.ts';
 import { LocalStack } from '../local-runtime/stack.ts';
+import { ledgerRows, waitForLedgerRow } from './ledger-clock.ts';
 import { RESULT_MARK } from './probe.ts';
 
 export interface ScaleRunArgs {
@@ -352,23 +352,19 @@ async function incrementalCycles(
   const { simulateEvents } = await import('../simulator/simulate.ts');
   const source = await createDatabasePool(sourceUrl, { applicationName: 'totes-bench-simulate' });
   const eventsPerCycle = args.eventsPerCycle ?? 35;
-  const ledgerRows = async () =>
-    warehouse.oneFirst(COUNT`SELECT count(*) FROM ${sql.identifier([PIPELINE_SCHEMA, 'load_ledger'])}`);
   const samples: number[] = [];
   const changed: number[] = [];
   try {
     for (let cycle = 0; cycle <= args.incrementalRuns; cycle++) {
       await simulateEvents(source, { events: eventsPerCycle, seed: 7000 + cycle });
-      const before = await ledgerRows();
+      const before = await ledgerRows(warehouse);
       const t0 = performance.now();
       const firing = stack.schedule.fire();
-      let committedMs: number | undefined;
-      const deadline = Date.now() + 120_000;
-      while (committedMs === undefined) {
-        if ((await ledgerRows()) > before) committedMs = performance.now() - t0;
-        else if (Date.now() > deadline) throw new Error('incremental cycle: no load within 120 s');
-        else await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      // One connection polls every 5 ms until the ledger's new row (ledger-clock.ts).
+      const committedMs =
+        (await waitForLedgerRow(warehouse, before, 120_000).catch((error: unknown) => {
+          throw new Error(`incremental cycle: ${(error as Error).message}`);
+        })) - t0;
       const outcome = await firing;
       await stack.waitUntilDrained(120_000);
       const result = outcome.ok ? (outcome.result as { status?: string; changedRows?: number }) : undefined;

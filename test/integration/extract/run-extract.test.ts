@@ -252,6 +252,53 @@ describe('extract run against embedded PostgreSQL, fauxqs S3 and dynalite', () =
     expect(Object.keys(next.manifest.changedRows).sort()).toEqual([...SOURCE_TABLE_NAMES].sort());
   });
 
+  it('CRASH: a table object PUT failing while later ones are in flight leaves no manifest and no watermark', async () => {
+    let objectPuts = 0;
+    aws.s3.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: string };
+        if (input.Key && !input.Key.endsWith('manifest.json') && ++objectPuts === 2)
+          throw new Error('S3 refused one object');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failSecondObjectPut' },
+    );
+    await expect(runExtract(deps)).rejects.toThrow('S3 refused one object');
+    aws.s3.middlewareStack.remove('failSecondObjectPut');
+    expect((await listKeys(aws)).some((k) => k.endsWith('manifest.json'))).toBe(false);
+    expect(await stateItems(aws, 'WATERMARK')).toEqual([]);
+    expect(await stateItem(aws, 'LEASE', 'extract')).toBeUndefined();
+  });
+
+  it('the manifest lists the objects in the order they were handed over, whatever order their PUTs land in', async () => {
+    // The first object's PUT is held until the second one has landed (PUTs run side by side).
+    let secondLanded!: () => void;
+    const landed = new Promise<void>((resolve) => {
+      secondLanded = resolve;
+    });
+    const order: string[] = [];
+    let objectPuts = 0;
+    aws.s3.middlewareStack.add(
+      (next) => async (args) => {
+        const key = (args.input as { Key?: string }).Key ?? '';
+        if (key.endsWith('manifest.json')) return next(args);
+        const index = ++objectPuts;
+        if (index === 1) await landed;
+        const result = await next(args);
+        order.push(key);
+        if (index === 2) secondLanded();
+        return result;
+      },
+      { step: 'initialize', name: 'holdFirstObjectPut' },
+    );
+    const result = extracted(await runExtract(deps));
+    aws.s3.middlewareStack.remove('holdFirstObjectPut');
+    const listed = result.manifest.objects.map((o) => o.key);
+    expect(order[0]).toBe(listed[1]);
+    expect(order[1]).toBe(listed[0]);
+    expect((await readUnit(aws, result.manifestKey)).objects).toHaveLength(listed.length);
+  });
+
   it('a failing source query throws and leaves watermarks and lease consistent', async () => {
     extracted(await runExtract(deps));
     const marks = await stateItems(aws, 'WATERMARK');

@@ -90,6 +90,7 @@ describe('set-based foreign-key checks for large units', () => {
         {
           bulkMinRows,
           chunkRows: 100,
+          setBasedKeys: 'whole-table',
         },
       );
       const afterFirst = await keyOids(db);
@@ -104,7 +105,7 @@ describe('set-based foreign-key checks for large units', () => {
           },
           NEXT,
         ),
-        { bulkMinRows },
+        { bulkMinRows, setBasedKeys: 'whole-table' },
       );
       recreated[db.name] = [
         recreatedTables(before, afterFirst),
@@ -172,6 +173,7 @@ describe('set-based foreign-key checks for large units', () => {
       await holder.query('LOCK TABLE fact_payment IN ACCESS SHARE MODE');
       const applying = applyProcessedUnit(pool, largeUnit('units/2024/02/29/wait/manifest.json', 200), {
         bulkMinRows: 100,
+        setBasedKeys: 'whole-table',
       });
       applying.catch(() => {}); // observed below
       while (
@@ -195,37 +197,42 @@ describe('set-based foreign-key checks for large units', () => {
     }
   });
 
-  it('fails a large unit that breaks a key with 23503 and leaves rows, ledger and keys untouched', async () => {
-    const db = await fresh('bulk_violation');
-    const keysBefore = await foreignKeys(db);
-    const bad = largeUnit('units/2024/02/29/20240229T100500000Z-cccc/manifest.json', 50);
-    const orders = bad.tables.fact_sales_order as ReturnType<typeof salesOrder>[];
-    const broken = {
-      ...bad,
-      tables: { ...bad.tables, fact_sales_order: [...orders, { ...salesOrder(51, V), design_id: 999 }] },
-    };
-    const manifest = {
-      ...bad.manifest,
-      objects: bad.manifest.objects.map((o) =>
-        o.table === 'fact_sales_order' ? { ...o, rows: o.rows + 1 } : o,
-      ),
-    };
-    await expect(
-      applyProcessedUnit(db.pool, { ...broken, manifest }, { bulkMinRows: 1 }),
-    ).rejects.toMatchObject({
-      cause: expect.objectContaining({ code: '23503' }),
-    });
-    expect(await ledger(db.pool)).toEqual([]);
-    expect(
-      await db.pool.oneFirst(
-        sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM fact_sales_order`,
-      ),
-    ).toBe(0);
-    expect(
-      await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM dim_staff`),
-    ).toBe(0);
-    expect(await foreignKeys(db)).toEqual(keysBefore);
-  });
+  it.each(['whole-table', 'auto'] as const)(
+    'fails a large unit that breaks a key with 23503 and leaves rows, ledger and keys untouched (%s)',
+    async (setBasedKeys) => {
+      const db = await fresh(`bulk_violation_${setBasedKeys.replace('-', '_')}`);
+      const keysBefore = await foreignKeys(db);
+      const bad = largeUnit('units/2024/02/29/20240229T100500000Z-cccc/manifest.json', 50);
+      const orders = bad.tables.fact_sales_order as ReturnType<typeof salesOrder>[];
+      const broken = {
+        ...bad,
+        tables: { ...bad.tables, fact_sales_order: [...orders, { ...salesOrder(51, V), design_id: 999 }] },
+      };
+      const manifest = {
+        ...bad.manifest,
+        objects: bad.manifest.objects.map((o) =>
+          o.table === 'fact_sales_order' ? { ...o, rows: o.rows + 1 } : o,
+        ),
+      };
+      await expect(
+        applyProcessedUnit(db.pool, { ...broken, manifest }, { bulkMinRows: 1, setBasedKeys }),
+      ).rejects.toMatchObject({
+        cause: expect.objectContaining({ code: '23503' }),
+      });
+      expect(await ledger(db.pool)).toEqual([]);
+      expect(
+        await db.pool.oneFirst(
+          sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM fact_sales_order`,
+        ),
+      ).toBe(0);
+      expect(
+        await db.pool.oneFirst(
+          sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM dim_staff`,
+        ),
+      ).toBe(0);
+      expect(await foreignKeys(db)).toEqual(keysBefore);
+    },
+  );
 
   it('keeps the per-row checks for a role that does not own the tables (and still loads)', async () => {
     const db = await fresh('bulk_not_owner');

@@ -152,6 +152,26 @@ describe('createSqsHandler', () => {
     expect(await failures().get('transform', bucket, key(10))).toBeUndefined();
   });
 
+  test('the attempt is recorded as started before the work begins, and cleared once it succeeded', async () => {
+    // The start record and the idempotency claim are written side by side; the work waits for both.
+    let seenAtStart: unknown;
+    const handler = makeHandler(async () => {
+      seenAtStart = await failures().getStart('transform', bucket, key(40));
+      return { ok: true };
+    });
+    const body = s3NotificationBody([{ bucket, key: key(40), eTag: 'e40' }]);
+    const { result } = await captureStdout(() =>
+      handler(sqsEvent([sqsRecord('m-40', body, 2)]), lambdaContext()),
+    );
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(seenAtStart).toMatchObject({ stage: 'transform', key: key(40), messageId: 'm-40', attempt: 2 });
+    expect(await failures().getStart('transform', bucket, key(40))).toBeUndefined();
+    // A duplicate (already processed) never runs the work, and leaves no start record behind.
+    const again = await captureStdout(() => handler(sqsEvent([sqsRecord('m-41', body)]), lambdaContext()));
+    expect(again.result).toEqual({ batchItemFailures: [] });
+    expect(await failures().getStart('transform', bucket, key(40))).toBeUndefined();
+  });
+
   test('the same object notified under two messageIds is processed once (same batch and later batch)', async () => {
     let calls = 0;
     const handler = makeHandler(async () => {

@@ -303,12 +303,21 @@ describe('UnitWriter', () => {
     await writer.writeTablePart('currency', [
       [1, 'GBP', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'],
     ]);
+    await writer.settle(); // its PUT found this run's own object: kept
     expect(writer.objects).toHaveLength(1);
-    await expect(
-      writer.writeTablePart('currency', [[2, 'USD', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962']]),
-    ).rejects.toThrow('pre-conditions');
-    s3.on(PutObjectCommand).rejects(new Error('AccessDenied'));
+    // Handed over; S3 refuses it (another run's object), so the manifest is never written.
+    await writer.writeTablePart('currency', [
+      [2, 'USD', '2022-11-03 14:20:49.962', '2022-11-03 14:20:49.962'],
+    ]);
     await expect(writer.writeManifest({ extractedAt: 'x', windows: {}, changedRows: {} })).rejects.toThrow(
+      'pre-conditions',
+    );
+    const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key ?? '');
+    expect(keys.filter((k) => k.endsWith('manifest.json'))).toEqual([]);
+    // A manifest PUT failing is the run's failure too.
+    s3.on(PutObjectCommand).rejects(new Error('AccessDenied'));
+    const empty = new UnitWriter(client, 'bucket', runId);
+    await expect(empty.writeManifest({ extractedAt: 'x', windows: {}, changedRows: {} })).rejects.toThrow(
       'AccessDenied',
     );
   });
@@ -322,6 +331,7 @@ describe('UnitWriter', () => {
     const stamp = '2022-11-03 14:20:49.962';
     const rows = Array.from({ length: 110_000 }, (_, i) => [i + 1, 'GBP', stamp, stamp]);
     await writer.writeTablePart('currency', rows);
+    await writer.settle();
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(s3.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input.Metadata?.['run-id']).toBe(runId);
     expect(s3.commandCalls(UploadPartCommand).length).toBeGreaterThanOrEqual(2);

@@ -10,6 +10,7 @@ const state = (overrides: Partial<FactTableState> = {}): FactTableState => ({
   liveRows: 0,
   privileged: true,
   plainKeys: true,
+  keyTriggersOnly: true,
   ...overrides,
 });
 const rows = (n: number) => new Map<WarehouseTable, number>([['fact_sales_order', n]]);

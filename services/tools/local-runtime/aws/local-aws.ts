@@ -20,6 +20,7 @@ import { installRequestContext } from './request-context.ts';
 import { S3Disk } from './s3-disk.ts';
 import { installS3Guards } from './s3-guards.ts';
 import { LocalS3Store } from './s3-store.ts';
+import { discardSpareFiles } from './spare-tmp-files.ts';
 import { QueueFiles } from './sqs-snapshot.ts';
 import { LocalSqsStore } from './sqs-store.ts';
 import { claimStateDir, type StateDirClaim } from './state-claim.ts';
@@ -140,6 +141,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       await app.close();
       sqsStore.flush();
       await dynamo.stop();
+      if (layout) discardSpareFiles(layout.tmp);
       await claim?.release();
     })();
     return stopping;
