@@ -7,8 +7,9 @@
  * once per table, not per row; the row comes out in the lake's column order for the Parquet writer.
  *
  * Dates, times and timestamps taken from source columns leave here as the numbers the Parquet
- * writer stores (days since 1970, ms since midnight, ms since 1970: shared/parquet/index.ts), read
- * once from the source text; a string here would be parsed a second time by the encoder.
+ * writer stores (days since 1970, ms since midnight: shared/parquet/index.ts), read once from the
+ * source text; a string here would be parsed a second time by the encoder. (No lake column copies
+ * a source timestamp as it is; `source_version` is derived and stays text.)
  */
 import type { SourceValue } from '../../../shared/lake/index.ts';
 import type { ParquetRow, ParquetValue } from '../../../shared/parquet/index.ts';
@@ -44,7 +45,6 @@ export function checkDate(value: string, where: Where, column?: string): number 
   throw new WrongValueTypeError(`${place}: ${JSON.stringify(value)} is not a calendar date 'YYYY-MM-DD'`);
 }
 
-const DAY_MS = 86_400_000;
 const digit = (text: string, at: number) => text.charCodeAt(at) - 48;
 
 /**
@@ -182,10 +182,8 @@ const Step = {
   DateOf: 1,
   /** The time of day (ms since midnight) of a validated source timestamp. */
   TimeOf: 2,
-  /** A validated source timestamp copied as ms since 1970 (null stays null). */
-  Timestamp: 3,
   /** Anything else (a check, a derived value): the column's fetch function. */
-  Fetch: 4,
+  Fetch: 3,
 } as const;
 type Step = (typeof Step)[keyof typeof Step];
 
@@ -212,16 +210,7 @@ function columnStep(spec: TableSpec, column: LakeColumn): ColumnStep {
   ) {
     const table = (source.kind === 'column' ? source.table : undefined) ?? spec.source!;
     const index = sourceIndex(table, source.column, `${spec.name}.${column.name}`);
-    const isTimestamp =
-      column.type.kind === 'timestamp' && SOURCE_TABLES[table].columns[index]!.type === 'timestamp';
-    const step =
-      source.kind === 'date-of'
-        ? Step.DateOf
-        : source.kind === 'time-of'
-          ? Step.TimeOf
-          : isTimestamp
-            ? Step.Timestamp
-            : Step.Copy;
+    const step = source.kind === 'column' ? Step.Copy : source.kind === 'date-of' ? Step.DateOf : Step.TimeOf;
     return { step, table, index, fetch };
   }
   return { step: Step.Fetch, table: undefined, index: -1, fetch };
@@ -261,13 +250,6 @@ export function rowBuilder(spec: TableSpec): RowBuilder {
           case Step.TimeOf:
             row[i] = validatedTimeMillis(sources[table!]![index] as string);
             break;
-          case Step.Timestamp: {
-            const source = sources[table!];
-            if (!source) return fetch(sources, where, derived) as never;
-            const value = source[index] as string | null;
-            row[i] = value === null ? null : validatedDays(value) * DAY_MS + validatedTimeMillis(value);
-            break;
-          }
           default:
             row[i] = fetch(sources, where, derived);
         }
