@@ -1,7 +1,7 @@
 /**
  * Writes one column chunk of a row group: an optional dictionary page and one DATA_PAGE_V2
  * (definition levels RLE/bit-packed, uncompressed as V2 wants them; values PLAIN or
- * RLE_DICTIONARY, snappy-compressed by ./snappy.ts). The page header and footer Thrift and the
+ * RLE_DICTIONARY, snappy-compressed by ./snappy.ts when that pays: see `chunkCodec`). The page header and footer Thrift and the
  * RLE/bit-packed hybrid are hyparquet-writer's (pinned version, its `src/*.js` exports); what this file
  * leaves out is what we measured to cost and no reader of ours uses: min/max statistics (only
  * null_count is kept), the dictionary trial of every column, and the per-value conversion copies.
@@ -18,13 +18,51 @@ import { snappyCompress } from './snappy.ts';
 
 type Header = Parameters<typeof writePageHeader>[1];
 
-function writePage(file: ByteWriter, header: Header, levels: Uint8Array, values: Uint8Array): number {
-  const compressed = snappyCompress(values);
+/** A chunk is written compressed only when snappy saves at least this share of its bytes. */
+const MIN_SAVING = 0.1;
+/** Pages at least this long are first tried on a sample of this many bytes (see `chunkCodec`). */
+const SAMPLE_BYTES = 8192;
+
+type Codec = 'SNAPPY' | 'UNCOMPRESSED';
+
+/**
+ * SNAPPY when it saves at least 10% of the chunk's page bytes, else UNCOMPRESSED (the codec is per
+ * column chunk in Parquet; every reader of ours, hyparquet and DuckDB, reads both). A large page
+ * is first tried on its first 8 KB: a serial id column (PLAIN INT32, 4 bytes of a count) never
+ * shrinks, and its whole-page trial was the snappy time spent for nothing. Returns the
+ * compressed pages when SNAPPY.
+ */
+function chunkCodec(pages: readonly Uint8Array[]): { codec: Codec; compressed: Uint8Array[] } {
+  const largest = pages.reduce((a, b) => (b.length > a.length ? b : a));
+  if (largest.length >= 4 * SAMPLE_BYTES) {
+    const sample = snappyCompress(largest.subarray(0, SAMPLE_BYTES));
+    if (sample.length > (1 - MIN_SAVING) * SAMPLE_BYTES) return { codec: 'UNCOMPRESSED', compressed: [] };
+  }
+  const compressed = pages.map(snappyCompress);
+  let raw = 0;
+  let packed = 0;
+  for (let i = 0; i < pages.length; i++) {
+    raw += pages[i]!.length;
+    packed += compressed[i]!.length;
+  }
+  return packed <= (1 - MIN_SAVING) * raw
+    ? { codec: 'SNAPPY', compressed }
+    : { codec: 'UNCOMPRESSED', compressed: [] };
+}
+
+/** Appends one page (`stored`: the values as written, compressed or not); returns its uncompressed size. */
+function writePage(
+  file: ByteWriter,
+  header: Header,
+  levels: Uint8Array,
+  values: Uint8Array,
+  stored: Uint8Array,
+): number {
   const headerStart = file.offset;
-  writePageHeader(file, { ...header, compressed_page_size: levels.length + compressed.length });
+  writePageHeader(file, { ...header, compressed_page_size: levels.length + stored.length });
   const headerSize = file.offset - headerStart;
   if (levels.length > 0) file.appendBytes(levels);
-  file.appendBytes(compressed);
+  file.appendBytes(stored);
   return headerSize + levels.length + values.length;
 }
 
@@ -62,9 +100,12 @@ export function writeColumnChunk(
   let uncompressed = 0;
   let dictionaryPageOffset: bigint | undefined;
   const dictionary = useDictionary ? dictionaryOf(physical) : undefined;
-  if (dictionary) {
+  const entries = dictionary ? plainBytes(dictionary.entries) : undefined;
+  const pageValues = dictionary ? dictionaryIndexes(dictionary) : plainBytes(physical);
+  const { codec, compressed } = chunkCodec(entries ? [entries, pageValues] : [pageValues]);
+  const stored = (page: Uint8Array, index: number) => (codec === 'SNAPPY' ? compressed[index]! : page);
+  if (dictionary && entries) {
     dictionaryPageOffset = BigInt(file.offset);
-    const entries = plainBytes(dictionary.entries);
     uncompressed += writePage(
       file,
       {
@@ -75,11 +116,11 @@ export function writeColumnChunk(
       },
       new Uint8Array(0),
       entries,
+      stored(entries, 0),
     );
   }
   const levels = definitionLevels(values);
   const dataPageOffset = BigInt(file.offset);
-  const pageValues = dictionary ? dictionaryIndexes(dictionary) : plainBytes(physical);
   const encoding = dictionary ? 'RLE_DICTIONARY' : 'PLAIN';
   uncompressed += writePage(
     file,
@@ -94,11 +135,12 @@ export function writeColumnChunk(
         encoding,
         definition_levels_byte_length: levels.length,
         repetition_levels_byte_length: 0,
-        is_compressed: true,
+        is_compressed: codec === 'SNAPPY',
       },
     },
     levels,
     pageValues,
+    stored(pageValues, entries ? 1 : 0),
   );
   return {
     file_offset: BigInt(chunkStart),
@@ -106,7 +148,7 @@ export function writeColumnChunk(
       type: physical.type,
       encodings: dictionary ? ['PLAIN', 'RLE_DICTIONARY'] : ['PLAIN'],
       path_in_schema: [path],
-      codec: 'SNAPPY',
+      codec,
       num_values: BigInt(values.rowCount),
       total_uncompressed_size: BigInt(uncompressed),
       total_compressed_size: BigInt(file.offset - chunkStart),

@@ -9,6 +9,9 @@
  *   decimal   → decimal string ('2.57'; the reader returns the file's scale: '2.570' in a
  *               scale-3 file — numerically equal; see `resolveDecimalScales`)
  *   null      → null (only in optional columns)
+ * The writer also takes date, time and timestamp as their physical numbers (days since 1970, ms
+ * since midnight, ms since 1970): the transform computes them once from the source timestamp
+ * instead of building a string the encoder would parse again. The reader always returns text.
  *
  * Physical layout: DATE = INT32 days; TIME = INT32 ms since midnight, logical TIME(MILLIS,
  * not UTC-adjusted); TIMESTAMP = INT64 ms, logical TIMESTAMP(MILLIS, not UTC-adjusted: wall-clock,

@@ -21,6 +21,10 @@ export interface ParquetTableSchema {
   readonly columns: readonly ParquetColumn[];
 }
 
+/**
+ * A value as ./index.ts maps it; a date, time or timestamp may also be given to the writer as its
+ * physical number (days since 1970, ms since midnight, ms since 1970).
+ */
 export type ParquetValue = string | number | boolean | null;
 /** A row as an array aligned with the schema's columns. */
 export type ParquetRow = readonly ParquetValue[];

@@ -56,8 +56,9 @@ export function derivationFault(env: NodeJS.ProcessEnv = process.env): Derivatio
 }
 
 function damage(fault: DerivationFault, value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  return fault === 'sales-time-to-second' ? `${value.slice(0, 8)}.000` : value.toUpperCase();
+  // A fact's time of day arrives as ms since midnight (rows.ts), a name as text.
+  if (fault === 'sales-time-to-second') return typeof value === 'number' ? value - (value % 1000) : value;
+  return typeof value === 'string' ? value.toUpperCase() : value;
 }
 
 /** `rows` of `table` as the buggy transform would have written them (unchanged without a fault). */

@@ -16,7 +16,7 @@
  */
 import type { ParquetRow } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
-import { civilToDays, isoWeekday } from '../../../shared/schema/value-kinds.ts';
+import { civilToDays, daysToDate, isoWeekday } from '../../../shared/schema/value-kinds.ts';
 import { WAREHOUSE_SPECS } from '../../../shared/schema/warehouse/index.ts';
 import { SOURCE_VERSION } from '../../../shared/schema/warehouse/lake.ts';
 import { type DimensionTable, FACT_TABLES, type FactTable } from '../../../shared/schema/warehouse.ts';
@@ -72,25 +72,6 @@ export function dimDateRow(date: string): ParquetRow {
     month_name: MONTH_NAMES[month - 1]!,
     quarter: Math.floor((month - 1) / 3) + 1,
   });
-}
-
-const digit = (text: string, at: number) => text.charCodeAt(at) - 48;
-
-/**
- * 'YYYY-MM-DD' as the integer YYYYMMDD. The unit's referenced dates are kept as these (a small
- * integer per fact date instead of hashing a fresh string: every fact row references two to four
- * dates); they sort as the text does. Only dates already checked get here (checkDate, or cut from
- * a validated timestamp).
- */
-export function dateNumber(date: string): number {
-  const year = digit(date, 0) * 1000 + digit(date, 1) * 100 + digit(date, 2) * 10 + digit(date, 3);
-  return year * 10_000 + (digit(date, 5) * 10 + digit(date, 6)) * 100 + digit(date, 8) * 10 + digit(date, 9);
-}
-
-/** The 'YYYY-MM-DD' of a `dateNumber`. */
-export function numberDate(n: number): string {
-  const pad = (value: number, width: number) => String(value).padStart(width, '0');
-  return `${pad(Math.floor(n / 10_000), 4)}-${pad(Math.floor(n / 100) % 100, 2)}-${pad(n % 100, 2)}`;
 }
 
 const currencyNames = new Intl.DisplayNames(['en'], { type: 'currency' });
@@ -163,7 +144,7 @@ export class UnitTransformer {
   private readonly counterparties = new Map<number, [Row, string]>();
   private readonly staff = new Map<number, [Row, string]>();
   private readonly dimensions = new Map<VersionedDimension, Map<number, DimensionEntry>>();
-  /** Every date a fact references, as YYYYMMDD (`dateNumber`). */
+  /** Every date a fact references, as days since 1970 (the built rows carry dates so: rows.ts). */
   private readonly dates = new Set<number>();
   /** Per fact source table, each id's version(s) (last_updated) already emitted in this unit. */
   private readonly factVersions = new Map<SourceTableName, Map<number, string | Set<string>>>();
@@ -448,7 +429,7 @@ export class UnitTransformer {
         this.holdOrThrow(table, row, part.key, error);
         continue;
       }
-      for (const position of builder.dateKeys) this.dates.add(dateNumber(built[position] as string));
+      for (const position of builder.dateKeys) this.dates.add(built[position] as number);
       rows.push(built);
     }
     return { table: factTable, rows, duplicates };
@@ -464,7 +445,7 @@ export class UnitTransformer {
     return DIMENSION_OUTPUT_ORDER.map((table) => {
       if (table === 'dim_date') {
         const days = Int32Array.from(this.dates).sort();
-        return { table, rows: Array.from(days, (n) => dimDateRow(numberDate(n))) };
+        return { table, rows: Array.from(days, (n) => dimDateRow(daysToDate(n))) };
       }
       const entries = this.dimensions.get(table);
       if (!entries) return { table, rows: [] };

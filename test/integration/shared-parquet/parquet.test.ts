@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { parquetMetadata } from 'hyparquet';
 import {
   dateToDays,
   daysToDate,
@@ -173,6 +174,76 @@ describe('write and read back', () => {
     expect(duck.rows[0]!.day).toBe('0001-01-01');
     // Still only decimals: anything else is refused with the column named.
     expect(() => writeParquet(schema, [row(forty), row('1e3')])).toThrow(/"1e3" is not a decimal/);
+  });
+
+  test('a chunk snappy does not shrink is written UNCOMPRESSED; both codecs in one file read back exactly', async () => {
+    // 30,000 scattered ids (PLAIN INT32: never shrink) beside repeating times (shrink well).
+    const rows: ParquetRow[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      rows.push([
+        i * 7919,
+        i % 5 === 0 ? null : `customer ${i % 97}`,
+        i % 3 === 0,
+        19_000 + (i % 50),
+        (i % 60) * 1000,
+        1_700_000_000_000 + (i % 60) * 1000,
+        `${i % 10}.00`,
+        `${i}`,
+      ]);
+    }
+    const { buffer } = writeParquet(schema, rows);
+    const metadata = parquetMetadata(
+      buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer,
+    );
+    const codecs = Object.fromEntries(
+      metadata.row_groups[0]!.columns.map((c) => [c.meta_data!.path_in_schema[0], c.meta_data!.codec]),
+    );
+    expect(codecs.id).toBe('UNCOMPRESSED');
+    expect(codecs.version).toBe('SNAPPY');
+    expect(codecs.at).toBe('SNAPPY');
+    const back = await readParquet(buffer);
+    const text = rows.map((r) => [r[0], r[1], r[2], daysToDate(r[3] as number), r[4], r[5], r[6], r[7]]);
+    expect(
+      back.rows.map((r) => [
+        r.id,
+        r.name,
+        r.paid,
+        r.day,
+        timeToMillis(r.at as string),
+        timestampMillis(r.version as string),
+        r.price,
+        r.amount,
+      ]),
+    ).toEqual(text);
+    const duck = await readWithDuckDb(buffer);
+    expect(duck.rows).toEqual(back.rows);
+  });
+
+  test('dates, times and timestamps given as their numbers write the same file as their text', () => {
+    const text: ParquetRow[] = [];
+    const numbers: ParquetRow[] = [];
+    const days = [-719_162, -1, 0, 19_782, 2_932_896]; // 0001-01-01 … 9999-12-31
+    for (const [i, d] of days.entries()) {
+      const time = `${String(i * 5).padStart(2, '0')}:59:59.${String(i * 111).padStart(3, '0')}`;
+      const stamp = `${daysToDate(d)} ${time}`;
+      const head = [i, null, true] as const;
+      const tail = ['1.00', '1'] as const;
+      text.push([...head, daysToDate(d), time, stamp, ...tail]);
+      numbers.push([...head, d, timeToMillis(time), timestampMillis(stamp), ...tail]);
+    }
+    expect(writeParquet(schema, numbers).buffer).toEqual(writeParquet(schema, text).buffer);
+    const row = numbers[0]!;
+    const bad = (index: number, value: number) => () => {
+      const copy = [...row];
+      copy[index] = value;
+      writeParquet(schema, [copy]);
+    };
+    expect(bad(3, -719_163)).toThrow(/column day: -719163 is not a date string or days since 1970/);
+    expect(bad(3, 1.5)).toThrow(/column day/);
+    expect(bad(4, 86_400_000)).toThrow(/column at: 86400000 is not a time string or ms since midnight/);
+    expect(bad(4, -1)).toThrow(/column at/);
+    expect(bad(5, 2_932_897 * 86_400_000)).toThrow(/column version: .* is not a timestamp string/);
+    expect(bad(5, 0.5)).toThrow(/column version/);
   });
 
   test('a null in a required column, a wrong type or a bad date is refused with the column named', () => {
