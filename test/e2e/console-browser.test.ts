@@ -4,7 +4,9 @@
  * SQL written here independently; a unit poisoned by a CHECK constraint lands in the load DLQ and
  * shows with the database's reason on the Dead letters page; the cause is fixed, redrive is
  * clicked and confirmed, the DLQ empties and reconcile finds the warehouse exact; a POST without
- * the session's token is refused. Saves the screenshots shown in the README (docs/console-*.png).
+ * the session's token is refused. Takes the screenshots shown in the README (docs/console-*.png):
+ * into a temporary folder, or, to refresh the README's, into `TOTES_SCREENSHOTS_DIR` (e.g. `docs`),
+ * so that a test run never rewrites tracked files.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +33,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const LOAD_DLQ = 'totes-load-dlq';
 const CONSTRAINT = 'console_rejects_every_sale';
-const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 type Cells = Record<string, string>[];
 
@@ -63,6 +65,9 @@ describe('web console in a real browser (issue 17)', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  /** Where the screenshots go (see the header). */
+  let shots: string | undefined;
+  let shotsAreTemporary = false;
 
   beforeAll(async () => {
     // The browser first: without one the test fails at once (it never skips).
@@ -93,7 +98,14 @@ describe('web console in a real browser (issue 17)', () => {
     });
     context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     page = await context.newPage();
-    mkdirSync(DOCS, { recursive: true });
+    const wanted = process.env.TOTES_SCREENSHOTS_DIR;
+    if (wanted) {
+      shots = path.resolve(REPO, wanted);
+      mkdirSync(shots, { recursive: true });
+    } else {
+      shots = mkdtempSync(path.join(tmpdir(), 'totes-console-shots-'));
+      shotsAreTemporary = true;
+    }
   });
 
   afterAll(async () => {
@@ -105,6 +117,7 @@ describe('web console in a real browser (issue 17)', () => {
     await source?.drop();
     await warehouse?.drop();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    if (shots && shotsAreTemporary) rmSync(shots, { recursive: true, force: true });
   });
 
   it('Pipeline: the flow with live numbers, every alarm with its runbook section, throughput as chart + table; refreshes itself', async () => {
@@ -159,7 +172,7 @@ describe('web console in a real browser (issue 17)', () => {
       els.map((e) => (e as SVGElement).dataset.value),
     );
     expect(marks).toEqual([...minutes].reverse().map((m) => m.rows));
-    await page.screenshot({ path: path.join(DOCS, 'console-pipeline.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots!, 'console-pipeline.png'), fullPage: true });
 
     // Updates without a reload: the live part is fetched again and swapped in.
     const before = await page.locator('#live').getAttribute('data-refreshed');
@@ -275,7 +288,7 @@ describe('web console in a real browser (issue 17)', () => {
     expect(stats.find((s) => s.table === 'fact_sales_order')?.lastLoaded).toMatch(
       /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/,
     );
-    await page.screenshot({ path: path.join(DOCS, 'console-warehouse.png'), fullPage: false });
+    await page.screenshot({ path: path.join(shots!, 'console-warehouse.png'), fullPage: false });
 
     // Dates are validated with a clear message.
     const bad = await page.goto(`${server.url}warehouse?from=2024-02-30`);
@@ -311,7 +324,7 @@ describe('web console in a real browser (issue 17)', () => {
     for (const reason of reasons) expect(reason).toContain(`violates check constraint "${CONSTRAINT}"`);
     const attempts = await section.locator('[data-key="attempts"]').allTextContents();
     for (const a of attempts) expect(Number(a)).toBeGreaterThanOrEqual(5);
-    await page.screenshot({ path: path.join(DOCS, 'console-dead-letters.png'), fullPage: false });
+    await page.screenshot({ path: path.join(shots!, 'console-dead-letters.png'), fullPage: false });
 
     // A POST without the session's token changes nothing: 403, from outside and from this browser.
     const outside = await fetch(`${server.url}dead-letters/redrive`, {
