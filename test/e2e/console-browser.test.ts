@@ -356,7 +356,9 @@ describe('web console in a real browser (issue 17)', () => {
     await expect(page.locator('.confirm').textContent()).resolves.toContain(
       `Send message ${firstId} of ${LOAD_DLQ} back to totes-load`,
     );
-    // The confirm button has the focus: Enter confirms (keyboard-usable).
+    // The confirm button has the focus: Enter confirms (keyboard-usable). Autofocus lands after the
+    // page's load event, so the key waits for it (a busy machine pressed Enter before it landed).
+    await page.waitForFunction(() => document.activeElement?.hasAttribute('autofocus') === true);
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/dead-letters\/redrive$/);
     await expect(page.locator('main').innerText()).resolves.toContain('Redriven: 1 message');
@@ -368,6 +370,7 @@ describe('web console in a real browser (issue 17)', () => {
       await expect(page.locator('.confirm').textContent()).resolves.toContain(
         `Send all ${inDlq - 1} message(s) of ${LOAD_DLQ}`,
       );
+      await page.waitForFunction(() => document.activeElement?.hasAttribute('autofocus') === true);
       await page.keyboard.press('Enter');
       await page.waitForURL(/\/dead-letters\/redrive$/);
       await expect(page.locator('[data-key="moved"]').textContent()).resolves.toBe(String(inDlq - 1));
@@ -397,6 +400,7 @@ describe('web console in a real browser (issue 17)', () => {
     await section.getByRole('button', { name: 'Purge, with a backup…' }).click();
     await page.waitForURL(/\/dead-letters\/confirm\?/);
     // The focus starts on Cancel (a purge cannot be undone): Enter goes back, nothing happened.
+    await page.waitForFunction(() => document.activeElement?.hasAttribute('autofocus') === true);
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/dead-letters$/);
     await expect(section.locator('[data-key="depth"]').textContent()).resolves.toBe(String(inDlq));
