@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll } from '@jest/globals';
 import type { DatabasePool } from 'slonik';
 import { dropDatabase, ensureDatabase } from '../../services/tools/local-runtime/embedded-postgres.ts';
+import { migrateWarehouse } from '../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../shared/db/pool.ts';
 
 export interface TestDatabase {
@@ -34,5 +36,22 @@ export async function createTestDatabase(label: string, server = serverUrl()): P
       await pool.end();
       await dropDatabase(server, name);
     },
+  };
+}
+
+/**
+ * For one describe block: `fresh(label)` makes a migrated warehouse database; every one it made is
+ * dropped after the block. Call at the block's top level (it registers the `afterAll`).
+ */
+export function freshWarehouses(): (label: string) => Promise<TestDatabase> {
+  const made: TestDatabase[] = [];
+  afterAll(async () => {
+    for (const db of made) await db.drop();
+  });
+  return async (label) => {
+    const db = await createTestDatabase(label);
+    made.push(db);
+    await migrateWarehouse(db.pool);
+    return db;
   };
 }

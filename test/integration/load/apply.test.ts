@@ -2,10 +2,9 @@ import { sql } from 'slonik';
 import { applyProcessedUnit } from '../../../services/lambdas/load/apply.ts';
 import { BadUnitError, PermanentLoadError, withRetry } from '../../../services/lambdas/load/errors.ts';
 import { LOAD_TABLES } from '../../../services/lambdas/load/tables.ts';
-import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { WAREHOUSE_TABLES } from '../../../shared/schema/warehouse.ts';
 import { newestLoadedSourceUpdate } from '../../../shared/state/freshness.ts';
-import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { freshWarehouses } from '../../support/database.ts';
 import {
   counterparty,
   dimensionsFor,
@@ -51,16 +50,7 @@ function secondUnit() {
 }
 
 describe('applyProcessedUnit', () => {
-  const dbs: TestDatabase[] = [];
-  async function fresh(label: string): Promise<TestDatabase> {
-    const db = await createTestDatabase(label);
-    dbs.push(db);
-    await migrateWarehouse(db.pool);
-    return db;
-  }
-  afterAll(async () => {
-    for (const db of dbs) await db.drop();
-  });
+  const fresh = freshWarehouses();
 
   it('carries exactly the warehouse columns (facts without their surrogate key)', async () => {
     const db = await fresh('load_columns');

@@ -10,9 +10,8 @@ import pg from 'pg';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { applyProcessedUnit } from '../../../services/lambdas/load/apply.ts';
-import { migrateWarehouse } from '../../../shared/db/migrate.ts';
 import { createDatabasePool } from '../../../shared/db/pool.ts';
-import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { freshWarehouses, type TestDatabase } from '../../support/database.ts';
 import { dimensionsFor, dumpWarehouse, ledger, payment, salesOrder, transaction, unit } from './units.ts';
 
 const V = '2024-02-29 10:00:00.123';
@@ -61,16 +60,7 @@ function recreatedTables(before: readonly KeyOid[], after: readonly KeyOid[]): s
 }
 
 describe('set-based foreign-key checks for large units', () => {
-  const dbs: TestDatabase[] = [];
-  async function fresh(label: string): Promise<TestDatabase> {
-    const db = await createTestDatabase(label);
-    dbs.push(db);
-    await migrateWarehouse(db.pool);
-    return db;
-  }
-  afterAll(async () => {
-    for (const db of dbs) await db.drop();
-  });
+  const fresh = freshWarehouses();
 
   it('gives the same warehouse as the per-row checks, with every key back as it was', async () => {
     const perRow = await fresh('bulk_reference');

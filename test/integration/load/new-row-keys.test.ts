@@ -9,8 +9,7 @@ import pg from 'pg';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { applyProcessedUnit } from '../../../services/lambdas/load/apply.ts';
-import { migrateWarehouse } from '../../../shared/db/migrate.ts';
-import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { freshWarehouses, type TestDatabase } from '../../support/database.ts';
 import { dimensionsFor, dumpWarehouse, ledger, payment, salesOrder, transaction, unit } from './units.ts';
 
 const V = '2024-02-29 10:00:00.123';
@@ -43,16 +42,7 @@ const count = (db: TestDatabase, table: 'fact_sales_order' | 'dim_staff') =>
 const ROLE = z.object({ role: z.string() });
 
 describe('set-based foreign-key checks of the new rows only (keys in force)', () => {
-  const dbs: TestDatabase[] = [];
-  async function fresh(label: string): Promise<TestDatabase> {
-    const db = await createTestDatabase(label);
-    dbs.push(db);
-    await migrateWarehouse(db.pool);
-    return db;
-  }
-  afterAll(async () => {
-    for (const db of dbs) await db.drop();
-  });
+  const fresh = freshWarehouses();
 
   it('loads the parts of a split unit in any order, side by side, into the warehouse the per-row checks give, keys untouched', async () => {
     const perRow = await fresh('new_rows_reference');
