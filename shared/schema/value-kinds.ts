@@ -283,12 +283,14 @@ function twoDigitsAt(text: string, start: number): number {
 }
 
 /**
- * Whether a timestamp 'YYYY-MM-DD HH:MM:SS.mmm' (years 0001–9999, a real calendar day, a valid time
- * of day: what `timestampToMillis` accepts) is written at `start` of `text`; what follows it is not
- * looked at. Only the answer, no day number: validation checks two timestamps per row of every
- * table, in place in a table object's text or in a parsed value.
+ * The timestamp 'YYYY-MM-DD HH:MM:SS.mmm' written at `start` of `text` (years 0001–9999, a real
+ * calendar day, a valid time of day: what `timestampToMillis` accepts; what follows is not looked
+ * at) as one number that identifies and orders it: YYYYMMDD × 86,400,000 + the milliseconds of the
+ * day (below 2^53); -1 when no valid timestamp is written there. No calendar arithmetic: validation
+ * reads two timestamps per row of every table in place in a table object's text, and only checks
+ * and compares them.
  */
-export function isTimestampAt(text: string, start: number): boolean {
+export function timestampKeyAt(text: string, start: number): number {
   if (
     text.charCodeAt(start + 4) !== 45 || // '-'
     text.charCodeAt(start + 7) !== 45 ||
@@ -297,7 +299,7 @@ export function isTimestampAt(text: string, start: number): boolean {
     text.charCodeAt(start + 16) !== 58 ||
     text.charCodeAt(start + 19) !== 46 // '.'
   )
-    return false;
+    return -1;
   const century = twoDigitsAt(text, start);
   const yearOfCentury = twoDigitsAt(text, start + 2);
   const month = twoDigitsAt(text, start + 5);
@@ -306,11 +308,20 @@ export function isTimestampAt(text: string, start: number): boolean {
   const minute = twoDigitsAt(text, start + 14);
   const second = twoDigitsAt(text, start + 17);
   const centiseconds = twoDigitsAt(text, start + 20);
-  if ((century | yearOfCentury | day | hour | minute | second | centiseconds) < 0) return false;
-  if (!isDigitCode(text.charCodeAt(start + 22))) return false;
-  if (century + yearOfCentury === 0 || month < 1 || month > 12 || day < 1) return false;
-  if (hour > 23 || minute > 59 || second > 59) return false;
-  return day <= 28 || day <= daysInMonth(century * 100 + yearOfCentury, month);
+  const milliseconds = text.charCodeAt(start + 22) - 48;
+  if ((century | yearOfCentury | day | hour | minute | second | centiseconds) < 0) return -1;
+  if (!(milliseconds >= 0 && milliseconds <= 9)) return -1;
+  if (century + yearOfCentury === 0 || month < 1 || month > 12 || day < 1) return -1;
+  if (hour > 23 || minute > 59 || second > 59) return -1;
+  const year = century * 100 + yearOfCentury;
+  if (day > 28 && day > daysInMonth(year, month)) return -1;
+  const millisOfDay = ((hour * 60 + minute) * 60 + second) * 1000 + centiseconds * 10 + milliseconds;
+  return ((year * 100 + month) * 100 + day) * DAY_MS + millisOfDay;
+}
+
+/** Whether a valid timestamp 'YYYY-MM-DD HH:MM:SS.mmm' is written at `start` of `text` (`timestampKeyAt`). */
+export function isTimestampAt(text: string, start: number): boolean {
+  return timestampKeyAt(text, start) >= 0;
 }
 
 /** Whether `value` is a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp string (`timestampToMillis` would read it). */

@@ -18,7 +18,7 @@
  */
 import type { SourceValue } from '../../../shared/lake/index.ts';
 import type { SourceColumn } from '../../../shared/schema/totesys.ts';
-import { decimalEndAt, INT32_MAX, INT32_MIN, isTimestampAt } from '../../../shared/schema/value-kinds.ts';
+import { decimalEndAt, INT32_MAX, INT32_MIN, timestampKeyAt } from '../../../shared/schema/value-kinds.ts';
 
 /** What a column's values are read as (a small number: one switch per value, no call through a closure). */
 const INT = 0;
@@ -101,15 +101,17 @@ export interface TableText {
 /**
  * Reads `text`, or answers undefined (take the general way). `columnsOf` is asked, once the
  * envelope before `rows` is read, for the columns the rows hold in order (undefined: take the
- * general way); each row must hold exactly those, each value valid.
+ * general way); each row must hold exactly those, each value valid, and there must be
+ * `rowCount` rows (the manifest's count).
  */
 export function readTableText(
   text: string,
+  rowCount: number,
   columnsOf: (envelope: Readonly<Record<string, unknown>>) => readonly SourceColumn[] | undefined,
 ): TableText | undefined {
   const reader = new TableTextReader(text);
   try {
-    return reader.read(columnsOf);
+    return reader.read(rowCount, columnsOf);
   } catch (error) {
     if (error === notReadHere) return undefined;
     throw error;
@@ -125,6 +127,7 @@ class TableTextReader {
   }
 
   read(
+    rowCount: number,
     columnsOf: (envelope: Readonly<Record<string, unknown>>) => readonly SourceColumn[] | undefined,
   ): TableText {
     const text = this.text;
@@ -137,7 +140,7 @@ class TableTextReader {
       if (key === 'rows') {
         const columns = columnsOf(envelope);
         if (!columns) throw notReadHere;
-        const rows = this.rows(planOf(columns));
+        const rows = this.rows(planOf(columns), rowCount);
         // Keys after `rows` (or a second `rows`) are left to JSON.parse.
         this.expect(CLOSE_BRACE);
         if (this.pos !== text.length) throw notReadHere;
@@ -276,39 +279,39 @@ class TableTextReader {
   }
 
   /**
-   * A timestamp 'YYYY-MM-DD HH:MM:SS.mmm' (checked whole), or the row's previous timestamp string
-   * when it is written the same (`previous` is where that one's text starts, -1 when none).
+   * The key (value-kinds' `timestampKeyAt`) of the timestamp 'YYYY-MM-DD HH:MM:SS.mmm' written
+   * next between quotes (checked whole), stepping over it; its text starts at the position before.
    */
-  private timestamp(previous: number, previousValue: string | undefined): string {
+  private timestampKey(): number {
     const text = this.text;
     const start = this.pos + 1;
     if (text.charCodeAt(this.pos) !== QUOTE || text.charCodeAt(start + TIMESTAMP_LENGTH) !== QUOTE)
       throw notReadHere;
+    const key = timestampKeyAt(text, start);
+    if (key < 0) throw notReadHere;
     this.pos = start + TIMESTAMP_LENGTH + 1;
-    if (previousValue !== undefined && this.sameText(previous, start, TIMESTAMP_LENGTH)) return previousValue;
-    if (!isTimestampAt(text, start)) throw notReadHere;
-    return copyOf(text.slice(start, start + TIMESTAMP_LENGTH));
+    return key;
   }
 
-  /** Whether the `length` characters at `a` and at `b` of the text are the same (last ones first: they differ first). */
-  private sameText(a: number, b: number, length: number): boolean {
-    const text = this.text;
-    for (let i = length - 1; i >= 0; i--) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
-    return true;
-  }
-
-  private rows(plan: RowPlan): SourceValue[][] {
+  private rows(plan: RowPlan, count: number): SourceValue[][] {
     const { kinds, maxLengths } = plan;
     const width = kinds.length;
-    const rows: SourceValue[][] = [];
+    // Sized once (the count is known): no growing and copying of a large array while reading.
+    const rows: SourceValue[][] = new Array(count);
     this.expect(OPEN_BRACKET);
-    if (this.next(CLOSE_BRACKET)) return rows;
+    if (this.next(CLOSE_BRACKET)) {
+      if (count !== 0) throw notReadHere;
+      return rows;
+    }
     const text = this.text;
+    let r = 0;
     do {
+      if (r === count) throw notReadHere;
       this.expect(OPEN_BRACKET);
       const row: SourceValue[] = new Array(width);
-      let timestampAt = -1;
-      let timestamp: string | undefined;
+      // The row's last timestamp (its key and string): an equal one is the same string.
+      let timestampKey = -1;
+      let timestamp = '';
       for (let c = 0; c < width; c++) {
         if (c > 0) this.expect(COMMA);
         const kind = kinds[c]!;
@@ -330,8 +333,11 @@ class TableTextReader {
             break;
           case TIMESTAMP: {
             const start = this.pos + 1;
-            timestamp = this.timestamp(timestampAt, timestamp);
-            timestampAt = start;
+            const key = this.timestampKey();
+            if (key !== timestampKey) {
+              timestampKey = key;
+              timestamp = copyOf(text.slice(start, start + TIMESTAMP_LENGTH));
+            }
             row[c] = timestamp;
             break;
           }
@@ -341,9 +347,10 @@ class TableTextReader {
         }
       }
       this.expect(CLOSE_BRACKET);
-      rows.push(row);
+      rows[r++] = row;
     } while (this.next(COMMA));
     this.expect(CLOSE_BRACKET);
+    if (r !== count) throw notReadHere;
     return rows;
   }
 }

@@ -282,7 +282,7 @@ export function readTableObject(
   runId: string,
   onBadValue?: (row: Readonly<Record<string, unknown>>, error: WrongValueTypeError) => void,
 ): SourceTableRows {
-  const read = readTableText(text, (envelope) => {
+  const read = readTableText(text, entry.rows, (envelope) => {
     try {
       const checked = checkEnvelope(envelope, entry, runId);
       return checked.canonical ? checked.table.columns : undefined;
@@ -290,7 +290,7 @@ export function readTableObject(
       return undefined; // the general way throws it (unless the JSON is malformed: that comes first)
     }
   });
-  if (read && read.rows.length === entry.rows) {
+  if (read) {
     return { table: entry.table, part: entry.part, key: entry.key, rows: read.rows };
   }
   return validateTableObject(parseJson(text, `table object ${entry.key}`), entry, runId, onBadValue);
