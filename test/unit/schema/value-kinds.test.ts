@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { describe, expect, test } from '@jest/globals';
 import {
   civilToDays,
@@ -5,6 +6,7 @@ import {
   daysToCivil,
   daysToDate,
   decimalEndAt,
+  decimalEndIn,
   decimalParts,
   fitsDecimal,
   isoWeekday,
@@ -14,6 +16,7 @@ import {
   millisToTime,
   millisToTimestamp,
   timestampKeyAt,
+  timestampKeyIn,
   timestampToMillis,
   timeToMillis,
   VALUE_KINDS,
@@ -138,7 +141,8 @@ describe('reading a value in place (a table object read without JSON.parse)', ()
       return (
         timestampKeyAt(`"${value}"`, 1) >= 0 !== ok ||
         isTimestampAt(`xx${value}`, 2) !== ok ||
-        isTimestamp(value) !== ok
+        isTimestamp(value) !== ok ||
+        timestampKeyIn(Buffer.from(`"${value}"`, 'latin1'), 1) !== timestampKeyAt(`"${value}"`, 1)
       );
     });
     expect(disagreeing).toEqual([]);
@@ -146,6 +150,7 @@ describe('reading a value in place (a table object read without JSON.parse)', ()
     expect(isTimestamp('2022-11-03 14:20:49.9621')).toBe(false);
     expect(isTimestamp(1_667_485_249_962)).toBe(false);
     expect(timestampKeyAt('2022-11-03 14:20:49.96', 0)).toBe(-1); // the text ends early
+    expect(timestampKeyIn(Buffer.from('2022-11-03 14:20:49.96'), 0)).toBe(-1);
   });
 
   test('timestamp keys identify and order timestamps as their texts do', () => {
@@ -159,6 +164,16 @@ describe('reading a value in place (a table object read without JSON.parse)', ()
   });
 
   test('decimalEndAt finds where a decimal written at a position ends', () => {
+    for (const text of ['"2.57"', '-0.050,', '10', '5x', '', '-', '.5', '5.', '5.x', '+1', '"1"', '12.3"']) {
+      for (const start of [0, 1]) {
+        const bytes = Buffer.from(text, 'latin1');
+        expect({ text, start, end: decimalEndIn(bytes, start) }).toEqual({
+          text,
+          start,
+          end: decimalEndAt(text, start),
+        });
+      }
+    }
     expect(decimalEndAt('"2.57"', 1)).toBe(5);
     expect(decimalEndAt('-0.050,', 0)).toBe(6);
     expect(decimalEndAt('10', 0)).toBe(2);
