@@ -21,6 +21,7 @@ import { WAREHOUSE_SPECS } from '../../../shared/schema/warehouse/index.ts';
 import { SOURCE_VERSION } from '../../../shared/schema/warehouse/lake.ts';
 import { type DimensionTable, FACT_TABLES, type FactTable } from '../../../shared/schema/warehouse.ts';
 import { DaySet } from './day-set.ts';
+import { DimensionRows } from './dimension-rows.ts';
 import { MissingJoinPartnerError, UnknownCurrencyError, WrongValueTypeError } from './errors.ts';
 import { FactVersions } from './fact-versions.ts';
 import { isRowLevel } from './held.ts';
@@ -154,7 +155,7 @@ export class UnitTransformer {
   /** Joined at the end, so parts may arrive in any order. Value: [row, key of the part]. */
   private readonly counterparties = new Map<number, [Row, string]>();
   private readonly staff = new Map<number, [Row, string]>();
-  private readonly dimensions = new Map<VersionedDimension, Map<number, ParquetRow>>();
+  private readonly dimensions = new Map<VersionedDimension, DimensionRows>();
   /** Every date a fact references, as days since 1970 (the built rows carry dates so: rows.ts). */
   private readonly dates = new DaySet();
   /** Per fact source table, the versions (id, last_updated) already emitted in this unit. */
@@ -294,10 +295,10 @@ export class UnitTransformer {
   }
 
   /** The rows kept so far of a versioned dimension, by id. */
-  private dimensionRows(table: VersionedDimension): Map<number, ParquetRow> {
+  private dimensionRows(table: VersionedDimension): DimensionRows {
     let rows = this.dimensions.get(table);
     if (!rows) {
-      rows = new Map();
+      rows = new DimensionRows();
       this.dimensions.set(table, rows);
     }
     return rows;
@@ -461,17 +462,8 @@ export class UnitTransformer {
         const days = this.dates.sorted();
         return { table, rows: Array.from(days, (n) => dimDateRow(daysToDate(n))) };
       }
-      const entries = this.dimensions.get(table);
-      if (!entries) return { table, rows: [] };
-      // By id. Ids are 32-bit integers (validated), so they sort natively as an Int32Array, with no
-      // [id, entry] pair per row (dim_transaction has a row per transaction of the unit).
-      const ids = new Int32Array(entries.size);
-      let i = 0;
-      for (const id of entries.keys()) ids[i++] = id;
-      ids.sort();
-      const rows = new Array<ParquetRow>(ids.length);
-      for (i = 0; i < ids.length; i++) rows[i] = entries.get(ids[i]!)!;
-      return { table, rows };
+      // By id (DimensionRows sorts the ids as an Int32Array: no [id, row] pair per row).
+      return { table, rows: this.dimensions.get(table)?.sortedById() ?? [] };
     });
   }
 }

@@ -5,12 +5,11 @@
  * ms since 1970), not a Map entry holding each version's text: that was a hash entry, a
  * boxed or string value per fact row, promoted to the old space and swept by its Mark-Compacts.
  */
+import { firstSlot } from './id-slots.ts';
 
 /** A free slot holds NaN as its version (no version is NaN). */
 const FREE = Number.NaN;
 const FIRST_CAPACITY = 1024;
-/** Ids that differ only in these low bits share a block of neighbouring slots. */
-const BLOCK_BITS = 4;
 
 export class FactVersions {
   /** Slot i: id at 2i, version at 2i + 1 (one cache line holds both). */
@@ -37,21 +36,9 @@ export class FactVersions {
     return new Float64Array(capacity * 2).fill(FREE);
   }
 
-  /**
-   * The first slot to try for `id`. A part's ids mostly come in order, so neighbouring ids get
-   * neighbouring slots (blocks of 2^BLOCK_BITS, the blocks spread by a multiplicative hash): the
-   * table is walked, not hit at random (random slots cost a cache miss per row). An id's other
-   * versions take the next free slots.
-   */
-  private static first(id: number, mask: number): number {
-    let block = Math.imul(id >> BLOCK_BITS, 0x9e37_79b1);
-    block ^= block >>> 15;
-    return ((block << BLOCK_BITS) | (id & ((1 << BLOCK_BITS) - 1))) & mask;
-  }
-
   private static insert(slots: Float64Array, id: number, stamp: number): boolean {
     const mask = (slots.length >> 1) - 1;
-    let slot = FactVersions.first(id, mask);
+    let slot = firstSlot(id, mask); // an id's other versions take the next free slots
     for (;;) {
       const version = slots[2 * slot + 1]!;
       if (Number.isNaN(version)) {
