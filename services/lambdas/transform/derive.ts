@@ -61,6 +61,21 @@ const BUILDERS = Object.fromEntries(
   Object.values(WAREHOUSE_SPECS).map((spec) => [spec.name, rowBuilder(spec)]),
 ) as Readonly<Record<DimensionTable | FactTable, RowBuilder>>;
 
+/**
+ * The positions in a fact row of the day and the time of day of its source `last_updated` (the
+ * version): a built row's version is read from them, not cut from the text a second time.
+ */
+function versionPositions(builder: RowBuilder): { readonly day: number; readonly time: number } {
+  const at = (kind: 'date-of' | 'time-of') => {
+    const index = builder.columns.findIndex(
+      (c) => c.source.kind === kind && c.source.column === 'last_updated',
+    );
+    if (index < 0) throw new Error(`${builder.spec.name} has no ${kind} last_updated column`);
+    return index;
+  };
+  return { day: at('date-of'), time: at('time-of') };
+}
+
 /** The fact table built from each fact source table (the spec's `source`). */
 const FACT_OF_SOURCE = new Map<SourceTableName, FactTable>(
   FACT_TABLES.map((table) => [WAREHOUSE_SPECS[table].source!, table]),
@@ -401,6 +416,7 @@ export class UnitTransformer {
     if (!factTable) throw new Error(`${part.key}: no fact table is built from ${table}`);
     const builder = BUILDERS[factTable];
     const dateKeys = builder.dateKeys;
+    const { day: versionDay, time: versionTime } = versionPositions(builder);
     const dates = this.dates;
     const idColumn = SOURCE_TABLES[table].primaryKey;
     const rows: ParquetRow[] = [];
@@ -424,23 +440,31 @@ export class UnitTransformer {
       const row = rowsOfPart[r]!;
       id = row[idIndex] as number;
       const updated = row[updatedIndex] as string;
+      // Built first (a duplicate, rare, is built for nothing), so the version is read from the row.
+      let built: ParquetRow | undefined;
+      let refusal: unknown;
+      try {
+        built = builder.buildRow(row, where);
+      } catch (error) {
+        refusal = error;
+      }
       // A validated timestamp ('YYYY-MM-DD HH:MM:SS.mmm', a real day) and its ms since 1970 name
       // each other, in the same order: the version is kept and compared as that number.
-      const stamp = validatedDays(updated) * MS_PER_DAY + validatedTimeMillis(updated);
+      const stamp =
+        built === undefined
+          ? validatedDays(updated) * MS_PER_DAY + validatedTimeMillis(updated)
+          : (built[versionDay] as number) * MS_PER_DAY + (built[versionTime] as number);
       if (stamp > newestStamp) {
         newestStamp = stamp;
         newestText = updated;
       }
-      // A fact version (id, last_updated) is emitted once per unit.
+      // A fact version (id, last_updated) is emitted once per unit (a refused one is held once).
       if (!versions.add(id, stamp)) {
         duplicates += 1;
         continue;
       }
-      let built: ParquetRow;
-      try {
-        built = builder.buildRow(row, where);
-      } catch (error) {
-        this.holdOrThrow(table, row, part.key, error);
+      if (built === undefined) {
+        this.holdOrThrow(table, row, part.key, refusal);
         continue;
       }
       for (let k = 0; k < dateKeys.length; k++) dates.add(built[dateKeys[k]!] as number);
