@@ -274,8 +274,12 @@ export function rowBuilder(spec: TableSpec): RowBuilder {
     if (index < 0) throw new Error(`${spec.name} has no lake column ${name}`);
     return index;
   };
-  /** The sources `buildRow` hands a column's fetch (refilled per row; `fetch` keeps none). */
+  /**
+   * The sources `buildRow` hands a column's fetch (refilled per row; `fetch` keeps none), only
+   * when the table has such a column (a keyed store per row otherwise, for nothing).
+   */
   const own1: Partial<Record<SourceTableName, SourceRow>> = {};
+  const fetchesSources = steps.some((s) => s.step === Step.Fetch);
 
   /**
    * One built row. `row` is the spec's own source row (`sources[spec.source]`), read inline;
@@ -351,7 +355,7 @@ export function rowBuilder(spec: TableSpec): RowBuilder {
     },
     buildRow(row, where, version) {
       if (own === undefined) throw new Error(`${spec.name} has no source table to build a row from`);
-      own1[own] = row;
+      if (fetchesSources) own1[own] = row;
       return fill(row, own1, where, undefined, version);
     },
   };
