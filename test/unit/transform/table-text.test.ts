@@ -175,6 +175,14 @@ describe('readTableObject', () => {
     expect(viaReadTableObject(text, entry).error).toMatch(/BadTableObjectError: .*runId/);
   });
 
+  test('a shorter text read after a longer one ends where it ends (the byte buffer is reused)', () => {
+    const long = written('payment', [row('payment', { payment_id: 1 }), row('payment', { payment_id: 2 })]);
+    expect(readInOnePass(long, 'payment', 2)).toBe(true);
+    const truncated = long.slice(0, long.indexOf('],[') + 1); // the first row, then the text ends
+    expect(readInOnePass(truncated, 'payment', 1)).toBe(false);
+    expect(readInOnePass(`${truncated}]}`, 'payment', 1)).toBe(true);
+  });
+
   test('a bad value among good ones: the row is held by the general way, with its message', () => {
     const rows = [
       row('currency', { currency_id: 1 }),
