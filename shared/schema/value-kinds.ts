@@ -71,7 +71,7 @@ function isDecimalText(value: string): boolean {
 /**
  * Where the decimal '-?digits(.digits)?' written at `start` of `text` ends (the index after its
  * last digit), or -1 when none is written there; what follows it is not looked at. The transform
- * reads decimals in place in a table object's text (services/lambdas/transform/table-text.ts).
+ * reads decimals in place in a text.
  */
 export function decimalEndAt(text: string, start: number): number {
   let i = text.charCodeAt(start) === 45 ? start + 1 : start; // '-'
@@ -317,58 +317,6 @@ export function timestampKeyAt(text: string, start: number): number {
   if (day > 28 && day > daysInMonth(year, month)) return -1;
   const millisOfDay = ((hour * 60 + minute) * 60 + second) * 1000 + centiseconds * 10 + milliseconds;
   return ((year * 100 + month) * 100 + day) * DAY_MS + millisOfDay;
-}
-
-/** The number written by the two ASCII digits at `start` of `bytes`, or -1. */
-function twoDigitsIn(bytes: Uint8Array, start: number): number {
-  const tens = bytes[start]! - 48;
-  const ones = bytes[start + 1]! - 48;
-  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
-}
-
-/**
- * `timestampKeyAt` over the bytes of an ASCII text (the same grammar, the same key): a typed
- * array is read far more cheaply than a string's characters, one by one.
- */
-export function timestampKeyIn(bytes: Uint8Array, start: number): number {
-  if (
-    bytes[start + 4] !== 45 || // '-'
-    bytes[start + 7] !== 45 ||
-    bytes[start + 10] !== 32 || // ' '
-    bytes[start + 13] !== 58 || // ':'
-    bytes[start + 16] !== 58 ||
-    bytes[start + 19] !== 46 // '.'
-  )
-    return -1;
-  const century = twoDigitsIn(bytes, start);
-  const yearOfCentury = twoDigitsIn(bytes, start + 2);
-  const month = twoDigitsIn(bytes, start + 5);
-  const day = twoDigitsIn(bytes, start + 8);
-  const hour = twoDigitsIn(bytes, start + 11);
-  const minute = twoDigitsIn(bytes, start + 14);
-  const second = twoDigitsIn(bytes, start + 17);
-  const centiseconds = twoDigitsIn(bytes, start + 20);
-  const milliseconds = bytes[start + 22]! - 48;
-  if ((century | yearOfCentury | day | hour | minute | second | centiseconds) < 0) return -1;
-  if (!(milliseconds >= 0 && milliseconds <= 9)) return -1;
-  if (century + yearOfCentury === 0 || month < 1 || month > 12 || day < 1) return -1;
-  if (hour > 23 || minute > 59 || second > 59) return -1;
-  const year = century * 100 + yearOfCentury;
-  if (day > 28 && day > daysInMonth(year, month)) return -1;
-  const millisOfDay = ((hour * 60 + minute) * 60 + second) * 1000 + centiseconds * 10 + milliseconds;
-  return ((year * 100 + month) * 100 + day) * DAY_MS + millisOfDay;
-}
-
-/** `decimalEndAt` over the bytes of an ASCII text. */
-export function decimalEndIn(bytes: Uint8Array, start: number): number {
-  let i = bytes[start] === 45 ? start + 1 : start; // '-'
-  const wholeStart = i;
-  while (isDigitCode(bytes[i]!)) i++; // undefined past the end: not a digit
-  if (i === wholeStart) return -1;
-  if (bytes[i] !== 46) return i; // '.'
-  const fractionStart = ++i;
-  while (isDigitCode(bytes[i]!)) i++;
-  return i > fractionStart ? i : -1;
 }
 
 /** Whether a valid timestamp 'YYYY-MM-DD HH:MM:SS.mmm' is written at `start` of `text` (`timestampKeyAt`). */

@@ -53,7 +53,7 @@ import { NotAManifestError } from './errors.ts';
 import { HeldRows, heldRow, namedRow } from './held.ts';
 import { PARQUET_SCHEMAS } from './parquet-schemas.ts';
 import { TransactionGroups } from './transaction-groups.ts';
-import { parseJson, readTableObject, validateManifest } from './validate.ts';
+import { parseJson, validateManifest, validateTableObject } from './validate.ts';
 
 export interface TransformUnitOptions {
   readonly s3: S3Client;
@@ -297,8 +297,11 @@ export async function transformUnit(
     for (const [index, entry] of manifest.objects.entries()) {
       const object = (await next)!;
       next = read(index + 1);
-      let validated = readTableObject(object.text, entry, runId, (row, error) =>
-        hold(entry.table, row, entry.key, error),
+      let validated = validateTableObject(
+        parseJson(object.text, `table object ${entry.key}`),
+        entry,
+        runId,
+        (row, error) => hold(entry.table, row, entry.key, error),
       );
       if (refusal) {
         const pk = SOURCE_TABLES[validated.table].columns.findIndex(

@@ -24,7 +24,6 @@ import {
   UnknownTableError,
   WrongValueTypeError,
 } from './errors.ts';
-import { readTableText } from './table-text.ts';
 
 /** Rows re-ordered to the source table's canonical column order (SOURCE_TABLES[table].columns). */
 export interface SourceTableRows {
@@ -268,30 +267,4 @@ export function validateTableObject(
   }
   const kept = held ? rows.filter((_, r) => !held.has(r)) : rows;
   return { table: table.name, part: entry.part, key: entry.key, rows: kept };
-}
-
-/**
- * Reads the text of the table object named by `entry` and checks it: the result and every error
- * (or held row) of `validateTableObject(parseJson(text, …))`. An object as the extract writes it,
- * with every value valid, is read in one pass (./table-text.ts); anything else takes that general
- * way, which words what is wrong.
- */
-export function readTableObject(
-  text: string,
-  entry: IngestionManifestObject,
-  runId: string,
-  onBadValue?: (row: Readonly<Record<string, unknown>>, error: WrongValueTypeError) => void,
-): SourceTableRows {
-  const read = readTableText(text, entry.rows, (envelope) => {
-    try {
-      const checked = checkEnvelope(envelope, entry, runId);
-      return checked.canonical ? checked.table.columns : undefined;
-    } catch {
-      return undefined; // the general way throws it (unless the JSON is malformed: that comes first)
-    }
-  });
-  if (read) {
-    return { table: entry.table, part: entry.part, key: entry.key, rows: read.rows };
-  }
-  return validateTableObject(parseJson(text, `table object ${entry.key}`), entry, runId, onBadValue);
 }

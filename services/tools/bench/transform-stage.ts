@@ -26,7 +26,7 @@ import { UnitTransformer } from '../../lambdas/transform/derive.ts';
 import { HeldRows, heldRow, namedRow } from '../../lambdas/transform/held.ts';
 import { PARQUET_SCHEMAS } from '../../lambdas/transform/parquet-schemas.ts';
 import { transformUnit } from '../../lambdas/transform/unit.ts';
-import { parseJson, readTableObject, validateManifest } from '../../lambdas/transform/validate.ts';
+import { parseJson, validateManifest, validateTableObject } from '../../lambdas/transform/validate.ts';
 
 const factRows = Number(process.argv[2] ?? 100_000);
 const mode = process.argv[3] ?? 'memory';
@@ -163,8 +163,11 @@ if (mode === 'memory' || mode === 'derive') {
     held.add(heldRow(table, object, namedRow(table, row), error), error),
   );
   for (const entry of checked.objects) {
-    const part = readTableObject(texts.get(entry.key)!, entry, runId, (row, error) =>
-      held.add(heldRow(entry.table, entry.key, row, error), error),
+    const part = validateTableObject(
+      parseJson(texts.get(entry.key)!, entry.key),
+      entry,
+      runId,
+      (row, error) => held.add(heldRow(entry.table, entry.key, row, error), error),
     );
     const facts = transformer.addTable(part);
     if (encode && facts && facts.rows.length > 0)
