@@ -14,7 +14,7 @@ import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import type { ColumnValues } from './column-values.ts';
 import { type Dictionary, dictionaryOf } from './dictionary.ts';
 import { plainBytes } from './plain.ts';
-import { snappyCompress } from './snappy.ts';
+import { snappyCompress, snappyCompressedLength } from './snappy.ts';
 
 type Header = Parameters<typeof writePageHeader>[1];
 
@@ -35,8 +35,8 @@ type Codec = 'SNAPPY' | 'UNCOMPRESSED';
 function chunkCodec(pages: readonly Uint8Array[]): { codec: Codec; compressed: Uint8Array[] } {
   const largest = pages.reduce((a, b) => (b.length > a.length ? b : a));
   if (largest.length >= 4 * SAMPLE_BYTES) {
-    const sample = snappyCompress(largest.subarray(0, SAMPLE_BYTES));
-    if (sample.length > (1 - MIN_SAVING) * SAMPLE_BYTES) return { codec: 'UNCOMPRESSED', compressed: [] };
+    const sample = snappyCompressedLength(largest.subarray(0, SAMPLE_BYTES));
+    if (sample > (1 - MIN_SAVING) * SAMPLE_BYTES) return { codec: 'UNCOMPRESSED', compressed: [] };
   }
   const compressed = pages.map(snappyCompress);
   let raw = 0;
