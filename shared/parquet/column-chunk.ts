@@ -1,19 +1,20 @@
 /**
  * Writes one column chunk of a row group: an optional dictionary page and one DATA_PAGE_V2
  * (definition levels RLE/bit-packed, uncompressed as V2 wants them; values PLAIN or
- * RLE_DICTIONARY, snappy-compressed by ./snappy.ts when that pays: see `chunkCodec`). The page header and footer Thrift and the
- * RLE/bit-packed hybrid are hyparquet-writer's (pinned version, its `src/*.js` exports); what this file
+ * RLE_DICTIONARY, snappy-compressed by ./snappy.ts when that pays: see `chunkCodec`; levels and
+ * indexes by ./rle.ts). The page header Thrift is hyparquet-writer's (pinned version, its
+ * `src/*.js` exports); what this file
  * leaves out is what we measured to cost and no reader of ours uses: min/max statistics (only
  * null_count is kept), the dictionary trial of every column, and the per-value conversion copies.
  */
 import type { ColumnChunk } from 'hyparquet';
-import { ByteWriter } from 'hyparquet-writer';
+import type { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
-import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 
 import type { ColumnValues } from './column-values.ts';
 import { type Dictionary, dictionaryOf } from './dictionary.ts';
 import { plainBytes } from './plain.ts';
+import { rleBitPackedHybrid } from './rle.ts';
 import { snappyCompress, snappyCompressedLength } from './snappy.ts';
 
 type Header = Parameters<typeof writePageHeader>[1];
@@ -66,23 +67,28 @@ function writePage(
   return headerSize + levels.length + values.length;
 }
 
+/** All present: one RLE run of 1s (header = count << 1, then the value in one byte). */
+function allPresent(rowCount: number): Uint8Array {
+  const out: number[] = [];
+  for (let n = rowCount << 1; ; n >>>= 7) {
+    if (n < 0x80) {
+      out.push(n);
+      break;
+    }
+    out.push((n & 0x7f) | 0x80);
+  }
+  out.push(1);
+  return Uint8Array.from(out);
+}
+
 function definitionLevels(values: ColumnValues): Uint8Array {
   const levels = values.definitionLevels;
   if (!levels) return new Uint8Array(0);
-  const writer = new ByteWriter(64);
-  if (values.nullCount === 0) {
-    // All present: one RLE run of 1s (header = count << 1, then the value in one byte).
-    writer.appendVarInt(values.rowCount << 1);
-    writer.appendUint8(1);
-  } else writeRleBitPackedHybrid(writer, levels, 1);
-  return writer.getBytes();
+  return values.nullCount === 0 ? allPresent(values.rowCount) : rleBitPackedHybrid(levels, 1);
 }
 
 function dictionaryIndexes(dictionary: Dictionary): Uint8Array {
-  const writer = new ByteWriter(dictionary.indexes.length + 64);
-  writer.appendUint8(dictionary.bitWidth);
-  writeRleBitPackedHybrid(writer, dictionary.indexes, dictionary.bitWidth);
-  return writer.getBytes();
+  return rleBitPackedHybrid(dictionary.indexes, dictionary.bitWidth, [dictionary.bitWidth]);
 }
 
 /**
