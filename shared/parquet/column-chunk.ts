@@ -2,22 +2,19 @@
  * Writes one column chunk of a row group: an optional dictionary page and one DATA_PAGE_V2
  * (definition levels RLE/bit-packed, uncompressed as V2 wants them; values PLAIN or
  * RLE_DICTIONARY, snappy-compressed by ./snappy.ts when that pays: see `chunkCodec`; levels and
- * indexes by ./rle.ts). The page header Thrift is hyparquet-writer's (pinned version, its
- * `src/*.js` exports); what this file
+ * indexes by ./rle.ts, page headers by ./page-header.ts); what this file
  * leaves out is what we measured to cost and no reader of ours uses: min/max statistics (only
  * null_count is kept), the dictionary trial of every column, and the per-value conversion copies.
  */
 import type { ColumnChunk } from 'hyparquet';
 import type { ByteWriter } from 'hyparquet-writer';
-import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 
 import type { ColumnValues } from './column-values.ts';
 import { type Dictionary, dictionaryOf } from './dictionary.ts';
+import { writeDataPageV2Header, writeDictionaryPageHeader } from './page-header.ts';
 import { plainBytes } from './plain.ts';
 import { rleBitPackedHybrid } from './rle.ts';
 import { snappyCompress, snappyCompressedLength } from './snappy.ts';
-
-type Header = Parameters<typeof writePageHeader>[1];
 
 /** A chunk is written compressed only when snappy saves at least this share of its bytes. */
 const MIN_SAVING = 0.1;
@@ -54,16 +51,19 @@ function chunkCodec(pages: readonly Uint8Array[]): { codec: Codec; compressed: U
     : { codec: 'UNCOMPRESSED', compressed: [] };
 }
 
-/** Appends one page (`stored`: the values as written, compressed or not); returns its uncompressed size. */
+/**
+ * Appends one page (`writeHeader` given the page's compressed size; `stored`: the values as
+ * written, compressed or not); returns its uncompressed size.
+ */
 function writePage(
   file: ByteWriter,
-  header: Header,
+  writeHeader: (compressedSize: number) => void,
   levels: Uint8Array,
   values: Uint8Array,
   stored: Uint8Array,
 ): number {
   const headerStart = file.offset;
-  writePageHeader(file, { ...header, compressed_page_size: levels.length + stored.length });
+  writeHeader(levels.length + stored.length);
   const headerSize = file.offset - headerStart;
   if (levels.length > 0) file.appendBytes(levels);
   file.appendBytes(stored);
@@ -115,14 +115,10 @@ export function writeColumnChunk(
   const stored = (page: Uint8Array, index: number) => (codec === 'SNAPPY' ? compressed[index]! : page);
   if (dictionary && entries) {
     dictionaryPageOffset = BigInt(file.offset);
+    const count = dictionary.entries.values.length;
     uncompressed += writePage(
       file,
-      {
-        type: 'DICTIONARY_PAGE',
-        uncompressed_page_size: entries.length,
-        compressed_page_size: 0,
-        dictionary_page_header: { num_values: dictionary.entries.values.length, encoding: 'PLAIN' },
-      },
+      (compressedSize) => writeDictionaryPageHeader(file, entries.length, compressedSize, count),
       new Uint8Array(0),
       entries,
       stored(entries, 0),
@@ -133,20 +129,15 @@ export function writeColumnChunk(
   const encoding = dictionary ? 'RLE_DICTIONARY' : 'PLAIN';
   uncompressed += writePage(
     file,
-    {
-      type: 'DATA_PAGE_V2',
-      uncompressed_page_size: levels.length + pageValues.length,
-      compressed_page_size: 0,
-      data_page_header_v2: {
-        num_values: values.rowCount,
-        num_nulls: values.nullCount,
-        num_rows: values.rowCount,
+    (compressedSize) =>
+      writeDataPageV2Header(file, levels.length + pageValues.length, compressedSize, {
+        numValues: values.rowCount,
+        numNulls: values.nullCount,
+        numRows: values.rowCount,
         encoding,
-        definition_levels_byte_length: levels.length,
-        repetition_levels_byte_length: 0,
-        is_compressed: codec === 'SNAPPY',
-      },
-    },
+        definitionLevelsByteLength: levels.length,
+        isCompressed: codec === 'SNAPPY',
+      }),
     levels,
     pageValues,
     stored(pageValues, entries ? 1 : 0),
