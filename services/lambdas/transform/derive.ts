@@ -20,9 +20,20 @@ import { civilToDays, daysToDate, isoWeekday } from '../../../shared/schema/valu
 import { WAREHOUSE_SPECS } from '../../../shared/schema/warehouse/index.ts';
 import { SOURCE_VERSION } from '../../../shared/schema/warehouse/lake.ts';
 import { type DimensionTable, FACT_TABLES, type FactTable } from '../../../shared/schema/warehouse.ts';
+import { DaySet } from './day-set.ts';
+import { DimensionRows } from './dimension-rows.ts';
 import { MissingJoinPartnerError, UnknownCurrencyError, WrongValueTypeError } from './errors.ts';
+import { FactVersions } from './fact-versions.ts';
 import { isRowLevel } from './held.ts';
-import { type RowBuilder, type RowSources, rowBuilder, type SourceRow, type Where } from './rows.ts';
+import {
+  type RowBuilder,
+  type RowSources,
+  rowBuilder,
+  type SourceRow,
+  validatedDays,
+  validatedTimeMillis,
+  type Where,
+} from './rows.ts';
 import type { SourceTableRows } from './validate.ts';
 
 /**
@@ -49,6 +60,21 @@ const MONTH_NAMES = [
 const BUILDERS = Object.fromEntries(
   Object.values(WAREHOUSE_SPECS).map((spec) => [spec.name, rowBuilder(spec)]),
 ) as Readonly<Record<DimensionTable | FactTable, RowBuilder>>;
+
+/**
+ * The positions in a fact row of the day and the time of day of its source `last_updated` (the
+ * version): a built row's version is read from them, not cut from the text a second time.
+ */
+function versionPositions(builder: RowBuilder): { readonly day: number; readonly time: number } {
+  const at = (kind: 'date-of' | 'time-of') => {
+    const index = builder.columns.findIndex(
+      (c) => c.source.kind === kind && c.source.column === 'last_updated',
+    );
+    if (index < 0) throw new Error(`${builder.spec.name} has no ${kind} last_updated column`);
+    return index;
+  };
+  return { day: at('date-of'), time: at('time-of') };
+}
 
 /** The fact table built from each fact source table (the spec's `source`). */
 const FACT_OF_SOURCE = new Map<SourceTableName, FactTable>(
@@ -108,10 +134,11 @@ const maxVersion = (a: string, b: string) => (a >= b ? a : b);
 
 type VersionedDimension = Exclude<DimensionTable, 'dim_date'>;
 
-interface DimensionEntry {
-  readonly version: string;
-  readonly row: ParquetRow;
-}
+const MS_PER_DAY = 86_400_000;
+
+/** The version a dimension row carries: its `source_version` (the entry kept per id is the row alone). */
+const versionOf = (table: VersionedDimension, row: ParquetRow) =>
+  row[BUILDERS[table].versionPosition] as string;
 
 export interface FactOutput {
   readonly table: FactTable;
@@ -143,11 +170,11 @@ export class UnitTransformer {
   /** Joined at the end, so parts may arrive in any order. Value: [row, key of the part]. */
   private readonly counterparties = new Map<number, [Row, string]>();
   private readonly staff = new Map<number, [Row, string]>();
-  private readonly dimensions = new Map<VersionedDimension, Map<number, DimensionEntry>>();
+  private readonly dimensions = new Map<VersionedDimension, DimensionRows>();
   /** Every date a fact references, as days since 1970 (the built rows carry dates so: rows.ts). */
-  private readonly dates = new Set<number>();
-  /** Per fact source table, each id's version(s) (last_updated) already emitted in this unit. */
-  private readonly factVersions = new Map<SourceTableName, Map<number, string | Set<string>>>();
+  private readonly dates = new DaySet();
+  /** Per fact source table, the versions (id, last_updated) already emitted in this unit. */
+  private readonly factVersions = new Map<SourceTableName, FactVersions>();
   private newest: string | null = null;
 
   private readonly hold: HoldRow | undefined;
@@ -191,13 +218,21 @@ export class UnitTransformer {
    * Returns the fact rows of a fact table part.
    */
   addTable(part: SourceTableRows): FactOutput | null {
-    const updatedIndex = IDX[part.table].last_updated!;
-    let newest = this.newest;
-    for (const row of part.rows) {
-      const updated = row[updatedIndex] as string;
-      if (newest === null || updated > newest) newest = updated;
+    switch (part.table) {
+      case 'design':
+        this.copyColumns(part, 'dim_design');
+        return null;
+      case 'payment_type':
+        this.copyColumns(part, 'dim_payment_type');
+        return null;
+      case 'transaction':
+        this.copyColumns(part, 'dim_transaction');
+        return null;
     }
-    this.newest = newest;
+    if (FACT_OF_SOURCE.has(part.table)) return this.addFacts(part);
+    // The small tables (the large ones note their newest as they go).
+    const updatedIndex = IDX[part.table].last_updated!;
+    for (const row of part.rows) this.noteNewest(row[updatedIndex] as string);
     switch (part.table) {
       case 'address':
         this.addAddresses(part);
@@ -233,18 +268,13 @@ export class UnitTransformer {
           }
         }
         return null;
-      case 'design':
-        this.copyColumns(part, 'dim_design');
-        return null;
-      case 'payment_type':
-        this.copyColumns(part, 'dim_payment_type');
-        return null;
-      case 'transaction':
-        this.copyColumns(part, 'dim_transaction');
-        return null;
       default:
-        return this.addFacts(part);
+        throw new Error(`${part.key}: no warehouse table is built from ${part.table}`);
     }
+  }
+
+  private noteNewest(updated: string): void {
+    if (this.newest === null || updated > this.newest) this.newest = updated;
   }
 
   /** dim_design, dim_payment_type, dim_transaction: one dimension row per source row, as the spec maps it. */
@@ -253,35 +283,34 @@ export class UnitTransformer {
     const idIndex = IDX[table][SOURCE_TABLES[table].primaryKey]!;
     const updatedIndex = IDX[table].last_updated!;
     const builder = BUILDERS[dimension];
+    const versionPosition = builder.versionPosition;
     const kept = this.dimensionRows(dimension);
-    // One sources object, one derived object and one `where` for the part, refilled per row: build
-    // reads them and keeps nothing (dim_transaction has a row per transaction, so per-row objects
-    // were a measurable share of the transform's garbage).
-    const sources: Partial<Record<SourceTableName, Row>> = {};
-    const derived: Record<string, string> = { [SOURCE_VERSION]: '' };
+    // No object per row but the built row itself (dim_transaction has a row per transaction): the
+    // kept row carries its version, and one `where` serves the part (worded only on a refusal).
     let id = 0;
     const where = () => `${part.key}: ${table} ${id}`;
+    let newest = this.newest;
     for (const row of part.rows) {
       id = row[idIndex] as number;
       const version = row[updatedIndex] as string;
+      if (newest === null || version > newest) newest = version;
       const existing = kept.get(id);
       // Newest wins; on a tie the first one stays (the same version twice is the same row).
-      if (existing && version <= existing.version) continue;
-      sources[table] = row;
-      derived[SOURCE_VERSION] = version;
+      if (existing !== undefined && version <= (existing[versionPosition] as string)) continue;
       try {
-        kept.set(id, { version, row: builder.build(sources, where, derived) });
+        kept.set(id, builder.buildRow(row, where, version));
       } catch (error) {
         this.holdOrThrow(table, row, part.key, error);
       }
     }
+    this.newest = newest;
   }
 
   /** The rows kept so far of a versioned dimension, by id. */
-  private dimensionRows(table: VersionedDimension): Map<number, DimensionEntry> {
+  private dimensionRows(table: VersionedDimension): DimensionRows {
     let rows = this.dimensions.get(table);
     if (!rows) {
-      rows = new Map();
+      rows = new DimensionRows();
       this.dimensions.set(table, rows);
     }
     return rows;
@@ -310,11 +339,8 @@ export class UnitTransformer {
     const rows = this.dimensionRows(table);
     const existing = rows.get(id);
     // Newest wins; on a tie the first one stays (the same version twice is the same row).
-    if (!existing || version > existing.version) {
-      rows.set(id, {
-        version,
-        row: BUILDERS[table].build(sources, where, { ...derived, [SOURCE_VERSION]: version }),
-      });
+    if (!existing || version > versionOf(table, existing)) {
+      rows.set(id, BUILDERS[table].build(sources, where, { ...derived, [SOURCE_VERSION]: version }));
     }
   }
 
@@ -386,6 +412,9 @@ export class UnitTransformer {
     const factTable = FACT_OF_SOURCE.get(table);
     if (!factTable) throw new Error(`${part.key}: no fact table is built from ${table}`);
     const builder = BUILDERS[factTable];
+    const dateKeys = builder.dateKeys;
+    const { day: versionDay, time: versionTime } = versionPositions(builder);
+    const dates = this.dates;
     const idColumn = SOURCE_TABLES[table].primaryKey;
     const rows: ParquetRow[] = [];
     let duplicates = 0;
@@ -393,12 +422,13 @@ export class UnitTransformer {
     const updatedIndex = IDX[table].last_updated!;
     let versions = this.factVersions.get(table);
     if (!versions) {
-      versions = new Map();
+      versions = new FactVersions();
       this.factVersions.set(table, versions);
     }
-    // One sources object for the part (build reads it, never keeps it).
-    const sources: Partial<Record<SourceTableName, Row>> = {};
     const rowsOfPart = part.rows;
+    // The part's newest version, as its ms since 1970 (no text compared per row).
+    let newestStamp = Number.NEGATIVE_INFINITY;
+    let newestText: string | null = null;
     // One `where` for the part, reading the row being built (worded only if a value is refused).
     let id = 0;
     let r = 0;
@@ -407,31 +437,37 @@ export class UnitTransformer {
       const row = rowsOfPart[r]!;
       id = row[idIndex] as number;
       const updated = row[updatedIndex] as string;
-      // A fact version (id, last_updated) is emitted once per unit. Most ids have one version, kept
-      // as its text; a Set only for the rare id with several.
-      const seen = versions.get(id);
-      if (seen === undefined) versions.set(id, updated);
-      else if (typeof seen === 'string') {
-        if (seen === updated) {
-          duplicates += 1;
-          continue;
-        }
-        versions.set(id, new Set([seen, updated]));
-      } else if (seen.has(updated)) {
+      // Built first (a duplicate, rare, is built for nothing), so the version is read from the row.
+      let built: ParquetRow | undefined;
+      let refusal: unknown;
+      try {
+        built = builder.buildRow(row, where);
+      } catch (error) {
+        refusal = error;
+      }
+      // A validated timestamp ('YYYY-MM-DD HH:MM:SS.mmm', a real day) and its ms since 1970 name
+      // each other, in the same order: the version is kept and compared as that number.
+      const stamp =
+        built === undefined
+          ? validatedDays(updated) * MS_PER_DAY + validatedTimeMillis(updated)
+          : (built[versionDay] as number) * MS_PER_DAY + (built[versionTime] as number);
+      if (stamp > newestStamp) {
+        newestStamp = stamp;
+        newestText = updated;
+      }
+      // A fact version (id, last_updated) is emitted once per unit (a refused one is held once).
+      if (!versions.add(id, stamp)) {
         duplicates += 1;
         continue;
-      } else seen.add(updated);
-      sources[table] = row;
-      let built: ParquetRow;
-      try {
-        built = builder.build(sources, where);
-      } catch (error) {
-        this.holdOrThrow(table, row, part.key, error);
+      }
+      if (built === undefined) {
+        this.holdOrThrow(table, row, part.key, refusal);
         continue;
       }
-      for (const position of builder.dateKeys) this.dates.add(built[position] as number);
+      for (let k = 0; k < dateKeys.length; k++) dates.add(built[dateKeys[k]!] as number);
       rows.push(built);
     }
+    if (newestText !== null) this.noteNewest(newestText);
     return { table: factTable, rows, duplicates };
   }
 
@@ -444,20 +480,11 @@ export class UnitTransformer {
     this.joinStaff();
     return DIMENSION_OUTPUT_ORDER.map((table) => {
       if (table === 'dim_date') {
-        const days = Int32Array.from(this.dates).sort();
+        const days = this.dates.sorted();
         return { table, rows: Array.from(days, (n) => dimDateRow(daysToDate(n))) };
       }
-      const entries = this.dimensions.get(table);
-      if (!entries) return { table, rows: [] };
-      // By id. Ids are 32-bit integers (validated), so they sort natively as an Int32Array, with no
-      // [id, entry] pair per row (dim_transaction has a row per transaction of the unit).
-      const ids = new Int32Array(entries.size);
-      let i = 0;
-      for (const id of entries.keys()) ids[i++] = id;
-      ids.sort();
-      const rows = new Array<ParquetRow>(ids.length);
-      for (i = 0; i < ids.length; i++) rows[i] = entries.get(ids[i]!)!.row;
-      return { table, rows };
+      // By id (DimensionRows sorts the ids as an Int32Array: no [id, row] pair per row).
+      return { table, rows: this.dimensions.get(table)?.sortedById() ?? [] };
     });
   }
 }

@@ -15,7 +15,7 @@ import type { SourceValue } from '../../../shared/lake/index.ts';
 import type { ParquetRow, ParquetValue } from '../../../shared/parquet/index.ts';
 import { SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import { civilToDays, dateToDays, fitsDecimal } from '../../../shared/schema/value-kinds.ts';
-import { type LakeColumn, lakeColumns } from '../../../shared/schema/warehouse/lake.ts';
+import { type LakeColumn, lakeColumns, SOURCE_VERSION } from '../../../shared/schema/warehouse/lake.ts';
 import type { TableSpec } from '../../../shared/schema/warehouse/spec.ts';
 import { WrongValueTypeError } from './errors.ts';
 
@@ -52,7 +52,7 @@ const digit = (text: string, at: number) => text.charCodeAt(at) - 48;
  * and a valid time in exactly 'YYYY-MM-DD HH:MM:SS.mmm'): its digits are read without checking
  * them a second time. Only for validated source timestamps.
  */
-function validatedDays(timestamp: string): number {
+export function validatedDays(timestamp: string): number {
   const year =
     digit(timestamp, 0) * 1000 + digit(timestamp, 1) * 100 + digit(timestamp, 2) * 10 + digit(timestamp, 3);
   return civilToDays(
@@ -63,7 +63,7 @@ function validatedDays(timestamp: string): number {
 }
 
 /** The time of day (ms since midnight) of a validated timestamp (as `validatedDays`). */
-function validatedTimeMillis(timestamp: string): number {
+export function validatedTimeMillis(timestamp: string): number {
   const hours = digit(timestamp, 11) * 10 + digit(timestamp, 12);
   const minutes = digit(timestamp, 14) * 10 + digit(timestamp, 15);
   const seconds = digit(timestamp, 17) * 10 + digit(timestamp, 18);
@@ -122,14 +122,19 @@ function fetcher(spec: TableSpec, column: LakeColumn): Fetch {
   }
 }
 
-/** Adds the checks a column needs where its warehouse type is narrower than the source's. */
-function checked(spec: TableSpec, column: LakeColumn, fetch: Fetch): Fetch {
-  const inner = withKindCheck(column, fetch);
+/** A column NOT NULL in the warehouse whose source column allows null: a null is refused. */
+function refusesNull(spec: TableSpec, column: LakeColumn): boolean {
   const { source } = column;
   const sourceNullable =
     source.kind === 'column' &&
     SOURCE_TABLES[source.table ?? spec.source!].columns.find((c) => c.name === source.column)!.nullable;
-  if (column.nullable || !sourceNullable) return inner;
+  return !column.nullable && sourceNullable;
+}
+
+/** Adds the checks a column needs where its warehouse type is narrower than the source's. */
+function checked(spec: TableSpec, column: LakeColumn, fetch: Fetch): Fetch {
+  const inner = withKindCheck(column, fetch);
+  if (!refusesNull(spec, column)) return inner;
   return (sources, where, derived) => {
     const value = inner(sources, where, derived);
     if (value === null)
@@ -169,9 +174,17 @@ export interface RowBuilder {
   readonly columns: readonly LakeColumn[];
   /** Positions of the row's dim_date keys (every date a fact references joins dim_date). */
   readonly dateKeys: readonly number[];
+  /** The position of `source_version` in the built rows (-1: the table has none). */
+  readonly versionPosition: number;
   /** The position of a column in the built rows (a typed accessor for code that reads rows). */
   position(column: string): number;
   build(sources: RowSources, where: Where, derived?: DerivedValues): ParquetRow;
+  /**
+   * `build` for a row made from one row of the spec's own source table, with `version` as its
+   * `source_version` (dimensions): no sources or derived object per row. A column the spec takes
+   * from another table or derives otherwise fails as `build` words it.
+   */
+  buildRow(row: SourceRow, where: Where, version?: string): ParquetRow;
 }
 
 /** How `build` fills a column: read inline (no call) or through its checked fetch. */
@@ -182,79 +195,168 @@ const Step = {
   DateOf: 1,
   /** The time of day (ms since midnight) of a validated source timestamp. */
   TimeOf: 2,
-  /** Anything else (a check, a derived value): the column's fetch function. */
-  Fetch: 3,
+  /** A varchar source column holding a date: checked, as days since 1970 (`checkDate`). */
+  Date: 3,
+  /** A decimal source column going into a bounded numeric: checked (`fitsDecimal`), kept as text. */
+  Decimal: 4,
+  /** `source_version`: the version the caller gives. */
+  Version: 5,
+  /** Anything else (a derived value, a spec/caller mismatch): the column's fetch function. */
+  Fetch: 6,
 } as const;
 type Step = (typeof Step)[keyof typeof Step];
 
 interface ColumnStep {
   readonly step: Step;
-  /** The source table read inline (undefined for Step.Fetch). */
+  /** The source table read inline (undefined for Step.Fetch and Step.Version). */
   readonly table: SourceTableName | undefined;
   readonly index: number;
+  /** A null the column refuses (NOT NULL in the warehouse, nullable in the source). */
+  readonly notNull: boolean;
+  readonly precision: number;
+  readonly scale: number;
   readonly fetch: Fetch;
 }
 
 /**
- * The step of one column. Copies and timestamp cuts, most of a fact row's columns, are done inline
- * by `build`: a call through a per-column closure for each of them was a megamorphic call per value
- * (one call site for every column of every table), a measurable share of the derivation.
+ * The step of one column. Copies, checks and timestamp cuts, every column of a fact row, are done
+ * inline by `build`: a call through a per-column closure for each of them was a megamorphic call
+ * per value (one call site for every column of every table), a measurable share of the
+ * derivation. The closures (`checked`) stay the reference: a column they would treat otherwise
+ * than the inline step falls back to them.
  */
 function columnStep(spec: TableSpec, column: LakeColumn): ColumnStep {
   const plain = fetcher(spec, column);
   const fetch = checked(spec, column, plain);
-  const { source } = column;
-  if (
-    fetch === plain &&
-    (source.kind === 'column' || source.kind === 'date-of' || source.kind === 'time-of')
-  ) {
-    const table = (source.kind === 'column' ? source.table : undefined) ?? spec.source!;
-    const index = sourceIndex(table, source.column, `${spec.name}.${column.name}`);
-    const step = source.kind === 'column' ? Step.Copy : source.kind === 'date-of' ? Step.DateOf : Step.TimeOf;
-    return { step, table, index, fetch };
-  }
-  return { step: Step.Fetch, table: undefined, index: -1, fetch };
+  const { source, type } = column;
+  const general = {
+    step: Step.Fetch,
+    table: undefined,
+    index: -1,
+    notNull: false,
+    precision: 0,
+    scale: 0,
+    fetch,
+  };
+  if (source.kind === 'derived')
+    return column.name === SOURCE_VERSION ? { ...general, step: Step.Version } : general;
+  if (source.kind !== 'column' && source.kind !== 'date-of' && source.kind !== 'time-of') return general;
+  const table = (source.kind === 'column' ? source.table : undefined) ?? spec.source!;
+  const index = sourceIndex(table, source.column, `${spec.name}.${column.name}`);
+  const inline = { ...general, table, index, notNull: refusesNull(spec, column) };
+  if (source.kind === 'date-of') return { ...inline, step: Step.DateOf };
+  if (source.kind === 'time-of') return { ...inline, step: Step.TimeOf };
+  if (type.kind === 'date') return { ...inline, step: Step.Date };
+  if (type.sql === 'numeric' && type.precision !== undefined)
+    return { ...inline, step: Step.Decimal, precision: type.precision, scale: type.scale ?? 0 };
+  return { ...inline, step: Step.Copy };
 }
 
 export function rowBuilder(spec: TableSpec): RowBuilder {
   const columns = lakeColumns(spec);
   const steps = columns.map((column) => columnStep(spec, column));
+  // The steps as parallel arrays: `fill` reads them per value, with no object per column.
+  const kinds = Int8Array.from(steps, (s) => s.step);
+  const indexes = Int32Array.from(steps, (s) => s.index);
+  const notNulls = Uint8Array.from(steps, (s) => (s.notNull ? 1 : 0));
+  const precisions = Int32Array.from(steps, (s) => s.precision);
+  const scales = Int32Array.from(steps, (s) => s.scale);
+  const tables = steps.map((s) => s.table);
+  const fetches = steps.map((s) => s.fetch);
+  const count = steps.length;
+  const own = spec.source;
   const datesReferenced = new Set(
     spec.columns.filter((c) => c.references?.table === 'dim_date').map((c) => c.name),
   );
   const dateKeys = columns.flatMap((c, i) => (datesReferenced.has(c.name) ? [i] : []));
+  const position = (name: string) => {
+    const index = columns.findIndex((c) => c.name === name);
+    if (index < 0) throw new Error(`${spec.name} has no lake column ${name}`);
+    return index;
+  };
+  /**
+   * The sources `buildRow` hands a column's fetch (refilled per row; `fetch` keeps none), only
+   * when the table has such a column (a keyed store per row otherwise, for nothing).
+   */
+  const own1: Partial<Record<SourceTableName, SourceRow>> = {};
+  const fetchesSources = steps.some((s) => s.step === Step.Fetch);
+
+  /**
+   * One built row. `row` is the spec's own source row (`sources[spec.source]`), read inline;
+   * `sources` holds the joined ones and is read only for their columns and by a fetch.
+   */
+  function fill(
+    row: SourceRow | undefined,
+    sources: RowSources,
+    where: Where,
+    derived: DerivedValues | undefined,
+    version: string | undefined,
+  ): ParquetRow {
+    const out: ParquetValue[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const kind = kinds[i]!;
+      if (kind === Step.Version) {
+        out[i] = version === undefined ? fetches[i]!(sources, where, derived) : version;
+        continue;
+      }
+      if (kind === Step.Fetch) {
+        out[i] = fetches[i]!(sources, where, derived);
+        continue;
+      }
+      const table = tables[i]!;
+      const source = table === own ? row : sources[table];
+      // As the column fetch words it (a spec/caller mismatch, not bad data).
+      if (!source) return fetches[i]!(sources, where, derived) as never;
+      const value = source[indexes[i]!] as ParquetValue;
+      switch (kind) {
+        case Step.Copy:
+          out[i] = value;
+          break;
+        case Step.DateOf:
+          out[i] = validatedDays(value as string);
+          continue;
+        case Step.TimeOf:
+          out[i] = validatedTimeMillis(value as string);
+          continue;
+        case Step.Date:
+          out[i] = value === null ? null : checkDate(value as string, where, columns[i]!.name);
+          break;
+        default:
+          if (value !== null && !fitsDecimal(value as string, precisions[i]!, scales[i]!)) {
+            throw new WrongValueTypeError(
+              `${placeOf(where)}: ${columns[i]!.name}: ${value} does not fit numeric(${precisions[i]},${scales[i]}) without being altered`,
+            );
+          }
+          out[i] = value;
+      }
+      if (value === null && notNulls[i] === 1)
+        throw new WrongValueTypeError(
+          `${placeOf(where)}: ${columns[i]!.name} is null, ${spec.name}.${columns[i]!.name} is NOT NULL`,
+        );
+    }
+    return out;
+  }
+
   return {
     spec,
     columns,
     dateKeys,
-    position(name) {
-      const index = columns.findIndex((c) => c.name === name);
-      if (index < 0) throw new Error(`${spec.name} has no lake column ${name}`);
-      return index;
-    },
+    versionPosition: columns.findIndex((c) => c.name === SOURCE_VERSION),
+    position,
     build(sources, where, derived) {
-      const row: ParquetValue[] = new Array(steps.length);
-      for (let i = 0; i < steps.length; i++) {
-        const { step, table, index, fetch } = steps[i]!;
-        switch (step) {
-          case Step.Copy: {
-            const source = sources[table!];
-            // As the column fetch words it (a spec/caller mismatch, not bad data).
-            if (!source) return fetch(sources, where, derived) as never;
-            row[i] = source[index] as ParquetValue;
-            break;
-          }
-          case Step.DateOf:
-            row[i] = validatedDays(sources[table!]![index] as string);
-            break;
-          case Step.TimeOf:
-            row[i] = validatedTimeMillis(sources[table!]![index] as string);
-            break;
-          default:
-            row[i] = fetch(sources, where, derived);
-        }
-      }
-      return row;
+      const version = derived?.[SOURCE_VERSION];
+      return fill(
+        own === undefined ? undefined : sources[own],
+        sources,
+        where,
+        derived,
+        typeof version === 'string' ? version : undefined,
+      );
+    },
+    buildRow(row, where, version) {
+      if (own === undefined) throw new Error(`${spec.name} has no source table to build a row from`);
+      if (fetchesSources) own1[own] = row;
+      return fill(row, own1, where, undefined, version);
     },
   };
 }

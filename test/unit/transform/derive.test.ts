@@ -386,6 +386,18 @@ describe('facts', () => {
     expect(again?.rows).toHaveLength(1);
   });
 
+  test('a refused fact version met twice is held once; the newest source update counts it', () => {
+    const held: [string, unknown, string][] = [];
+    const t = new UnitTransformer((table, row, _key, error) => held.push([table, row[0], error.message]));
+    const bad = { payment_id: 7, payment_date: '2022-02-30', last_updated: '2023-05-01 10:00:00.000' };
+    expect(t.addTable(part('payment', [bad, { payment_id: 8 }], 1))?.rows).toHaveLength(1);
+    const again = t.addTable(part('payment', [bad, { payment_id: 7 }], 2));
+    expect(again?.duplicates).toBe(1);
+    expect(again?.rows).toHaveLength(1);
+    expect(held).toEqual([['payment', 7, expect.stringMatching(/payment 7 \(row 0\): payment_date/)]]);
+    expect(t.newestSourceUpdate).toBe('2023-05-01 10:00:00.000');
+  });
+
   test('bad dates and unit_price beyond numeric(10,2) fail with WrongValueTypeError', () => {
     const t = new UnitTransformer();
     expect(() =>
