@@ -1,42 +1,43 @@
 /**
  * Writes one column chunk of a row group: an optional dictionary page and one DATA_PAGE_V2
  * (definition levels RLE/bit-packed, uncompressed as V2 wants them; values PLAIN or
- * RLE_DICTIONARY, snappy-compressed by ./snappy.ts when that pays: see `chunkCodec`). The page header and footer Thrift and the
- * RLE/bit-packed hybrid are hyparquet-writer's (pinned version, its `src/*.js` exports); what this file
+ * RLE_DICTIONARY, snappy-compressed by ./snappy.ts when that pays: see `chunkCodec`; levels and
+ * indexes by ./rle.ts, page headers by ./page-header.ts); what this file
  * leaves out is what we measured to cost and no reader of ours uses: min/max statistics (only
  * null_count is kept), the dictionary trial of every column, and the per-value conversion copies.
  */
 import type { ColumnChunk } from 'hyparquet';
-import { ByteWriter } from 'hyparquet-writer';
-import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
-import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+import type { ByteWriter } from 'hyparquet-writer';
 
 import type { ColumnValues } from './column-values.ts';
 import { type Dictionary, dictionaryOf } from './dictionary.ts';
+import { writeDataPageV2Header, writeDictionaryPageHeader } from './page-header.ts';
 import { plainBytes } from './plain.ts';
-import { snappyCompress } from './snappy.ts';
-
-type Header = Parameters<typeof writePageHeader>[1];
+import { rleBitPackedHybrid } from './rle.ts';
+import { snappyCompress, snappyCompressedLength } from './snappy.ts';
 
 /** A chunk is written compressed only when snappy saves at least this share of its bytes. */
 const MIN_SAVING = 0.1;
-/** Pages at least this long are first tried on a sample of this many bytes (see `chunkCodec`). */
-const SAMPLE_BYTES = 8192;
+/** Pages at least this long are first tried on a sample: their first quarter, at most 8 KB. */
+const MIN_SAMPLED_PAGE = 4096;
+const MAX_SAMPLE_BYTES = 8192;
 
 type Codec = 'SNAPPY' | 'UNCOMPRESSED';
 
 /**
  * SNAPPY when it saves at least 10% of the chunk's page bytes, else UNCOMPRESSED (the codec is per
- * column chunk in Parquet; every reader of ours, hyparquet and DuckDB, reads both). A large page
- * is first tried on its first 8 KB: a serial id column (PLAIN INT32, 4 bytes of a count) never
- * shrinks, and its whole-page trial was the snappy time spent for nothing. Returns the
- * compressed pages when SNAPPY.
+ * column chunk in Parquet; every reader of ours, hyparquet and DuckDB, reads both). A page of
+ * 4 KB or more is first tried on its first quarter (at most 8 KB): a serial id column (PLAIN
+ * INT32, 4 bytes of a count) or bit-packed dictionary indexes never shrink, and their whole-page
+ * trial was the snappy time spent for nothing (on the scale-10 unit the samples decide as the
+ * whole pages do). Returns the compressed pages when SNAPPY.
  */
 function chunkCodec(pages: readonly Uint8Array[]): { codec: Codec; compressed: Uint8Array[] } {
   const largest = pages.reduce((a, b) => (b.length > a.length ? b : a));
-  if (largest.length >= 4 * SAMPLE_BYTES) {
-    const sample = snappyCompress(largest.subarray(0, SAMPLE_BYTES));
-    if (sample.length > (1 - MIN_SAVING) * SAMPLE_BYTES) return { codec: 'UNCOMPRESSED', compressed: [] };
+  if (largest.length >= MIN_SAMPLED_PAGE) {
+    const sampled = Math.min(MAX_SAMPLE_BYTES, largest.length >> 2);
+    const sample = snappyCompressedLength(largest.subarray(0, sampled));
+    if (sample > (1 - MIN_SAVING) * sampled) return { codec: 'UNCOMPRESSED', compressed: [] };
   }
   const compressed = pages.map(snappyCompress);
   let raw = 0;
@@ -50,39 +51,47 @@ function chunkCodec(pages: readonly Uint8Array[]): { codec: Codec; compressed: U
     : { codec: 'UNCOMPRESSED', compressed: [] };
 }
 
-/** Appends one page (`stored`: the values as written, compressed or not); returns its uncompressed size. */
+/**
+ * Appends one page (`writeHeader` given the page's compressed size; `stored`: the values as
+ * written, compressed or not); returns its uncompressed size.
+ */
 function writePage(
   file: ByteWriter,
-  header: Header,
+  writeHeader: (compressedSize: number) => void,
   levels: Uint8Array,
   values: Uint8Array,
   stored: Uint8Array,
 ): number {
   const headerStart = file.offset;
-  writePageHeader(file, { ...header, compressed_page_size: levels.length + stored.length });
+  writeHeader(levels.length + stored.length);
   const headerSize = file.offset - headerStart;
   if (levels.length > 0) file.appendBytes(levels);
   file.appendBytes(stored);
   return headerSize + levels.length + values.length;
 }
 
+/** All present: one RLE run of 1s (header = count << 1, then the value in one byte). */
+function allPresent(rowCount: number): Uint8Array {
+  const out: number[] = [];
+  for (let n = rowCount << 1; ; n >>>= 7) {
+    if (n < 0x80) {
+      out.push(n);
+      break;
+    }
+    out.push((n & 0x7f) | 0x80);
+  }
+  out.push(1);
+  return Uint8Array.from(out);
+}
+
 function definitionLevels(values: ColumnValues): Uint8Array {
   const levels = values.definitionLevels;
   if (!levels) return new Uint8Array(0);
-  const writer = new ByteWriter(64);
-  if (values.nullCount === 0) {
-    // All present: one RLE run of 1s (header = count << 1, then the value in one byte).
-    writer.appendVarInt(values.rowCount << 1);
-    writer.appendUint8(1);
-  } else writeRleBitPackedHybrid(writer, levels, 1);
-  return writer.getBytes();
+  return values.nullCount === 0 ? allPresent(values.rowCount) : rleBitPackedHybrid(levels, 1);
 }
 
 function dictionaryIndexes(dictionary: Dictionary): Uint8Array {
-  const writer = new ByteWriter(dictionary.indexes.length + 64);
-  writer.appendUint8(dictionary.bitWidth);
-  writeRleBitPackedHybrid(writer, dictionary.indexes, dictionary.bitWidth);
-  return writer.getBytes();
+  return rleBitPackedHybrid(dictionary.indexes, dictionary.bitWidth, [dictionary.bitWidth]);
 }
 
 /**
@@ -106,14 +115,10 @@ export function writeColumnChunk(
   const stored = (page: Uint8Array, index: number) => (codec === 'SNAPPY' ? compressed[index]! : page);
   if (dictionary && entries) {
     dictionaryPageOffset = BigInt(file.offset);
+    const count = dictionary.entries.values.length;
     uncompressed += writePage(
       file,
-      {
-        type: 'DICTIONARY_PAGE',
-        uncompressed_page_size: entries.length,
-        compressed_page_size: 0,
-        dictionary_page_header: { num_values: dictionary.entries.values.length, encoding: 'PLAIN' },
-      },
+      (compressedSize) => writeDictionaryPageHeader(file, entries.length, compressedSize, count),
       new Uint8Array(0),
       entries,
       stored(entries, 0),
@@ -124,20 +129,15 @@ export function writeColumnChunk(
   const encoding = dictionary ? 'RLE_DICTIONARY' : 'PLAIN';
   uncompressed += writePage(
     file,
-    {
-      type: 'DATA_PAGE_V2',
-      uncompressed_page_size: levels.length + pageValues.length,
-      compressed_page_size: 0,
-      data_page_header_v2: {
-        num_values: values.rowCount,
-        num_nulls: values.nullCount,
-        num_rows: values.rowCount,
+    (compressedSize) =>
+      writeDataPageV2Header(file, levels.length + pageValues.length, compressedSize, {
+        numValues: values.rowCount,
+        numNulls: values.nullCount,
+        numRows: values.rowCount,
         encoding,
-        definition_levels_byte_length: levels.length,
-        repetition_levels_byte_length: 0,
-        is_compressed: codec === 'SNAPPY',
-      },
-    },
+        definitionLevelsByteLength: levels.length,
+        isCompressed: codec === 'SNAPPY',
+      }),
     levels,
     pageValues,
     stored(pageValues, entries ? 1 : 0),

@@ -56,21 +56,77 @@ function build<T>(values: ArrayLike<T>): { entries: T[]; indexes: Int32Array } |
 }
 
 /**
- * The open-addressing table of `buildInt32`, reused from chunk to chunk (a chunk is at most one
- * row group): slot → entry position + 1 (0: empty), and the value held there.
+ * The tables of `buildInt32`, reused from chunk to chunk (a chunk is at most one row group).
+ * Open addressing: slot → entry position + 1 (0: empty), and the value held there. Direct: value
+ * − the chunk's minimum → entry position + 1 (0: not seen), zeroed again after each chunk.
  */
 let slotPositions = new Int32Array(0);
 let slotValues = new Int32Array(0);
+let directPositions = new Int32Array(0);
+
+/** Values spanning at most this many integers (dates, most foreign keys) are indexed directly. */
+const MAX_DIRECT_RANGE = 1 << 16;
 
 /**
  * `build` for INT32 values (ids, foreign keys, dates): the same entries, indexes and decisions,
- * with the values hashed into a typed-array table instead of a Map (a Map lookup and insert per
- * value was most of the dictionary's time). It gives up as soon as more than half of the chunk's
- * values are distinct, which `build` decides at the end: the answer is the same.
+ * with the values looked up in a typed-array table instead of a Map (a Map lookup and insert per
+ * value was most of the dictionary's time): indexed by value when the chunk's values span at most
+ * 65,536 integers (no hashing, no probing), else hashed. It gives up as soon as more than half of
+ * the chunk's values are distinct, which `build` decides at the end: the answer is the same.
  */
 function buildInt32(values: Int32Array): { entries: Int32Array; indexes: Int32Array } | undefined {
   const count = values.length;
   if (count === 0) return undefined;
+  let min = values[0]!;
+  let max = min;
+  for (let i = 1; i < count; i++) {
+    const value = values[i]!;
+    if (value < min) min = value;
+    else if (value > max) max = value;
+  }
+  return max - min < MAX_DIRECT_RANGE
+    ? buildInt32Direct(values, min, max - min + 1)
+    : buildInt32Hashed(values);
+}
+
+function buildInt32Direct(
+  values: Int32Array,
+  min: number,
+  range: number,
+): { entries: Int32Array; indexes: Int32Array } | undefined {
+  const count = values.length;
+  const maxEntries = count >> 1;
+  if (directPositions.length < range) directPositions = new Int32Array(Math.max(range, 1024));
+  const positions = directPositions;
+  const entries = new Int32Array(maxEntries);
+  const indexes = new Int32Array(count);
+  let distinct = 0;
+  let kept = true;
+  for (let i = 0; i < count; i++) {
+    if (i === TRIAL_VALUES && distinct * 2 > TRIAL_VALUES) {
+      kept = false;
+      break;
+    }
+    const value = values[i]!;
+    const slot = value - min;
+    let position = positions[slot]! - 1;
+    if (position < 0) {
+      if (distinct === maxEntries) {
+        kept = false;
+        break;
+      }
+      position = distinct++;
+      entries[position] = value;
+      positions[slot] = position + 1;
+    }
+    indexes[i] = position;
+  }
+  for (let e = 0; e < distinct; e++) positions[entries[e]! - min] = 0;
+  return kept ? { entries: entries.slice(0, distinct), indexes } : undefined;
+}
+
+function buildInt32Hashed(values: Int32Array): { entries: Int32Array; indexes: Int32Array } | undefined {
+  const count = values.length;
   const maxEntries = count >> 1;
   let bits = 4;
   while (1 << bits < (maxEntries + 1) * 2) bits++;

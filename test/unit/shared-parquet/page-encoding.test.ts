@@ -86,6 +86,27 @@ describe('dictionary or PLAIN', () => {
     ).toBe(3);
   });
 
+  test('INT32: values indexed directly (narrow range) or hashed (wide range) give the same dictionary', () => {
+    // The same pattern of repeats over a narrow span (dates, foreign keys) and a span of 2^31.
+    const pattern = Array.from({ length: 3000 }, (_, i) => (i * 7919) % 300);
+    for (const [base, step] of [
+      [19_000, 1],
+      [-2_147_483_648, 3_000_000],
+    ] as const) {
+      const values = Int32Array.from(pattern, (p) => base + p * step);
+      const dictionary = dictionaryOf({ type: 'INT32', values })!;
+      const entries = [...new Set(values)];
+      expect([...(dictionary.entries.values as Int32Array)]).toEqual(entries);
+      expect([...dictionary.indexes]).toEqual([...values].map((v) => entries.indexOf(v)));
+      expect(dictionary.bitWidth).toBe(9);
+    }
+    // Twice in a row (the reused tables are left clean), and a chunk one value more distinct: PLAIN.
+    const again = dictionaryOf({ type: 'INT32', values: Int32Array.from([5, 6, 5, 6]) })!;
+    expect([...again.indexes]).toEqual([0, 1, 0, 1]);
+    expect(dictionaryOf({ type: 'INT32', values: Int32Array.from([5, 6, 7, 5, 8]) })).toBeUndefined();
+    expect(dictionaryOf({ type: 'INT32', values: Int32Array.from([0, 2 ** 30, 5, 0, 7]) })).toBeUndefined();
+  });
+
   test('unique or mostly distinct values stay PLAIN, decided early for long columns', () => {
     const unique: PhysicalValues = {
       type: 'INT32',
