@@ -65,16 +65,23 @@ const isDigitCode = (code: number) => code >= 48 && code <= 57;
  * garbage the transform had to collect).
  */
 function isDecimalText(value: string): boolean {
-  const length = value.length;
-  let i = length > 0 && value.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  return decimalEndAt(value, 0) === value.length;
+}
+
+/**
+ * Where the decimal '-?digits(.digits)?' written at `start` of `text` ends (the index after its
+ * last digit), or -1 when none is written there; what follows it is not looked at. The transform
+ * reads decimals in place in a text.
+ */
+export function decimalEndAt(text: string, start: number): number {
+  let i = text.charCodeAt(start) === 45 ? start + 1 : start; // '-'
   const wholeStart = i;
-  while (i < length && isDigitCode(value.charCodeAt(i))) i++;
-  if (i === wholeStart) return false;
-  if (i === length) return true;
-  if (value.charCodeAt(i) !== 46) return false; // '.'
+  while (isDigitCode(text.charCodeAt(i))) i++; // NaN past the end: not a digit
+  if (i === wholeStart) return -1;
+  if (text.charCodeAt(i) !== 46) return i; // '.'
   const fractionStart = ++i;
-  while (i < length && isDigitCode(value.charCodeAt(i))) i++;
-  return i === length && i > fractionStart;
+  while (isDigitCode(text.charCodeAt(i))) i++;
+  return i > fractionStart ? i : -1;
 }
 
 /** Integer digits of decimal parts, leading zeros ignored ('0.29' → 0, '-123.4' → 3). */
@@ -268,6 +275,60 @@ export function millisToTime(millis: number): string {
   return `${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}.${pad(millis % 1000, 3)}`;
 }
 
+/** The number written by the two ASCII digits at `start`, or -1 (NaN past the end: not a digit). */
+function twoDigitsAt(text: string, start: number): number {
+  const tens = text.charCodeAt(start) - 48;
+  const ones = text.charCodeAt(start + 1) - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
+}
+
+/**
+ * The timestamp 'YYYY-MM-DD HH:MM:SS.mmm' written at `start` of `text` (years 0001–9999, a real
+ * calendar day, a valid time of day: what `timestampToMillis` accepts; what follows is not looked
+ * at) as one number that identifies and orders it: YYYYMMDD × 86,400,000 + the milliseconds of the
+ * day (below 2^53); -1 when no valid timestamp is written there. No calendar arithmetic: validation
+ * reads two timestamps per row of every table in place in a table object's text, and only checks
+ * and compares them.
+ */
+export function timestampKeyAt(text: string, start: number): number {
+  if (
+    text.charCodeAt(start + 4) !== 45 || // '-'
+    text.charCodeAt(start + 7) !== 45 ||
+    text.charCodeAt(start + 10) !== 32 || // ' '
+    text.charCodeAt(start + 13) !== 58 || // ':'
+    text.charCodeAt(start + 16) !== 58 ||
+    text.charCodeAt(start + 19) !== 46 // '.'
+  )
+    return -1;
+  const century = twoDigitsAt(text, start);
+  const yearOfCentury = twoDigitsAt(text, start + 2);
+  const month = twoDigitsAt(text, start + 5);
+  const day = twoDigitsAt(text, start + 8);
+  const hour = twoDigitsAt(text, start + 11);
+  const minute = twoDigitsAt(text, start + 14);
+  const second = twoDigitsAt(text, start + 17);
+  const centiseconds = twoDigitsAt(text, start + 20);
+  const milliseconds = text.charCodeAt(start + 22) - 48;
+  if ((century | yearOfCentury | day | hour | minute | second | centiseconds) < 0) return -1;
+  if (!(milliseconds >= 0 && milliseconds <= 9)) return -1;
+  if (century + yearOfCentury === 0 || month < 1 || month > 12 || day < 1) return -1;
+  if (hour > 23 || minute > 59 || second > 59) return -1;
+  const year = century * 100 + yearOfCentury;
+  if (day > 28 && day > daysInMonth(year, month)) return -1;
+  const millisOfDay = ((hour * 60 + minute) * 60 + second) * 1000 + centiseconds * 10 + milliseconds;
+  return ((year * 100 + month) * 100 + day) * DAY_MS + millisOfDay;
+}
+
+/** Whether a valid timestamp 'YYYY-MM-DD HH:MM:SS.mmm' is written at `start` of `text` (`timestampKeyAt`). */
+export function isTimestampAt(text: string, start: number): boolean {
+  return timestampKeyAt(text, start) >= 0;
+}
+
+/** Whether `value` is a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp string (`timestampToMillis` would read it). */
+export function isTimestamp(value: unknown): value is string {
+  return typeof value === 'string' && value.length === 23 && isTimestampAt(value, 0);
+}
+
 /** Milliseconds since the epoch of a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp; undefined otherwise. */
 export function timestampToMillis(value: string): number | undefined {
   if (value.length !== 23 || value.charCodeAt(10) !== 32) return undefined; // ' '
@@ -290,7 +351,7 @@ const IS_KIND: Readonly<Record<ValueKind, (value: unknown) => boolean>> = {
   boolean: (v) => typeof v === 'boolean',
   date: (v) => typeof v === 'string' && dateToDays(v) !== undefined,
   time: (v) => typeof v === 'string' && timeToMillis(v) !== undefined,
-  timestamp: (v) => typeof v === 'string' && timestampToMillis(v) !== undefined,
+  timestamp: isTimestamp,
 };
 
 /** Whether `value` (not null) is a valid value of `kind` in its stage-to-stage form. */

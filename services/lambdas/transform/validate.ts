@@ -14,12 +14,7 @@ import {
   unitPrefix,
 } from '../../../shared/lake/index.ts';
 import { isSourceTableName, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
-import {
-  isDecimal,
-  isInt32,
-  KIND_DESCRIPTION,
-  timestampToMillis,
-} from '../../../shared/schema/value-kinds.ts';
+import { isDecimal, isInt32, isTimestamp, KIND_DESCRIPTION } from '../../../shared/schema/value-kinds.ts';
 import {
   BadManifestError,
   BadTableObjectError,
@@ -137,31 +132,33 @@ function checkValue(value: unknown, column: SourceColumn, key: string, row: numb
     case 'timestamp':
       // The whole check (a real day, a valid time of day), so derivation can split it safely.
       // (value-kinds' `timestamp` kind, called directly: two per row of every table)
-      return typeof value === 'string' && timestampToMillis(value) !== undefined
-        ? value
-        : refuse(value, column, key, row, KIND_DESCRIPTION.timestamp);
+      return isTimestamp(value) ? value : refuse(value, column, key, row, KIND_DESCRIPTION.timestamp);
     case 'boolean':
       return typeof value === 'boolean' ? value : refuse(value, column, key, row, 'a boolean');
   }
 }
 
+/** What the envelope of a table object (all but its rows) says, checked. */
+interface CheckedEnvelope {
+  readonly table: (typeof SOURCE_TABLES)[SourceTableName];
+  /** Columns as the object declares them, in its order. */
+  readonly declared: readonly { readonly name: string; readonly type: unknown }[];
+  /** Position in the object's rows of each canonical column. */
+  readonly positions: readonly number[];
+  /** The object's columns are in canonical order (the extract writes them so). */
+  readonly canonical: boolean;
+}
+
 /**
- * Checks one table object against the manifest entry that named it and the source schema, and
- * returns its rows in the canonical column order. The object's shape (envelope, columns, row
- * arrays) is checked for the whole object: a failure there fails the unit.
+ * Checks the envelope of a table object (format, table, run, part, columns) against the manifest
+ * entry that named it and the source schema. A failure here fails the unit.
  */
-export function validateTableObject(
-  raw: unknown,
+function checkEnvelope(
+  raw: Readonly<Record<string, unknown>>,
   entry: IngestionManifestObject,
   runId: string,
-  /**
-   * Given, a row with a value its column does not allow is handed here (the whole row, column
-   * name → value as written) instead of failing the object; without it, it fails the object.
-   */
-  onBadValue?: (row: Readonly<Record<string, unknown>>, error: WrongValueTypeError) => void,
-): SourceTableRows {
+): CheckedEnvelope {
   const where = entry.key;
-  if (!isObject(raw)) throw new BadTableObjectError(`${where}: not a JSON object`);
   if (raw.format !== INGESTION_TABLE_FORMAT) {
     throw new BadTableObjectError(
       `${where}: format is ${JSON.stringify(raw.format)}, expected ${JSON.stringify(INGESTION_TABLE_FORMAT)}`,
@@ -212,15 +209,34 @@ export function validateTableObject(
   if (missing.length > 0) {
     throw new MissingColumnError(`${where}: table ${table.name} is missing column(s) ${missing.join(', ')}`);
   }
+  const positions = table.columns.map((c) => declared.findIndex((d) => d.name === c.name));
+  return { table, declared, positions, canonical: positions.every((position, c) => position === c) };
+}
+
+/**
+ * Checks one table object against the manifest entry that named it and the source schema, and
+ * returns its rows in the canonical column order. The object's shape (envelope, columns, row
+ * arrays) is checked for the whole object: a failure there fails the unit.
+ */
+export function validateTableObject(
+  raw: unknown,
+  entry: IngestionManifestObject,
+  runId: string,
+  /**
+   * Given, a row with a value its column does not allow is handed here (the whole row, column
+   * name → value as written) instead of failing the object; without it, it fails the object.
+   */
+  onBadValue?: (row: Readonly<Record<string, unknown>>, error: WrongValueTypeError) => void,
+): SourceTableRows {
+  const where = entry.key;
+  if (!isObject(raw)) throw new BadTableObjectError(`${where}: not a JSON object`);
+  const { table, declared, positions, canonical } = checkEnvelope(raw, entry, runId);
   if (!Array.isArray(raw.rows)) throw new BadTableObjectError(`${where}: rows is not an array`);
   if (raw.rows.length !== entry.rows) {
     throw new BadManifestError(`${where}: holds ${raw.rows.length} rows, the manifest says ${entry.rows}`);
   }
-  // Position of each canonical column in the object's rows.
-  const positions = table.columns.map((c) => declared.findIndex((d) => d.name === c.name));
   // The extract writes the canonical order: then each parsed row array is checked where it is and
   // kept as it is (checkValue returns the value unchanged), with no copy per row.
-  const canonical = positions.every((position, c) => position === c);
   const columns = table.columns;
   const width = declared.length;
   const input = raw.rows as unknown[];

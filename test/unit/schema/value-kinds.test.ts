@@ -4,12 +4,16 @@ import {
   dateToDays,
   daysToCivil,
   daysToDate,
+  decimalEndAt,
   decimalParts,
   fitsDecimal,
   isoWeekday,
+  isTimestamp,
+  isTimestampAt,
   isValueOf,
   millisToTime,
   millisToTimestamp,
+  timestampKeyAt,
   timestampToMillis,
   timeToMillis,
   VALUE_KINDS,
@@ -92,5 +96,74 @@ describe('value kinds', () => {
     }
     expect(isoWeekday(first)).toBe(1); // 0001-01-01 was a Monday
     expect(millisToTimestamp(timestampToMillis('0001-01-01 01:02:03.004')!)).toBe('0001-01-01 01:02:03.004');
+  });
+});
+
+describe('reading a value in place in a text', () => {
+  /** Valid timestamps, and every one-character change of them that is still 23 characters. */
+  function timestampCases(): string[] {
+    const valid = [
+      '2022-11-03 14:20:49.962',
+      '2024-02-29 23:59:59.999',
+      '2023-02-28 00:00:00.000',
+      '1900-02-28 12:00:00.000',
+      '2000-02-29 12:00:00.000',
+      '0001-01-01 00:00:00.000',
+      '9999-12-31 23:59:59.999',
+      '2022-04-30 09:09:09.009',
+    ];
+    const cases = new Set(valid);
+    for (const value of valid) {
+      for (let i = 0; i < value.length; i++) {
+        for (const c of '0123456789 -:./Ta') cases.add(value.slice(0, i) + c + value.slice(i + 1));
+      }
+    }
+    for (const year of ['0000', '0001', '0004', '0100', '1900', '2000', '2023', '2024', '9999']) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const pad = (n: number) => String(n).padStart(2, '0');
+          cases.add(`${year}-${pad(month)}-${pad(day)} 10:00:00.000`);
+        }
+      }
+    }
+    return [...cases];
+  }
+
+  test('timestampKeyAt accepts exactly what timestampToMillis reads, at any position of a text', () => {
+    const cases = timestampCases();
+    expect(cases.length).toBeGreaterThan(5000);
+    // One expectation over all cases (one per case made this test slow): the cases that disagree.
+    const disagreeing = cases.filter((value) => {
+      const ok = timestampToMillis(value) !== undefined;
+      return (
+        timestampKeyAt(`"${value}"`, 1) >= 0 !== ok ||
+        isTimestampAt(`xx${value}`, 2) !== ok ||
+        isTimestamp(value) !== ok
+      );
+    });
+    expect(disagreeing).toEqual([]);
+    expect(cases.filter((value) => isTimestamp(value)).length).toBeGreaterThan(1000);
+    expect(isTimestamp('2022-11-03 14:20:49.9621')).toBe(false);
+    expect(isTimestamp(1_667_485_249_962)).toBe(false);
+    expect(timestampKeyAt('2022-11-03 14:20:49.96', 0)).toBe(-1); // the text ends early
+  });
+
+  test('timestamp keys identify and order timestamps as their texts do', () => {
+    const valid = timestampCases()
+      .filter((v) => timestampToMillis(v) !== undefined)
+      .sort();
+    const keys = valid.map((v) => timestampKeyAt(v, 0));
+    expect(keys.filter((k, i) => i > 0 && k <= keys[i - 1]!)).toEqual([]); // strictly increasing
+    expect(keys.every((k) => Number.isSafeInteger(k))).toBe(true);
+    expect(timestampKeyAt('9999-12-31 23:59:59.999', 0)).toBeLessThan(2 ** 53);
+  });
+
+  test('decimalEndAt finds where a decimal written at a position ends', () => {
+    expect(decimalEndAt('"2.57"', 1)).toBe(5);
+    expect(decimalEndAt('-0.050,', 0)).toBe(6);
+    expect(decimalEndAt('10', 0)).toBe(2);
+    expect(decimalEndAt('5x', 0)).toBe(1);
+    for (const bad of ['', '-', '.5', '5.', '5.x', '+1', '"1"'])
+      expect({ bad, end: decimalEndAt(bad, 0) }).toEqual({ bad, end: -1 });
   });
 });
