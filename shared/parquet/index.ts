@@ -1,6 +1,7 @@
 /**
- * Exact Parquet for the lake: write against an explicit schema (pages encoded here, Thrift
- * headers, footer and snappy from hyparquet-writer), read with hyparquet back into exact JS values.
+ * Exact Parquet for the lake: write against an explicit schema (pages encoded here, the Thrift
+ * footer from hyparquet-writer, pages compressed by Node's native zstd), read with hyparquet back
+ * into exact JS values.
  * No value ever passes through a binary float.
  *
  * Value representation on both sides (the same as the ingestion JSON):
@@ -23,7 +24,7 @@
  * Files by concern (as Powertools splits a package; README.md has the table): types.ts, errors.ts,
  * values.ts (exact encodings of the value kinds in shared/schema/value-kinds.ts), writer.ts (file
  * frame, row groups, footer), column-values.ts, dictionary.ts, plain.ts, column-chunk.ts (the page
- * encoder), reader.ts.
+ * encoder), zstd.ts (page compression), reader.ts.
  */
 
 export { ParquetValueError } from './errors.ts';

@@ -2,6 +2,8 @@
  * Reads Parquet with hyparquet into exact JS values. hyparquet converts DECIMAL to a JS number
  * (lossy beyond 2^53 and for many fractions), so the reader strips the decimal annotation from its
  * in-memory copy of the footer, receives the raw scaled integers and formats them itself.
+ * hyparquet decompresses SNAPPY (files written before ZSTD) by itself; ZSTD pages, what the
+ * writer writes now, go through Node's native zstd (./zstd.ts).
  */
 import type { FileMetaData, SchemaElement } from 'hyparquet';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
@@ -14,6 +16,9 @@ import {
   type ResolvedType,
 } from './types.ts';
 import { daysToDate, millisToTime, millisToTimestamp, scaledBigIntToDecimal } from './values.ts';
+import { zstdDecompress } from './zstd.ts';
+
+const COMPRESSORS = { ZSTD: zstdDecompress };
 
 function toArrayBuffer(buffer: Uint8Array | ArrayBuffer): ArrayBuffer {
   if (buffer instanceof ArrayBuffer) return buffer;
@@ -117,6 +122,7 @@ export async function readParquet(
     metadata: rawMetadata,
     rowStart: options.rowStart,
     rowEnd: options.rowEnd,
+    compressors: COMPRESSORS,
     parsers: {
       dateFromDays: (days: number) => daysToDate(days),
       timestampFromMilliseconds: (millis: bigint) => millisToTimestamp(millis) as unknown as Date,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { parquetMetadata } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import {
   dateToDays,
   daysToDate,
@@ -176,7 +177,7 @@ describe('write and read back', () => {
     expect(() => writeParquet(schema, [row(forty), row('1e3')])).toThrow(/"1e3" is not a decimal/);
   });
 
-  test('a chunk snappy does not shrink is written UNCOMPRESSED; both codecs in one file read back exactly', async () => {
+  test('a chunk zstd does not shrink is written UNCOMPRESSED; both codecs in one file read back exactly', async () => {
     // 30,000 scattered ids (PLAIN INT32: never shrink) beside repeating times (shrink well).
     const rows: ParquetRow[] = [];
     for (let i = 0; i < 30_000; i++) {
@@ -199,8 +200,14 @@ describe('write and read back', () => {
       metadata.row_groups[0]!.columns.map((c) => [c.meta_data!.path_in_schema[0], c.meta_data!.codec]),
     );
     expect(codecs.id).toBe('UNCOMPRESSED');
-    expect(codecs.version).toBe('SNAPPY');
-    expect(codecs.at).toBe('SNAPPY');
+    expect(codecs.version).toBe('ZSTD');
+    expect(codecs.at).toBe('ZSTD');
+    // The ZSTD chunks did shrink by the rule's 10 % at least (sizes include the page headers).
+    for (const chunk of metadata.row_groups[0]!.columns) {
+      const { codec, total_compressed_size, total_uncompressed_size } = chunk.meta_data!;
+      if (codec === 'ZSTD')
+        expect(Number(total_compressed_size)).toBeLessThan(0.9 * Number(total_uncompressed_size));
+    }
     const back = await readParquet(buffer);
     const text = rows.map((r) => [r[0], r[1], r[2], daysToDate(r[3] as number), r[4], r[5], r[6], r[7]]);
     expect(
@@ -217,6 +224,31 @@ describe('write and read back', () => {
     ).toEqual(text);
     const duck = await readWithDuckDb(buffer);
     expect(duck.rows).toEqual(back.rows);
+  });
+
+  test('a SNAPPY file (the codec written before ZSTD) still reads back exactly', async () => {
+    // hyparquet-writer's own writer: SNAPPY by default, the algorithm our writer used until ZSTD.
+    const ids = Int32Array.from({ length: 5_000 }, (_, i) => i % 40);
+    const names = Array.from({ length: 5_000 }, (_, i) => (i % 7 === 0 ? null : `customer ${i % 13}`));
+    const paid = Array.from({ length: 5_000 }, (_, i) => i % 3 === 0);
+    const buffer = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'id', data: ids, type: 'INT32', nullable: false },
+          { name: 'name', data: names, type: 'STRING' },
+          { name: 'paid', data: paid, type: 'BOOLEAN', nullable: false },
+        ],
+        codec: 'SNAPPY',
+      }),
+    );
+    const metadata = parquetMetadata(buffer.buffer as ArrayBuffer);
+    expect(metadata.row_groups[0]!.columns.map((c) => c.meta_data!.codec)).toEqual([
+      'SNAPPY',
+      'SNAPPY',
+      'SNAPPY',
+    ]);
+    const back = await readParquet(buffer);
+    expect(back.rows).toEqual(Array.from(ids, (id, i) => ({ id, name: names[i], paid: paid[i] })));
   });
 
   test('dates, times and timestamps given as their numbers write the same file as their text', () => {
