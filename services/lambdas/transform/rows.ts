@@ -108,8 +108,13 @@ function fetcher(spec: TableSpec, column: LakeColumn): Fetch {
       // fact row, about 4% of the transform at scale 10).
       if (SOURCE_TABLES[table].columns[index]!.type !== 'timestamp')
         throw new Error(`${at}: ${table}.${source.column} is not a timestamp`);
-      if (source.kind === 'date-of') return (sources) => validatedDays(sources[table]![index] as string);
-      return (sources) => validatedTimeMillis(sources[table]![index] as string);
+      const timestamp = (sources: RowSources, where: Where) => {
+        const row = sources[table];
+        if (!row) throw new Error(`${placeOf(where)}: ${at} needs a ${table} row`);
+        return row[index] as string;
+      };
+      if (source.kind === 'date-of') return (sources, where) => validatedDays(timestamp(sources, where));
+      return (sources, where) => validatedTimeMillis(timestamp(sources, where));
     }
     case 'derived':
       return (_sources, where, derived) => {
@@ -131,42 +136,24 @@ function refusesNull(spec: TableSpec, column: LakeColumn): boolean {
   return !column.nullable && sourceNullable;
 }
 
-/** Adds the checks a column needs where its warehouse type is narrower than the source's. */
-function checked(spec: TableSpec, column: LakeColumn, fetch: Fetch): Fetch {
-  const inner = withKindCheck(column, fetch);
-  if (!refusesNull(spec, column)) return inner;
-  return (sources, where, derived) => {
-    const value = inner(sources, where, derived);
-    if (value === null)
-      throw new WrongValueTypeError(
-        `${placeOf(where)}: ${column.name} is null, ${spec.name}.${column.name} is NOT NULL`,
-      );
-    return value;
-  };
+/** A null in a column NOT NULL in the warehouse (`refusesNull`). */
+function nullRefused(where: Where, spec: TableSpec, column: LakeColumn): WrongValueTypeError {
+  return new WrongValueTypeError(
+    `${placeOf(where)}: ${column.name} is null, ${spec.name}.${column.name} is NOT NULL`,
+  );
 }
 
-function withKindCheck(column: LakeColumn, fetch: Fetch): Fetch {
-  const { type, source } = column;
-  if (source.kind !== 'column') return fetch;
-  if (type.kind === 'date') {
-    return (sources, where, derived) => {
-      const value = fetch(sources, where, derived);
-      return value === null ? null : checkDate(value as string, where, column.name);
-    };
-  }
-  if (type.sql === 'numeric' && type.precision !== undefined) {
-    const { precision, scale = 0 } = type;
-    return (sources, where, derived) => {
-      const value = fetch(sources, where, derived);
-      if (value !== null && !fitsDecimal(value as string, precision, scale)) {
-        throw new WrongValueTypeError(
-          `${placeOf(where)}: ${column.name}: ${value} does not fit numeric(${precision},${scale}) without being altered`,
-        );
-      }
-      return value;
-    };
-  }
-  return fetch;
+/** A decimal that a bounded numeric column would have to alter. */
+function decimalRefused(
+  where: Where,
+  column: LakeColumn,
+  value: string,
+  precision: number,
+  scale: number,
+): WrongValueTypeError {
+  return new WrongValueTypeError(
+    `${placeOf(where)}: ${column.name}: ${value} does not fit numeric(${precision},${scale}) without being altered`,
+  );
 }
 
 export interface RowBuilder {
@@ -187,7 +174,7 @@ export interface RowBuilder {
   buildRow(row: SourceRow, where: Where, version?: string): ParquetRow;
 }
 
-/** How `build` fills a column: read inline (no call) or through its checked fetch. */
+/** How `build` fills a column: read and checked inline (no call), or through its fetch. */
 const Step = {
   /** A source column copied as it is (no check applies): `row[index]`. */
   Copy: 0,
@@ -222,12 +209,11 @@ interface ColumnStep {
  * The step of one column. Copies, checks and timestamp cuts, every column of a fact row, are done
  * inline by `build`: a call through a per-column closure for each of them was a megamorphic call
  * per value (one call site for every column of every table), a measurable share of the
- * derivation. The closures (`checked`) stay the reference: a column they would treat otherwise
- * than the inline step falls back to them.
+ * derivation. The checks are those of the column's warehouse type where it is narrower than the
+ * source's (a varchar date, a bounded numeric, NOT NULL over a nullable source column).
  */
 function columnStep(spec: TableSpec, column: LakeColumn): ColumnStep {
-  const plain = fetcher(spec, column);
-  const fetch = checked(spec, column, plain);
+  const fetch = fetcher(spec, column);
   const { source, type } = column;
   const general = {
     step: Step.Fetch,
@@ -323,16 +309,11 @@ export function rowBuilder(spec: TableSpec): RowBuilder {
           break;
         default:
           if (value !== null && !fitsDecimal(value as string, precisions[i]!, scales[i]!)) {
-            throw new WrongValueTypeError(
-              `${placeOf(where)}: ${columns[i]!.name}: ${value} does not fit numeric(${precisions[i]},${scales[i]}) without being altered`,
-            );
+            throw decimalRefused(where, columns[i]!, value as string, precisions[i]!, scales[i]!);
           }
           out[i] = value;
       }
-      if (value === null && notNulls[i] === 1)
-        throw new WrongValueTypeError(
-          `${placeOf(where)}: ${columns[i]!.name} is null, ${spec.name}.${columns[i]!.name} is NOT NULL`,
-        );
+      if (value === null && notNulls[i] === 1) throw nullRefused(where, spec, columns[i]!);
     }
     return out;
   }
