@@ -13,7 +13,7 @@ import type { ColumnValues } from './column-values.ts';
 import { type Dictionary, dictionaryOf } from './dictionary.ts';
 import { writeDataPageV2Header, writeDictionaryPageHeader } from './page-header.ts';
 import { plainBytes } from './plain.ts';
-import { rleBitPackedHybrid } from './rle.ts';
+import { rleBitPackedHybrid, rleRun } from './rle.ts';
 import { zstdCompress } from './zstd.ts';
 
 /** A chunk is written compressed only when zstd saves at least this share of its bytes. */
@@ -71,24 +71,11 @@ function writePage(
   return headerSize + levels.length + values.length;
 }
 
-/** All present: one RLE run of 1s (header = count << 1, then the value in one byte). */
-function allPresent(rowCount: number): Uint8Array {
-  const out: number[] = [];
-  for (let n = rowCount << 1; ; n >>>= 7) {
-    if (n < 0x80) {
-      out.push(n);
-      break;
-    }
-    out.push((n & 0x7f) | 0x80);
-  }
-  out.push(1);
-  return Uint8Array.from(out);
-}
-
 function definitionLevels(values: ColumnValues): Uint8Array {
   const levels = values.definitionLevels;
   if (!levels) return new Uint8Array(0);
-  return values.nullCount === 0 ? allPresent(values.rowCount) : rleBitPackedHybrid(levels, 1);
+  // All present: one RLE run of 1s.
+  return values.nullCount === 0 ? rleRun(1, values.rowCount, 1) : rleBitPackedHybrid(levels, 1);
 }
 
 function dictionaryIndexes(dictionary: Dictionary): Uint8Array {

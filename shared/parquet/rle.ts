@@ -63,6 +63,12 @@ function appendRun(out: Uint8Array, at: number, value: number, count: number, bi
   return op;
 }
 
+/** One RLE run: `count` times `value` at `bitWidth` bits (all definition levels 1: no nulls). */
+export function rleRun(value: number, count: number, bitWidth: number): Uint8Array {
+  const out = new Uint8Array(5 + ((bitWidth + 7) >> 3));
+  return out.subarray(0, appendRun(out, 0, value, count, bitWidth));
+}
+
 /**
  * `values` RLE/bit-packed at `bitWidth` bits each, after `prefix` (bytes written first: the bit
  * width byte of a dictionary index page).

@@ -6,7 +6,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { ByteWriter } from 'hyparquet-writer';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
-import { rleBitPackedHybrid } from '../../../shared/parquet/rle.ts';
+import { rleBitPackedHybrid, rleRun } from '../../../shared/parquet/rle.ts';
 
 function reference(values: Int32Array | Uint8Array, bitWidth: number): Uint8Array {
   const writer = new ByteWriter();
@@ -63,5 +63,22 @@ describe('RLE/bit-packed hybrid', () => {
     const bytes = rleBitPackedHybrid(values, 5, [5]);
     expect(bytes[0]).toBe(5);
     expect(Buffer.from(bytes.subarray(1)).equals(Buffer.from(reference(values, 5)))).toBe(true);
+  });
+
+  test('one run: the header (count << 1, a varint) and the value in its bytes, read back', () => {
+    for (const [count, bitWidth, value] of [
+      [3, 1, 1],
+      [300, 1, 1],
+      [1_000_000, 1, 1],
+      [70_000, 12, 2_049],
+    ] as const) {
+      const bytes = rleRun(value, count, bitWidth);
+      const back = new Int32Array(count);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      readRleBitPackedHybrid({ view, offset: 0 }, bitWidth, back, bytes.length);
+      expect(back.every((v) => v === value)).toBe(true);
+    }
+    // 300 << 1 = 600 = 0xd8 0x04 as a varint, then the value 1 in one byte.
+    expect(Array.from(rleRun(1, 300, 1))).toEqual([0xd8, 0x04, 1]);
   });
 });
