@@ -65,23 +65,15 @@ const isDigitCode = (code: number) => code >= 48 && code <= 57;
  * garbage the transform had to collect).
  */
 function isDecimalText(value: string): boolean {
-  return decimalEndAt(value, 0) === value.length;
-}
-
-/**
- * Where the decimal '-?digits(.digits)?' written at `start` of `text` ends (the index after its
- * last digit), or -1 when none is written there; what follows it is not looked at. The transform
- * reads decimals in place in a text.
- */
-export function decimalEndAt(text: string, start: number): number {
-  let i = text.charCodeAt(start) === 45 ? start + 1 : start; // '-'
+  let i = value.charCodeAt(0) === 45 ? 1 : 0; // '-'
   const wholeStart = i;
-  while (isDigitCode(text.charCodeAt(i))) i++; // NaN past the end: not a digit
-  if (i === wholeStart) return -1;
-  if (text.charCodeAt(i) !== 46) return i; // '.'
+  while (isDigitCode(value.charCodeAt(i))) i++; // NaN past the end: not a digit
+  if (i === wholeStart) return false;
+  if (i === value.length) return true;
+  if (value.charCodeAt(i) !== 46) return false; // '.'
   const fractionStart = ++i;
-  while (isDigitCode(text.charCodeAt(i))) i++;
-  return i > fractionStart ? i : -1;
+  while (isDigitCode(value.charCodeAt(i))) i++;
+  return i > fractionStart && i === value.length;
 }
 
 /** Integer digits of decimal parts, leading zeros ignored ('0.29' → 0, '-123.4' → 3). */
@@ -283,50 +275,35 @@ function twoDigitsAt(text: string, start: number): number {
 }
 
 /**
- * The timestamp 'YYYY-MM-DD HH:MM:SS.mmm' written at `start` of `text` (years 0001–9999, a real
- * calendar day, a valid time of day: what `timestampToMillis` accepts; what follows is not looked
- * at) as one number that identifies and orders it: YYYYMMDD × 86,400,000 + the milliseconds of the
- * day (below 2^53); -1 when no valid timestamp is written there. No calendar arithmetic: validation
- * reads two timestamps per row of every table in place in a table object's text, and only checks
- * and compares them.
+ * Whether `value` is a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp string: years 0001–9999, a real calendar
+ * day, a valid time of day (what `timestampToMillis` reads). No calendar arithmetic: validation
+ * checks two timestamps per row of every table and needs only the answer.
  */
-export function timestampKeyAt(text: string, start: number): number {
-  if (
-    text.charCodeAt(start + 4) !== 45 || // '-'
-    text.charCodeAt(start + 7) !== 45 ||
-    text.charCodeAt(start + 10) !== 32 || // ' '
-    text.charCodeAt(start + 13) !== 58 || // ':'
-    text.charCodeAt(start + 16) !== 58 ||
-    text.charCodeAt(start + 19) !== 46 // '.'
-  )
-    return -1;
-  const century = twoDigitsAt(text, start);
-  const yearOfCentury = twoDigitsAt(text, start + 2);
-  const month = twoDigitsAt(text, start + 5);
-  const day = twoDigitsAt(text, start + 8);
-  const hour = twoDigitsAt(text, start + 11);
-  const minute = twoDigitsAt(text, start + 14);
-  const second = twoDigitsAt(text, start + 17);
-  const centiseconds = twoDigitsAt(text, start + 20);
-  const milliseconds = text.charCodeAt(start + 22) - 48;
-  if ((century | yearOfCentury | day | hour | minute | second | centiseconds) < 0) return -1;
-  if (!(milliseconds >= 0 && milliseconds <= 9)) return -1;
-  if (century + yearOfCentury === 0 || month < 1 || month > 12 || day < 1) return -1;
-  if (hour > 23 || minute > 59 || second > 59) return -1;
-  const year = century * 100 + yearOfCentury;
-  if (day > 28 && day > daysInMonth(year, month)) return -1;
-  const millisOfDay = ((hour * 60 + minute) * 60 + second) * 1000 + centiseconds * 10 + milliseconds;
-  return ((year * 100 + month) * 100 + day) * DAY_MS + millisOfDay;
-}
-
-/** Whether a valid timestamp 'YYYY-MM-DD HH:MM:SS.mmm' is written at `start` of `text` (`timestampKeyAt`). */
-export function isTimestampAt(text: string, start: number): boolean {
-  return timestampKeyAt(text, start) >= 0;
-}
-
-/** Whether `value` is a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp string (`timestampToMillis` would read it). */
 export function isTimestamp(value: unknown): value is string {
-  return typeof value === 'string' && value.length === 23 && isTimestampAt(value, 0);
+  if (typeof value !== 'string' || value.length !== 23) return false;
+  if (
+    value.charCodeAt(4) !== 45 || // '-'
+    value.charCodeAt(7) !== 45 ||
+    value.charCodeAt(10) !== 32 || // ' '
+    value.charCodeAt(13) !== 58 || // ':'
+    value.charCodeAt(16) !== 58 ||
+    value.charCodeAt(19) !== 46 // '.'
+  )
+    return false;
+  const century = twoDigitsAt(value, 0);
+  const yearOfCentury = twoDigitsAt(value, 2);
+  const month = twoDigitsAt(value, 5);
+  const day = twoDigitsAt(value, 8);
+  const hour = twoDigitsAt(value, 11);
+  const minute = twoDigitsAt(value, 14);
+  const second = twoDigitsAt(value, 17);
+  const centiseconds = twoDigitsAt(value, 20);
+  const milliseconds = value.charCodeAt(22) - 48;
+  if ((century | yearOfCentury | day | hour | minute | second | centiseconds) < 0) return false;
+  if (!(milliseconds >= 0 && milliseconds <= 9)) return false;
+  if (century + yearOfCentury === 0 || month < 1 || month > 12 || day < 1) return false;
+  if (hour > 23 || minute > 59 || second > 59) return false;
+  return day <= 28 || day <= daysInMonth(century * 100 + yearOfCentury, month);
 }
 
 /** Milliseconds since the epoch of a 'YYYY-MM-DD HH:MM:SS.mmm' timestamp; undefined otherwise. */
