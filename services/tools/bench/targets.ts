@@ -49,7 +49,11 @@ export const memoryLimitMb = (stage: Stage) => TERRAFORM_MEMORY_MB[stage] * LIMI
 const fmt = (n: number, digits = 2) =>
   Number.isFinite(n) ? n.toLocaleString('en-GB', { maximumFractionDigits: digits }) : 'n/a';
 
-const percent = (part: number, whole: number) => Math.round((part / whole) * 100);
+/** How far over, in percent: whole percents, one decimal under 1% (a miss never reads "by 0%"). */
+const percent = (part: number, whole: number) => {
+  const over = (part / whole) * 100;
+  return over < 1 ? Math.round(over * 10) / 10 : Math.round(over);
+};
 
 /** A ceiling: met at or below `limit`. */
 function atMost(name: string, target: string, measured: string, value: number, limit: number): TargetCheck {
