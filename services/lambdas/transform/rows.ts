@@ -88,15 +88,18 @@ function fetcher(spec: TableSpec, column: LakeColumn): Fetch {
     if (!name) throw new Error(`${at}: no source table to take ${JSON.stringify(source)} from`);
     return name;
   };
+  /** Column `index` of the `table` row among the sources (none there: a spec/caller mismatch). */
+  const read =
+    (table: SourceTableName, index: number): Fetch =>
+    (sources, where) => {
+      const row = sources[table];
+      if (!row) throw new Error(`${placeOf(where)}: ${at} needs a ${table} row`);
+      return row[index] as ParquetValue;
+    };
   switch (source.kind) {
     case 'column': {
       const table = sourceTable(source.table);
-      const index = sourceIndex(table, source.column, at);
-      return (sources, where) => {
-        const row = sources[table];
-        if (!row) throw new Error(`${placeOf(where)}: ${at} needs a ${table} row`);
-        return row[index] as ParquetValue;
-      };
+      return read(table, sourceIndex(table, source.column, at));
     }
     case 'date-of':
     case 'time-of': {
@@ -108,13 +111,10 @@ function fetcher(spec: TableSpec, column: LakeColumn): Fetch {
       // fact row, about 4% of the transform at scale 10).
       if (SOURCE_TABLES[table].columns[index]!.type !== 'timestamp')
         throw new Error(`${at}: ${table}.${source.column} is not a timestamp`);
-      const timestamp = (sources: RowSources, where: Where) => {
-        const row = sources[table];
-        if (!row) throw new Error(`${placeOf(where)}: ${at} needs a ${table} row`);
-        return row[index] as string;
-      };
-      if (source.kind === 'date-of') return (sources, where) => validatedDays(timestamp(sources, where));
-      return (sources, where) => validatedTimeMillis(timestamp(sources, where));
+      const timestamp = read(table, index);
+      if (source.kind === 'date-of')
+        return (sources, where) => validatedDays(timestamp(sources, where, undefined) as string);
+      return (sources, where) => validatedTimeMillis(timestamp(sources, where, undefined) as string);
     }
     case 'derived':
       return (_sources, where, derived) => {
