@@ -5,7 +5,8 @@
  * - per scale (default 1 and 10; `--scale 1,10,100` for issue 18's full set, about 25 minutes on a
  *   quiet 2-core machine), in its own process (services/tools/bench/scale-run.ts): full-load
  *   throughput of the whole pipeline, the COPY baseline on the same data and server (repeated,
- *   median), each stage alone with its peak RSS, DuckDB on the same JSON unit, and (at the smallest scale) the
+ *   median), each stage alone with its peak RSS, DuckDB on the same JSON unit (it and the
+ *   transform repeated in alternation, medians), and (at the smallest scale) the
  *   incremental latency over `--runs` cycles;
  * - the Lambda bundles (`npm run build`'s code): size and cold module initialisation;
  * - opt-in, `--soak MINUTES`: `totes start` with the simulator at `--soak-rate` events a second for
@@ -130,6 +131,8 @@ async function main(argv: string[]): Promise<number> {
       runs: { type: 'string', default: '20' },
       'copy-runs': { type: 'string', default: process.env.TOTES_BENCH_COPY_RUNS ?? '3' },
       'copy-budget': { type: 'string', default: process.env.TOTES_BENCH_COPY_BUDGET ?? '120' },
+      'probe-runs': { type: 'string', default: process.env.TOTES_BENCH_PROBE_RUNS ?? '3' },
+      'probe-budget': { type: 'string', default: process.env.TOTES_BENCH_PROBE_BUDGET ?? '30' },
       json: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       'state-dir': { type: 'string' },
@@ -149,6 +152,8 @@ async function main(argv: string[]): Promise<number> {
         '  --runs N      incremental cycles at the smallest scale (default 20)',
         '  --copy-runs N repetitions of the COPY baseline per scale, median reported (default 3; $TOTES_BENCH_COPY_RUNS)',
         "  --copy-budget S  no further COPY repetition once a scale's runs took S seconds (default 120; $TOTES_BENCH_COPY_BUDGET)",
+        '  --probe-runs N   runs of the transform and DuckDB probes per scale, alternating, medians reported (default 3; $TOTES_BENCH_PROBE_RUNS)',
+        "  --probe-budget S no further transform/DuckDB pair once a scale's pairs took S seconds (default 30; $TOTES_BENCH_PROBE_BUDGET)",
         '  --json        end with one JSON line holding every figure',
         '  --no-write    do not write BENCHMARKS.md and docs/bench-throughput.svg',
         '  --state-dir   scratch folder (default: a folder under the OS temp dir, deleted at the end)',
@@ -187,6 +192,17 @@ async function main(argv: string[]): Promise<number> {
     copyBudgetSeconds < 0
   ) {
     console.error('bench: --copy-runs takes a positive integer, --copy-budget seconds (0 or more)');
+    return 2;
+  }
+  const probeRuns = Number(values['probe-runs']);
+  const probeBudgetSeconds = Number(values['probe-budget']);
+  if (
+    !Number.isSafeInteger(probeRuns) ||
+    probeRuns < 1 ||
+    !Number.isFinite(probeBudgetSeconds) ||
+    probeBudgetSeconds < 0
+  ) {
+    console.error('bench: --probe-runs takes a positive integer, --probe-budget seconds (0 or more)');
     return 2;
   }
   const soakMinutes = Number(values.soak);
@@ -247,6 +263,8 @@ async function main(argv: string[]): Promise<number> {
           incrementalRuns: index === 0 ? runs : 0,
           copyRuns,
           copyBudgetSeconds,
+          probeRuns,
+          probeBudgetSeconds,
         }),
       );
     }

@@ -63,9 +63,11 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
-/** The spread of the COPY baseline's repetitions (its seconds above are their median). */
-const copySpread = (runs: readonly number[]) =>
-  runs.length > 1 ? `${runs.length}: ${fmt(Math.min(...runs))}–${fmt(Math.max(...runs))}` : `${runs.length}`;
+/** The spread of a repeated measurement's runs (its seconds beside it are their median). */
+const spread = (runs?: readonly number[]) =>
+  runs && runs.length > 1
+    ? `${runs.length}: ${fmt(Math.min(...runs))}–${fmt(Math.max(...runs))}`
+    : String(runs?.length ?? 1);
 
 function scaleRows(scales: readonly ScaleResult[]): string[][] {
   return scales.map((s) => [
@@ -74,11 +76,13 @@ function scaleRows(scales: readonly ScaleResult[]): string[][] {
     fmt(s.pipeline.seconds),
     fmt(s.pipeline.rowsPerSecond, 0),
     fmt(s.copy.seconds),
-    copySpread(s.copy.runsSeconds),
+    spread(s.copy.runsSeconds),
     fmt(s.copy.rowsPerSecond, 0),
     `${fmt(s.ratioPipelineToCopy)}×`,
     fmt(s.stages.transform.seconds),
+    spread(s.stages.transform.runsSeconds),
     fmt(s.duckdb.seconds),
+    spread(s.duckdb.runsSeconds),
     `${fmt(s.ratioTransformToDuckdb)}×`,
   ]);
 }
@@ -93,7 +97,9 @@ const SCALE_HEADER = [
   'COPY rows/s',
   'pipeline/COPY',
   'transform s',
+  'transform runs: min–max s',
   'DuckDB s',
+  'DuckDB runs: min–max s',
   'transform/DuckDB',
 ];
 
