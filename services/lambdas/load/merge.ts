@@ -18,6 +18,7 @@ import { type FragmentSqlToken, type IdentifierSqlToken, type QuerySqlToken, sql
 import { z } from 'zod';
 import { isValueOf, type ValueKind } from '../../../shared/schema/value-kinds.ts';
 import { PIPELINE_SCHEMA } from '../../../shared/schema/warehouse.ts';
+import { arrayLiteral } from './array-literal.ts';
 import { BadUnitError } from './errors.ts';
 import {
   type DateDimensionLoad,
@@ -81,12 +82,15 @@ const list = (
 
 /**
  * `unnest($1::int[], $2::varchar[], …) AS r("a", "b", …)`: the chunk as a typed record set, one
- * array parameter per column (measured faster than one json_to_recordset parameter).
+ * array parameter per column (measured faster than one json_to_recordset parameter), each sent as
+ * its array literal (array-literal.ts).
  */
 export function recordSet(table: LoadTable, chunk: readonly StagedRow[]): FragmentSqlToken {
   const names = list(table.columns, (c) => ident(c.name));
-  const types = table.columns.map((c) => STAGING_TYPE[c.kind]);
-  return sql.fragment`${sql.unnest(chunk, types)} AS r(${names})`;
+  const arrays = table.columns.map(
+    (c, i) => sql.fragment`${arrayLiteral(chunk, i)}::${STAGING_TYPE[c.kind]}[]`,
+  );
+  return sql.fragment`unnest(${sql.join(arrays, sql.fragment`, `)}) AS r(${names})`;
 }
 
 /** What every merge statement returns: one row of counts for its chunk. */

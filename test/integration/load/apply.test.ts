@@ -119,6 +119,30 @@ describe('applyProcessedUnit', () => {
     });
   });
 
+  it('keeps text exact: quotes, backslashes, commas, braces, blanks, the word NULL and nulls', async () => {
+    const db = await fresh('load_text');
+    const tricky = [
+      `O'Keefe "the" \\ Younger, {Ltd}`,
+      '',
+      '  padded  ',
+      'NULL',
+      'tab\tand\nnewline',
+      'Zürich – 東京',
+    ];
+    const locations = tricky.map((city, i) => ({
+      ...location(i + 1, OLD, city),
+      address_line_2: i % 2 ? null : city,
+    }));
+    await applyProcessedUnit(
+      db.pool,
+      unit('u/text/manifest.json', { ...dimensionsFor(OLD), dim_location: locations }),
+    );
+    const rows = await db.pool.any(
+      sql.unsafe`SELECT city, address_line_2 FROM dim_location ORDER BY location_id`,
+    );
+    expect(rows).toEqual(locations.map((l) => ({ city: l.city, address_line_2: l.address_line_2 })));
+  });
+
   it('gives the same warehouse whatever order the units arrive in; older never overwrites newer', async () => {
     const inOrder = await fresh('load_in_order');
     const reversed = await fresh('load_reversed');
