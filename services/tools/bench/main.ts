@@ -123,6 +123,18 @@ function machine(postgres: string): MachineInfo {
   };
 }
 
+/** A repeated measurement's `--X-runs` and `--X-budget` values; undefined when either is invalid. */
+function repetitions(
+  runsText: string,
+  budgetText: string,
+): { runs: number; budgetSeconds: number } | undefined {
+  const runs = Number(runsText);
+  const budgetSeconds = Number(budgetText);
+  const valid =
+    Number.isSafeInteger(runs) && runs >= 1 && Number.isFinite(budgetSeconds) && budgetSeconds >= 0;
+  return valid ? { runs, budgetSeconds } : undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -183,26 +195,12 @@ async function main(argv: string[]): Promise<number> {
     console.error('bench: --runs takes a non-negative integer');
     return 2;
   }
-  const copyRuns = Number(values['copy-runs']);
-  const copyBudgetSeconds = Number(values['copy-budget']);
-  if (
-    !Number.isSafeInteger(copyRuns) ||
-    copyRuns < 1 ||
-    !Number.isFinite(copyBudgetSeconds) ||
-    copyBudgetSeconds < 0
-  ) {
-    console.error('bench: --copy-runs takes a positive integer, --copy-budget seconds (0 or more)');
-    return 2;
-  }
-  const probeRuns = Number(values['probe-runs']);
-  const probeBudgetSeconds = Number(values['probe-budget']);
-  if (
-    !Number.isSafeInteger(probeRuns) ||
-    probeRuns < 1 ||
-    !Number.isFinite(probeBudgetSeconds) ||
-    probeBudgetSeconds < 0
-  ) {
-    console.error('bench: --probe-runs takes a positive integer, --probe-budget seconds (0 or more)');
+  const copy = repetitions(values['copy-runs'], values['copy-budget']);
+  const probe = repetitions(values['probe-runs'], values['probe-budget']);
+  if (!copy || !probe) {
+    console.error(
+      `bench: --${copy ? 'probe' : 'copy'}-runs takes a positive integer, --${copy ? 'probe' : 'copy'}-budget seconds (0 or more)`,
+    );
     return 2;
   }
   const soakMinutes = Number(values.soak);
@@ -261,10 +259,10 @@ async function main(argv: string[]): Promise<number> {
           scale,
           stateDir: path.join(scratch, `scale-${scale}`),
           incrementalRuns: index === 0 ? runs : 0,
-          copyRuns,
-          copyBudgetSeconds,
-          probeRuns,
-          probeBudgetSeconds,
+          copyRuns: copy.runs,
+          copyBudgetSeconds: copy.budgetSeconds,
+          probeRuns: probe.runs,
+          probeBudgetSeconds: probe.budgetSeconds,
         }),
       );
     }

@@ -1,9 +1,11 @@
-import pgUtils from 'pg/lib/utils.js';
+import { createRequire } from 'node:module';
 import { arrayLiteral } from '../../../services/lambdas/load/array-literal.ts';
 
 /** node-postgres's own text for a JavaScript array parameter: what the staging sent before. */
-const pgText = (values: readonly unknown[]) =>
-  (pgUtils as { prepareValue(v: unknown): string }).prepareValue(values);
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as {
+  prepareValue(value: unknown): string;
+};
+const pgText = (values: readonly unknown[]) => prepareValue(values);
 const column = (values: readonly unknown[]) => values.map((v) => [0, v]);
 
 describe('arrayLiteral', () => {
