@@ -67,7 +67,12 @@ import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
  */
 
 export type { Row };
-export type RowSource = Iterable<Row> | AsyncIterable<Row>;
+/**
+ * A table's rows: in memory, or (a unit read from the lake) batches decoded one Parquet slice at
+ * a time. Batches, not single rows, cross the await: a row-by-row async iterator cost one promise
+ * per row (45 ms for a scale-1 unit's 48,000 rows in a fresh process, 1.6 ms as 10 batches).
+ */
+export type RowSource = Iterable<Row> | AsyncIterable<readonly Row[]>;
 
 export interface ProcessedUnit {
   readonly manifest: ProcessedManifest;
@@ -130,15 +135,18 @@ async function* chunks(
 ): AsyncGenerator<StagedRow[]> {
   let chunk: StagedRow[] = [];
   let index = 0;
-  for await (const row of source) {
-    if (holds?.(row)) {
-      index++;
-      continue;
-    }
-    chunk.push(stageRow(table, row, index++));
-    if (chunk.length >= size) {
-      yield chunk;
-      chunk = [];
+  const batches = Symbol.asyncIterator in source ? source : [source];
+  for await (const batch of batches) {
+    for (const row of batch) {
+      if (holds?.(row)) {
+        index++;
+        continue;
+      }
+      chunk.push(stageRow(table, row, index++));
+      if (chunk.length >= size) {
+        yield chunk;
+        chunk = [];
+      }
     }
   }
   if (chunk.length > 0) yield chunk;

@@ -103,13 +103,13 @@ export async function fetchProcessedUnit(
   });
 
   const batchRows = options.batchRows;
-  async function* rowsOf(table: WarehouseTable): AsyncGenerator<Row> {
+  async function* rowsOf(table: WarehouseTable): AsyncGenerator<readonly Row[]> {
     for (const { object, data } of files) {
       if (object.table !== table) continue;
       let seen = 0;
       for await (const slice of iterateParquet(data, batchRows ? { batchRows } : {})) {
         seen += slice.rows.length;
-        yield* slice.rows;
+        yield slice.rows;
       }
       if (seen !== object.rows)
         throw new BadUnitError(

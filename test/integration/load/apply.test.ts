@@ -353,8 +353,9 @@ describe('applyProcessedUnit', () => {
   it('stages large tables in chunks', async () => {
     const db = await fresh('load_chunks');
     const orders = Array.from({ length: 2_500 }, (_, i) => salesOrder(i + 1, OLD, i + 1));
+    // Batches of 700 (as the lake's Parquet slices arrive), re-cut into chunks of 1,000.
     async function* stream() {
-      yield* orders;
+      for (let i = 0; i < orders.length; i += 700) yield orders.slice(i, i + 700);
     }
     const big = unit('u/big/manifest.json', { ...dimensionsFor(OLD), fact_sales_order: orders });
     const result = await applyProcessedUnit(

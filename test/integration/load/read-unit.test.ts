@@ -1,5 +1,6 @@
 /** Reading a processed unit from S3 (fauxqs): what is refused, with which error, before any SQL. */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Row } from '../../../services/lambdas/load/apply.ts';
 import { BadUnitError } from '../../../services/lambdas/load/errors.ts';
 import { fetchProcessedUnit } from '../../../services/lambdas/load/read-unit.ts';
 import { MissingObjectError } from '../../../shared/lake/errors.ts';
@@ -31,9 +32,12 @@ describe('fetchProcessedUnit', () => {
     const fetched = await fetchProcessedUnit(aws.s3, BUCKET, source.manifest.unitId, { batchRows: 1 });
     expect(fetched.manifest).toEqual(source.manifest);
     for (let attempt = 0; attempt < 2; attempt++) {
-      const rows = [];
-      for await (const row of fetched.open().tables.fact_sales_order ?? []) rows.push(row);
-      expect(rows).toEqual(source.tables.fact_sales_order);
+      // One batch per Parquet slice (batchRows 1: a row each).
+      const batches: (readonly Row[])[] = [];
+      const rows = fetched.open().tables.fact_sales_order as AsyncIterable<readonly Row[]>;
+      for await (const batch of rows) batches.push(batch);
+      expect(batches.map((b) => b.length)).toEqual([1, 1]);
+      expect(batches.flat()).toEqual(source.tables.fact_sales_order);
     }
   });
 
