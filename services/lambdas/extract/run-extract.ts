@@ -23,7 +23,12 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DatabasePool } from 'slonik';
-import { type IngestionManifest, newRunId, type WriteWindowLimits } from '../../../shared/lake/index.ts';
+import {
+  type IngestionManifest,
+  newRunId,
+  type SourceValue,
+  type WriteWindowLimits,
+} from '../../../shared/lake/index.ts';
 import { addMetric, EXTRACT_METRICS } from '../../../shared/metrics/index.ts';
 import { SOURCE_TABLE_NAMES, SOURCE_TABLES, type SourceTableName } from '../../../shared/schema/totesys.ts';
 import {
@@ -473,6 +478,7 @@ async function readIntoUnits(
       limit,
     });
     for await (const page of pages) {
+      const changed: SourceValue[][] = [];
       for (const row of page) {
         read++;
         const lastUpdated = row[lu] as string;
@@ -482,8 +488,9 @@ async function readIntoUnits(
         if (delivered?.has(key)) continue; // this exact version is already in an earlier unit
         if (p.watermark !== null && lastUpdated >= p.watermark) p.emittedTail.push(key);
         p.changed++;
-        await units.addChanged(table, row);
+        changed.push(row);
       }
+      await units.addChanged(table, changed);
     }
     await units.endTable();
     remaining -= read;
