@@ -34,6 +34,7 @@ import {
   recordHeld,
   releaseDependants,
 } from './quarantine.ts';
+import { type PrimedSource, primeable, runAhead } from './read-ahead.ts';
 import { LOAD_ORDER, LOAD_TABLES, type LoadTable } from './tables.ts';
 
 /**
@@ -230,6 +231,16 @@ async function applyInTransaction(
   const rows: Partial<Record<WarehouseTable, TableCounts>> = {};
   const newest: string[] = manifest.newestSourceUpdate ? [manifest.newestSourceUpdate] : [];
   let keysDropped = false;
+  const sources = new Map<WarehouseTable, PrimedSource>();
+  for (const table of LOAD_ORDER) {
+    const source = unit.tables[table];
+    if (source !== undefined) sources.set(table, primeable(source));
+  }
+  const primeNext = (after: WarehouseTable) =>
+    LOAD_ORDER.slice(LOAD_ORDER.indexOf(after) + 1)
+      .map((t) => sources.get(t))
+      .find((s) => s !== undefined)
+      ?.prime();
   for (const table of LOAD_ORDER) {
     // Dimensions are all in (they come first in LOAD_ORDER): the bulk tables' keys go now and come
     // back after the last fact, checked in one pass each.
@@ -242,7 +253,7 @@ async function applyInTransaction(
       await dropForeignKeys(tx, bulkKeys);
       keysDropped = true;
     }
-    const source = unit.tables[table];
+    const source = sources.get(table)?.source;
     if (source === undefined) {
       if (expected.get(table)) throw new BadUnitError(`unit ${manifest.unitId}: no rows given for ${table}`);
       continue;
@@ -266,14 +277,21 @@ async function applyInTransaction(
             return true;
           }
         : undefined;
-    for await (const chunk of chunks(source, spec, chunkRows, holds)) {
-      const result = await tx.one(mergeStatement(spec, chunk, replacing));
-      received += chunk.length;
-      inserted += result.inserted;
-      updated += result.updated;
-      if (result.newest) newest.push(result.newest);
-      if (result.ids) insertedIds.push(...result.ids);
-    }
+    // Each chunk's statement is built while the database merges the one before; once this
+    // table's rows are all staged, the next table's first slice is decoded (read-ahead.ts).
+    await runAhead(
+      chunks(source, spec, chunkRows, holds),
+      (chunk) => mergeStatement(spec, chunk, replacing),
+      async (statement, chunk) => {
+        const result = await tx.one(statement);
+        received += chunk.length;
+        inserted += result.inserted;
+        updated += result.updated;
+        if (result.newest) newest.push(result.newest);
+        if (result.ids) insertedIds.push(...result.ids);
+      },
+      () => primeNext(table),
+    );
     if (newRowKeys && spec.role === 'fact') {
       await restoreKeyTriggers(tx);
       await checkNewRows(tx, newRowKeys, spec.surrogateKey, insertedIds);

@@ -22,6 +22,10 @@ import { fetchProcessedUnit, type ReadUnitOptions } from './read-unit.ts';
 const DEADLINE_MARGIN_MS = 5_000;
 
 export interface LoadDependencies {
+  /**
+   * The container's pool (warehouse-pool.ts): asked for as a record starts, so a cold one connects
+   * while the unit downloads, and again for each attempt; every call must give the same pool.
+   */
   readonly pool: () => Promise<DatabasePool>;
   readonly s3: () => S3Client;
   /** The largest object read whole (default DEFAULT_MAX_OBJECT_BYTES; the handler passes MAX_OBJECT_BYTES). */
@@ -101,6 +105,11 @@ export function createLoadProcessor(deps: LoadDependencies) {
     const started = performance.now();
     const { logger, metrics } = ctx;
     try {
+      // The pool (on a cold container: connecting and the migration check) is made ready while
+      // the unit downloads; its failure, if any, is met and retried in withRetry below.
+      Promise.resolve()
+        .then(deps.pool)
+        .catch(() => undefined);
       const fetched = await fetchProcessedUnit(deps.s3(), ref.bucket, ref.key, {
         maxObjectBytes: deps.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
         ...deps.read,
