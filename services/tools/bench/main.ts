@@ -143,6 +143,8 @@ async function main(argv: string[]): Promise<number> {
       runs: { type: 'string', default: '20' },
       'copy-runs': { type: 'string', default: process.env.TOTES_BENCH_COPY_RUNS ?? '3' },
       'copy-budget': { type: 'string', default: process.env.TOTES_BENCH_COPY_BUDGET ?? '120' },
+      'pipeline-runs': { type: 'string', default: process.env.TOTES_BENCH_PIPELINE_RUNS ?? '3' },
+      'pipeline-budget': { type: 'string', default: process.env.TOTES_BENCH_PIPELINE_BUDGET ?? '120' },
       'probe-runs': { type: 'string', default: process.env.TOTES_BENCH_PROBE_RUNS ?? '3' },
       'probe-budget': { type: 'string', default: process.env.TOTES_BENCH_PROBE_BUDGET ?? '30' },
       json: { type: 'boolean', default: false },
@@ -164,6 +166,8 @@ async function main(argv: string[]): Promise<number> {
         '  --runs N      incremental cycles at the smallest scale (default 20)',
         '  --copy-runs N repetitions of the COPY baseline per scale, median reported (default 3; $TOTES_BENCH_COPY_RUNS)',
         "  --copy-budget S  no further COPY repetition once a scale's runs took S seconds (default 120; $TOTES_BENCH_COPY_BUDGET)",
+        '  --pipeline-runs N   full loads through the pipeline per scale, each into an empty warehouse, median reported (default 3; $TOTES_BENCH_PIPELINE_RUNS)',
+        "  --pipeline-budget S no further full load once a scale's full loads took S seconds (default 120; $TOTES_BENCH_PIPELINE_BUDGET)",
         '  --probe-runs N   runs of the transform and DuckDB probes per scale, alternating, medians reported (default 3; $TOTES_BENCH_PROBE_RUNS)',
         "  --probe-budget S no further transform/DuckDB pair once a scale's pairs took S seconds (default 30; $TOTES_BENCH_PROBE_BUDGET)",
         '  --json        end with one JSON line holding every figure',
@@ -196,10 +200,12 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const copy = repetitions(values['copy-runs'], values['copy-budget']);
+  const pipeline = repetitions(values['pipeline-runs'], values['pipeline-budget']);
   const probe = repetitions(values['probe-runs'], values['probe-budget']);
-  if (!copy || !probe) {
+  const invalid = !copy ? 'copy' : !pipeline ? 'pipeline' : !probe ? 'probe' : undefined;
+  if (!copy || !pipeline || !probe) {
     console.error(
-      `bench: --${copy ? 'probe' : 'copy'}-runs takes a positive integer, --${copy ? 'probe' : 'copy'}-budget seconds (0 or more)`,
+      `bench: --${invalid}-runs takes a positive integer, --${invalid}-budget seconds (0 or more)`,
     );
     return 2;
   }
@@ -261,6 +267,8 @@ async function main(argv: string[]): Promise<number> {
           incrementalRuns: index === 0 ? runs : 0,
           copyRuns: copy.runs,
           copyBudgetSeconds: copy.budgetSeconds,
+          pipelineRuns: pipeline.runs,
+          pipelineBudgetSeconds: pipeline.budgetSeconds,
           probeRuns: probe.runs,
           probeBudgetSeconds: probe.budgetSeconds,
         }),

@@ -263,7 +263,48 @@ async function duckdb(args: Args): Promise<void> {
   report({ seconds, rows, files: files.length });
 }
 
-const PROBES: Record<string, (args: Args) => Promise<void>> = { seed, extract, transform, load, duckdb };
+/**
+ * The local stack of a measured full load (scale-run.ts's first, in its own process, and every
+ * repetition here): function timeouts far above Terraform's (300 / 120 / 120 s), so that a loaded
+ * machine slows the measurement instead of failing it (a scale-100 extract run took over 900 s at
+ * load average ~25, ~90 s quiet).
+ */
+export const FULL_LOAD_STACK = {
+  timeouts: { extract: 3600, transform: 3600, load: 3600 },
+  retryDelaySeconds: 1,
+  drainTimeoutMs: 90 * 60_000,
+} as const;
+
+/**
+ * A repetition of the full load in a fresh process (modules, JIT and connections as cold as the
+ * first run's): its own local stack and state folder, the source as it is, an empty warehouse.
+ */
+async function fullLoad(args: Args): Promise<void> {
+  const { LocalStack } = await import('../local-runtime/stack.ts');
+  const { runOnce } = await import('../local-runtime/run-once.ts');
+  const stack = await LocalStack.start({
+    stateDir: str(args, 'stateDir'),
+    sourceUrl: str(args, 'sourceUrl'),
+    warehouseUrl: str(args, 'warehouseUrl'),
+    timeouts: FULL_LOAD_STACK.timeouts,
+    retryDelaySeconds: FULL_LOAD_STACK.retryDelaySeconds,
+  });
+  try {
+    const full = await runOnce(stack, { drainTimeoutMs: FULL_LOAD_STACK.drainTimeoutMs });
+    report({ seconds: full.seconds.total, summary: full });
+  } finally {
+    await stack.stop();
+  }
+}
+
+const PROBES: Record<string, (args: Args) => Promise<void>> = {
+  seed,
+  extract,
+  transform,
+  load,
+  duckdb,
+  'full-load': fullLoad,
+};
 
 if (import.meta.main) {
   const [kind = '', json = '{}'] = process.argv.slice(2);

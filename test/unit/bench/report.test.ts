@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { renderMarkdown, renderSvg } from '../../../services/tools/bench/report.ts';
 import type { ScaleResult } from '../../../services/tools/bench/scale-run.ts';
-import { median, medianRun, percentile } from '../../../services/tools/bench/scale-run.ts';
+import { median, medianLoad, medianRun, percentile } from '../../../services/tools/bench/scale-run.ts';
 import {
   checkTargets,
   memoryLimitMb,
@@ -9,6 +9,7 @@ import {
   type TargetCheck,
   TERRAFORM_MEMORY_MB,
 } from '../../../services/tools/bench/targets.ts';
+import type { RunSummary } from '../../../services/tools/local-runtime/run-once.ts';
 
 function scale(n: number, over: Partial<ScaleResult> = {}): ScaleResult {
   const probe = (seconds: number, maxRssMb: number) => ({ seconds, maxRssMb });
@@ -21,6 +22,7 @@ function scale(n: number, over: Partial<ScaleResult> = {}): ScaleResult {
     pipeline: {
       seconds: 2 * n,
       rowsPerSecond: 24_000,
+      runsSeconds: [2 * n, 1.8 * n, 2.4 * n],
       stageBusySeconds: { extract: 1, transform: 1, load: 1 },
       factsVerified: true,
       failedRecords: 0,
@@ -71,6 +73,15 @@ describe('bench report', () => {
     });
     expect(medianRun([runs[2]!, runs[1]!])).toMatchObject({ seconds: 0.5, rows: 2, runsSeconds: [0.7, 0.5] });
     expect(() => medianRun([])).toThrow('no runs');
+  });
+
+  it('takes the full load at its median run, busy seconds and all', () => {
+    const load = (total: number, extract: number) =>
+      ({ status: 'extracted', seconds: { total, extract, transform: 1, load: 1 } }) as unknown as RunSummary;
+    const loads = [load(2.9, 1.1), load(2.4, 0.9), load(2.6, 1.0)];
+    expect(medianLoad(loads).seconds).toEqual({ total: 2.6, extract: 1.0, transform: 1, load: 1 });
+    expect(medianLoad(loads.slice(0, 2)).seconds.total).toBe(2.4);
+    expect(() => medianLoad([])).toThrow('no loads');
   });
 
   it("checks issue 18's ratio targets per scale: ≤ 3× at scale 1, ≤ 2× at scale 10", () => {
@@ -201,7 +212,9 @@ describe('bench report', () => {
     expect(md).toContain(
       '| pipeline rows/s at scale 100 against scale 10 | ≥ 90% | scales 10 and 100 not both run | not measured |',
     );
-    expect(md).toContain('| 10 | 480,000 | 20 | 24,000 | 5 | 3: 4–6 | 96,000 | 4× | 1 | 1 | 0.5 | 1 | 2× |');
+    expect(md).toContain(
+      '| 10 | 480,000 | 20 | 3: 18–24 | 24,000 | 5 | 3: 4–6 | 96,000 | 4× | 1 | 1 | 0.5 | 1 | 2× |',
+    );
     const repeated = scale(1, {
       stages: {
         extract: { seconds: 1, maxRssMb: 100 },
