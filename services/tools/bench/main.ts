@@ -24,6 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildStage, STAGES } from '../cli/build.ts';
 import type { ConsoleResult, ConsoleRunArgs } from './console-run.ts';
+import { RUNTIME_SEMI_SPACE_MB } from './node-flags.ts';
 import { RESULT_MARK } from './probe.ts';
 import {
   type BenchResult,
@@ -58,7 +59,9 @@ const median = (values: readonly number[]) => {
 };
 
 function runScaleProcess(args: ScaleRunArgs): ScaleResult {
-  const out = execFileSync(process.execPath, [SCALE_RUN, JSON.stringify(args)], {
+  // The full load runs in this process, the local runtime: V8's young generation as on Lambda.
+  const flags = [`--max-semi-space-size=${RUNTIME_SEMI_SPACE_MB}`];
+  const out = execFileSync(process.execPath, [...flags, SCALE_RUN, JSON.stringify(args)], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -40,6 +40,7 @@ import { dropDatabase, startEmbeddedPostgres } from '../local-runtime/embedded-p
 import { type RunSummary, runOnce } from '../local-runtime/run-once.ts';
 import { LocalStack } from '../local-runtime/stack.ts';
 import { ledgerRows, waitForLedgerRow } from './ledger-clock.ts';
+import { probeFlags } from './node-flags.ts';
 import { FULL_LOAD_STACK, RESULT_MARK } from './probe.ts';
 
 export interface ScaleRunArgs {
@@ -131,9 +132,6 @@ export interface ScaleResult {
 
 const PROBE = new URL('./probe.ts', import.meta.url);
 const COUNT = sql.type(z.object({ count: z.number().int() }));
-const STAGE_PROBES: ReadonlySet<string> = new Set(['extract', 'transform', 'load']);
-/** V8 old-space limit of the stage probes (BENCH_STAGE_HEAP_MB; default as a 512 MB Lambda). */
-export const STAGE_HEAP_MB = Number(process.env.BENCH_STAGE_HEAP_MB ?? 410);
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 /**
@@ -146,10 +144,9 @@ export async function runProbe(kind: string, args: Record<string, unknown>): Pro
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${kind}.cpuprofile`]
     : [];
   // Stages run under a V8 heap limit below a 512 MB Lambda (80%): V8 collects before outgrowing it.
-  const heap = STAGE_PROBES.has(kind) ? [`--max-old-space-size=${STAGE_HEAP_MB}`] : [];
   const child = promisify(execFile)(
     process.execPath,
-    [...heap, ...profile, PROBE.pathname, kind, JSON.stringify(args)],
+    [...probeFlags(kind), ...profile, PROBE.pathname, kind, JSON.stringify(args)],
     {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
