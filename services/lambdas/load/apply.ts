@@ -131,15 +131,15 @@ async function* chunks(
   source: RowSource,
   table: LoadTable,
   size: number,
-  /** True: the row is held back (not staged). */
-  holds?: (row: Row) => boolean,
+  /** True: the row (the table's `index`th) is held back (not staged). */
+  holds?: (row: Row, index: number) => boolean,
 ): AsyncGenerator<StagedRow[]> {
   let chunk: StagedRow[] = [];
   let index = 0;
   const batches = Symbol.asyncIterator in source ? source : [source];
   for await (const batch of batches) {
     for (const row of batch) {
-      if (holds?.(row)) {
+      if (holds?.(row, index)) {
         index++;
         continue;
       }
@@ -267,11 +267,11 @@ async function applyInTransaction(
     if (newRowKeys) await skipKeyTriggers(tx);
     const holds =
       spec.role === 'fact' && missing.size > 0
-        ? (row: Row) => {
+        ? (row: Row, index: number) => {
             const needs = missingFor(spec.name, row, missing);
             if (needs.length === 0) return false;
             // Checked like any row now, so a later release never meets a row it cannot stage.
-            stageRow(spec, row, received);
+            stageRow(spec, row, index);
             dependants.push({ table: spec.name, row, needs, reason: dependantReason(needs) });
             received++;
             return true;

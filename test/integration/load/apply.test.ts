@@ -306,6 +306,48 @@ describe('applyProcessedUnit', () => {
       await expect(applyProcessedUnit(db.pool, bad)).rejects.toThrow(message);
       await expect(applyProcessedUnit(db.pool, bad)).rejects.toBeInstanceOf(BadUnitError);
     }
+    // Named by its place in the table, also when it is staged while an earlier chunk merges.
+    const laterRow = unit('u/later/manifest.json', {
+      ...dimensionsFor(OLD),
+      fact_sales_order: [1, 2, 3, 4, 5, 6, 7].map((id) =>
+        id === 6 ? { ...salesOrder(id, OLD), units_sold: 'six' } : salesOrder(id, OLD),
+      ),
+    });
+    await expect(applyProcessedUnit(db.pool, laterRow, { chunkRows: 2 })).rejects.toThrow(
+      /fact_sales_order row 5: units_sold = "six" is not a int/,
+    );
+    // A row held back (its staff row withheld by the unit, absent from the warehouse) is checked
+    // too, and named by its place in the table as well (rows 0-1 are staged, 2-4 held).
+    const withheldStaff = unit('u/held/manifest.json', {
+      ...dimensionsFor(OLD),
+      dim_staff: [staff(2, OLD)],
+      fact_sales_order: [1, 2, 3, 4, 5].map((id) => ({
+        ...salesOrder(id, OLD),
+        ...(id <= 2 ? { sales_staff_id: 2 } : {}),
+        ...(id === 4 ? { units_sold: 'four' } : {}),
+      })),
+    });
+    const heldUnit = {
+      ...withheldStaff,
+      manifest: {
+        ...withheldStaff.manifest,
+        held: [
+          {
+            table: 'staff' as const,
+            id: 1,
+            lastUpdated: OLD,
+            object: 'units/u/held/staff.0001.json',
+            errorClass: 'SourceValueError',
+            reason: 'email_address is not text',
+            row: { staff_id: 1 },
+            withholds: [{ table: 'dim_staff' as const, id: 1 }],
+          },
+        ],
+      },
+    };
+    await expect(applyProcessedUnit(db.pool, heldUnit, { chunkRows: 2 })).rejects.toThrow(
+      /fact_sales_order row 3: units_sold = "four" is not a int/,
+    );
     const short = unit('u/short/manifest.json', dimensionsFor(OLD));
     const lying = {
       ...short,
