@@ -32,7 +32,11 @@ export interface RunSummary {
     readonly extract: number;
     readonly transform: number;
     readonly load: number;
-    /** Extract fired → pipeline drained; the summary's own reads afterwards are not counted. */
+    /**
+     * Extract fired → the end of the run's last invocation (the extract, or a transform or load
+     * batch with its messages deleted), once the pipeline is drained: the drain's own polling
+     * (two quiet checks 20 ms apart) and the summary's reads afterwards are not counted.
+     */
     readonly total: number;
   };
 }
@@ -53,9 +57,13 @@ export async function runOnce(
   ) as Record<Stage, StageCounters>;
   stack.startConsumers();
   const outcome = await stack.schedule.fire();
+  const extractEndedAt = Date.now();
   await stack.waitUntilDrained(options.drainTimeoutMs);
-  // The pipeline's time ends here: what follows only reads back what it did for the summary.
-  const drainedAt = Date.now();
+  // The pipeline's time ends with its last invocation: what follows only reads back what it did.
+  const endedAt = Math.max(
+    extractEndedAt,
+    ...[stack.mappings.transform, stack.mappings.load].map((m) => m.lastBatchEndedAt ?? 0),
+  );
 
   const delta = (stage: Stage, key: 'recordsFailed' | 'busyMs' | 'invocationErrors') =>
     stack.counters[stage][key] - before[stage][key];
@@ -83,7 +91,7 @@ export async function runOnce(
       extract: round(outcome.durationMs / 1000),
       transform: round(delta('transform', 'busyMs') / 1000),
       load: round(delta('load', 'busyMs') / 1000),
-      total: round((drainedAt - started) / 1000),
+      total: round((endedAt - started) / 1000),
     },
   };
 }

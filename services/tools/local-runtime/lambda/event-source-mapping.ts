@@ -93,6 +93,7 @@ export class EventSourceMapping {
   #running = false;
   #pollers: Promise<void>[] = [];
   #busy = 0;
+  #lastBatchEndedAt: number | undefined;
 
   constructor(options: EventSourceMappingOptions) {
     this.#options = options;
@@ -101,6 +102,15 @@ export class EventSourceMapping {
   /** Batches being processed right now. */
   get inFlight(): number {
     return this.#busy;
+  }
+
+  /**
+   * When the last batch ended (`Date.now()`: its handler returned, its messages deleted or set for
+   * retry), or undefined before the first. The end of a run's work, where polling for the drain
+   * only confirms it later.
+   */
+  get lastBatchEndedAt(): number | undefined {
+    return this.#lastBatchEndedAt;
   }
 
   start(): void {
@@ -131,6 +141,7 @@ export class EventSourceMapping {
           await this.#process(messages);
         } finally {
           this.#busy--;
+          this.#lastBatchEndedAt = Date.now();
         }
       } catch (error) {
         if (!this.#running) return;
