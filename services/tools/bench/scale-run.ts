@@ -12,7 +12,7 @@
  * 3. the full load through the whole local pipeline (LocalStack + runOnce), checked against the
  *    source's row counts; repeated like the COPY baseline, each repetition into an empty
  *    warehouse from a fresh process (probe.ts `full-load`), up to `pipelineRuns` times while
- *    within `pipelineBudgetSeconds`;
+ *    within `pipelineBudgetSeconds`; COPY runs and full loads alternate;
  * 4. each stage alone in its own process on the same data (extract → transform → load into an
  *    empty warehouse), and DuckDB on the same JSON unit; the transform and DuckDB, the two sides
  *    of one ratio, repeated in alternation up to `probeRuns` times while within
@@ -248,6 +248,8 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
   const { scale, stateDir } = args;
   const copyRuns = args.copyRuns ?? 3;
   const copyBudgetSeconds = args.copyBudgetSeconds ?? 120;
+  const pipelineRuns = args.pipelineRuns ?? 3;
+  const pipelineBudgetSeconds = args.pipelineBudgetSeconds ?? 120;
   const probeRuns = args.probeRuns ?? 3;
   const probeBudgetSeconds = args.probeBudgetSeconds ?? 30;
   rmSync(stateDir, { recursive: true, force: true });
@@ -277,10 +279,12 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
       await meta.end();
     }
 
-    // Repeated, each run into a fresh database: one run varies by ±15% on a quiet machine.
+    // The COPY baseline and the full load are each repeated (one run of either varies by ±15% or
+    // more), and alternate: COPY 1, full load 1, COPY 2, full load 2, … so that a slower spell of
+    // the machine falls on both sides of the ratio instead of on one side's every run.
     const copySeconds: number[] = [];
     const copySpent = () => copySeconds.reduce((a, b) => a + b, 0);
-    for (let run = 1; run <= copyRuns && (run === 1 || copySpent() < copyBudgetSeconds); run++) {
+    const copyOnce = async (run: number) => {
       progress(`scale ${scale}: COPY baseline ${run}/${copyRuns} (${sourceRows} rows)`);
       const target = `copy_target_${run}`;
       const copy = await copyBaseline(sourceUrl, await server.ensureDatabase(target));
@@ -288,10 +292,10 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
       if (copy.rows !== sourceRows)
         throw new Error(`COPY moved ${copy.rows} rows, the source has ${sourceRows}`);
       copySeconds.push(copy.seconds);
-    }
-    const copy = { seconds: median(copySeconds) };
+    };
+    await copyOnce(1);
 
-    progress(`scale ${scale}: full load through the local pipeline`);
+    progress(`scale ${scale}: full load 1/${pipelineRuns} through the local pipeline`);
     stack = await LocalStack.start({
       stateDir: path.join(stateDir, 'stack'),
       sourceUrl,
@@ -302,10 +306,8 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
     const firstLoad = await runOnce(stack, { drainTimeoutMs: FULL_LOAD_STACK.drainTimeoutMs });
     await checkFullLoad(warehouseUrl, counts, firstLoad, () => JSON.stringify(stack?.counters));
     const fullLoads = [firstLoad];
-    const pipelineRuns = args.pipelineRuns ?? 3;
-    const pipelineBudgetSeconds = args.pipelineBudgetSeconds ?? 120;
     const loadsSpent = () => fullLoads.reduce((sum, f) => sum + f.seconds.total, 0);
-    for (let run = 2; run <= pipelineRuns && loadsSpent() < pipelineBudgetSeconds; run++) {
+    const fullLoadOnce = async (run: number) => {
       progress(`scale ${scale}: full load ${run}/${pipelineRuns}, fresh process, empty warehouse`);
       const database = `pipeline_run_${run}`;
       const runWarehouseUrl = await server.ensureDatabase(database);
@@ -320,7 +322,16 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
       fullLoads.push(summary);
       await dropDatabase(server.url, database);
       rmSync(runState, { recursive: true, force: true });
+    };
+    // This process's stack idles until the stage probes: its queue pollers stop meanwhile, so
+    // that they do not run beside the COPY runs.
+    await stack.stopConsumers();
+    for (let run = 2; run <= Math.max(copyRuns, pipelineRuns); run++) {
+      if (run <= copyRuns && copySpent() < copyBudgetSeconds) await copyOnce(run);
+      if (run <= pipelineRuns && loadsSpent() < pipelineBudgetSeconds) await fullLoadOnce(run);
     }
+    stack.startConsumers();
+    const copy = { seconds: median(copySeconds) };
     const full = medianLoad(fullLoads);
     const factsVerified = true;
     const warehouse = await createDatabasePool(warehouseUrl, { applicationName: 'totes-bench' });

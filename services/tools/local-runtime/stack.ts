@@ -325,6 +325,11 @@ export class LocalStack {
     this.mappings.load.start();
   }
 
+  /** Stops the queue pollers (a long poll in progress ends first, within 1 s); start them again later. */
+  async stopConsumers(): Promise<void> {
+    await Promise.all([this.mappings.transform.stop(), this.mappings.load.stop()]);
+  }
+
   /** Visible, in-flight and delayed messages of one queue. */
   async queueDepth(name: string): Promise<number> {
     const url = this.aws.queueUrls[name];
