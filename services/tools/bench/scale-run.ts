@@ -143,7 +143,7 @@ export async function runProbe(kind: string, args: Record<string, unknown>): Pro
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${kind}.cpuprofile`]
     : [];
-  // Stages run under a V8 heap limit below a 512 MB Lambda (80%): V8 collects before outgrowing it.
+  // A stage runs with its Lambda's heap (node-flags.ts): old space capped below 80% of 512 MB.
   const child = promisify(execFile)(
     process.execPath,
     [...probeFlags(kind), ...profile, PROBE.pathname, kind, JSON.stringify(args)],
@@ -232,10 +232,16 @@ export function median(values: readonly number[]): number {
  * One figure for a repeated probe: the median run (its seconds and its other fields), every run's
  * seconds, and the largest peak RSS of any run (the memory bound must hold for every run).
  */
+/** The run whose seconds are the median (the lower middle of an even number: a run that happened). */
+function middleRun<T>(runs: readonly T[], secondsOf: (run: T) => number, what: string): T {
+  const seconds = median(runs.map(secondsOf));
+  const middle = runs.find((r) => secondsOf(r) === seconds);
+  if (!middle) throw new Error(`${what}: no runs`);
+  return middle;
+}
+
 export function medianRun(runs: readonly ProbeResult[]): ProbeResult {
-  const seconds = median(runs.map((r) => r.seconds));
-  const middle = runs.find((r) => r.seconds === seconds);
-  if (!middle) throw new Error('medianRun: no runs');
+  const middle = middleRun(runs, (r) => r.seconds, 'medianRun');
   return {
     ...middle,
     maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)),
@@ -333,7 +339,6 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
     stack.startConsumers();
     const copy = { seconds: median(copySeconds) };
     const full = medianLoad(fullLoads);
-    const factsVerified = true;
     const warehouse = await createDatabasePool(warehouseUrl, { applicationName: 'totes-bench' });
     let incremental: ScaleResult['incremental'];
     try {
@@ -392,7 +397,8 @@ export async function runScale(args: ScaleRunArgs): Promise<ScaleResult> {
             transform: full.seconds.transform,
             load: full.seconds.load,
           },
-          factsVerified,
+          // Every full load counted passed checkFullLoad (it throws otherwise).
+          factsVerified: true,
           failedRecords: full.failed,
         },
         ratioPipelineToCopy: round(full.seconds.total / copy.seconds),
@@ -441,12 +447,9 @@ async function checkFullLoad(
   }
 }
 
-/** The median full load (the lower middle of an even number: a run that happened). */
+/** The median full load, busy seconds and all. */
 export function medianLoad(loads: readonly RunSummary[]): RunSummary {
-  const seconds = median(loads.map((l) => l.seconds.total));
-  const middle = loads.find((l) => l.seconds.total === seconds);
-  if (!middle) throw new Error('medianLoad: no loads');
-  return middle;
+  return middleRun(loads, (l) => l.seconds.total, 'medianLoad');
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

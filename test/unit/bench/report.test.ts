@@ -81,7 +81,7 @@ describe('bench report', () => {
     const loads = [load(2.9, 1.1), load(2.4, 0.9), load(2.6, 1.0)];
     expect(medianLoad(loads).seconds).toEqual({ total: 2.6, extract: 1.0, transform: 1, load: 1 });
     expect(medianLoad(loads.slice(0, 2)).seconds.total).toBe(2.4);
-    expect(() => medianLoad([])).toThrow('no loads');
+    expect(() => medianLoad([])).toThrow('no runs');
   });
 
   it("checks issue 18's ratio targets per scale: ≤ 3× at scale 1, ≤ 2× at scale 10", () => {
